@@ -141,6 +141,9 @@ pub struct EntitySpec {
     pub org_id: i64,
     seed: u64,
     plan: Plan,
+    /// Skip the customer registration / card issue records: the entity's
+    /// history is elsewhere (see [`EntitySpec::standalone`]).
+    mid_history: bool,
 }
 
 impl EntitySpec {
@@ -185,9 +188,10 @@ impl EntitySpec {
         }
     }
 
-    /// A generic entity of the given type with no cards or merge: used to
-    /// synthesise records for an id the world does not know (e.g. new
-    /// arrivals on a replayed entity).
+    /// A generic entity of the given type with no cards or merge, whose
+    /// stream starts mid-history (no registration or card issue records; a
+    /// card starts ACTIVE): used to synthesise records for an id the world
+    /// does not know (e.g. new arrivals on a replayed entity).
     pub fn standalone(
         entity_type: EntityType,
         entity_id: i64,
@@ -220,6 +224,7 @@ impl EntitySpec {
             org_id: DEFAULT_ORG_ID,
             seed,
             plan,
+            mid_history: true,
         }
     }
 }
@@ -267,6 +272,7 @@ impl World {
                     org_id: config.org_id,
                     seed: mix(seed, 0xCA4D + j as u64),
                     plan: Plan::Card(link.clone()),
+                    mid_history: false,
                 });
                 links.push(link);
             }
@@ -304,6 +310,7 @@ impl World {
                     cards: links,
                     merge,
                 },
+                mid_history: false,
             });
         }
         customers.extend(cards);
@@ -534,6 +541,12 @@ pub struct RecordStream {
     spec: Arc<EntitySpec>,
     rng: Rng,
     emitted: u64,
+    /// `emitted` when the current budget started (0, or the position where
+    /// [`RecordStream::continue_for`] extended it); times are spread over
+    /// the budget's records.
+    first: u64,
+    /// Actions generated so far (slot 0 of a customer is its registration,
+    /// slots 0 and 1 of a card are its issue).
     slot: u64,
     last_time: i64,
     queue: VecDeque<Record>,
@@ -543,6 +556,7 @@ pub struct RecordStream {
 impl RecordStream {
     fn new(spec: Arc<EntitySpec>) -> Self {
         let rng = Rng::derive(spec.seed, 0x5EED);
+        let slot = if spec.mid_history { 2 } else { 0 };
         let state = match &spec.plan {
             Plan::Customer { initial, .. } => {
                 State::Customer(Box::new(CustomerState {
@@ -560,6 +574,10 @@ impl RecordStream {
                     merged: false,
                 }))
             }
+            Plan::Card(_) if spec.mid_history => State::Card(CardState {
+                status: 1,
+                label: 0,
+            }),
             Plan::Card(_) => State::Card(CardState {
                 status: 0,
                 label: 0,
@@ -570,7 +588,8 @@ impl RecordStream {
             spec,
             rng,
             emitted: 0,
-            slot: 0,
+            first: 0,
+            slot,
             queue: VecDeque::new(),
             state,
         }
@@ -584,6 +603,19 @@ impl RecordStream {
     /// Records yielded so far.
     pub fn position(&self) -> u64 {
         self.emitted
+    }
+
+    /// Extends the stream by `extra` records spread from just after the
+    /// last one yielded until `end_ms`, continuing from the current state
+    /// (identifiers, tokens, statuses). The simulator uses this for "new
+    /// events arrived while paging": the arrivals continue the story.
+    pub fn continue_for(&mut self, extra: u64, end_ms: i64) {
+        let spec = Arc::make_mut(&mut self.spec);
+        spec.records = self.emitted + extra;
+        spec.start_ms = self.last_time + 1;
+        spec.end_ms = end_ms.max(spec.start_ms + 1);
+        self.first = self.emitted;
+        self.queue.clear();
     }
 
     /// For a customer stream: the identity as of the records yielded so far
@@ -624,8 +656,8 @@ impl RecordStream {
     /// up to half a gap of jitter.
     fn slot_time(&mut self) -> i64 {
         let span = i128::from((self.spec.end_ms - self.spec.start_ms).max(1));
-        let n = i128::from(self.spec.records.max(1));
-        let base = self.spec.start_ms + (span * i128::from(self.emitted) / n) as i64;
+        let n = i128::from((self.spec.records - self.first).max(1));
+        let base = self.spec.start_ms + (span * i128::from(self.emitted - self.first) / n) as i64;
         let gap = (span / n) as i64;
         base + self.rng.below((gap / 2).max(1) as u64) as i64
     }
@@ -1057,7 +1089,7 @@ impl RecordStream {
             return;
         };
         let assoc = Associate::Entities(vec![(EntityType::Customer, link.customer_id)]);
-        match self.emitted {
+        match self.slot {
             0 => {
                 // First status: only labelId/value, and an unlinked associate.
                 let (status, labels) = CARD_STATUSES[0];

@@ -438,3 +438,36 @@ fn reference_types_normalise_every_spelling() {
         assert_eq!(r(k.legacy_name()), k.reference_type());
     }
 }
+
+#[test]
+fn continued_and_standalone_streams_carry_on_the_story() {
+    let w = world(20, vec![], false);
+    let mut s = w.entities()[0].stream();
+    let recs: Vec<Record> = s.by_ref().collect();
+    let last = recs.last().unwrap().auto_update_time;
+    s.continue_for(5, last + 5 * 60_000);
+    let more: Vec<Record> = s.by_ref().collect();
+    assert_eq!(more.len(), 5);
+    assert!(more[0].auto_update_time > last);
+    assert!(more
+        .windows(2)
+        .all(|p| p[0].auto_update_time < p[1].auto_update_time));
+    assert!(more.iter().all(|r| r.auto_update_time <= last + 6 * 60_000));
+
+    // Standalone streams start mid-history: no registration, no card issue.
+    for t in [EntityType::Customer, EntityType::Card] {
+        let spec = audit_gen::EntitySpec::standalone(t, 42, 30, 0, 3_600_000, 7);
+        let recs: Vec<Record> = spec.stream().collect();
+        assert_eq!(recs.len(), 30);
+        assert!(recs.iter().all(|r| r.entity_id == 42));
+        for r in &recs {
+            for e in &r.events {
+                assert_ne!(e.field("previousValue"), Some("NOT_ISSUED"));
+                assert_ne!(e.field("value"), Some("NOT_ISSUED"));
+                if e.kind == EventKind::Identifier {
+                    assert_ne!(e.field("previousValue"), Some("NA"), "no registration");
+                }
+            }
+        }
+    }
+}
