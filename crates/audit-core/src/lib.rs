@@ -22,3 +22,12 @@ pub use parse::{
 pub use status_log::{StatusEntry, StatusLogKind};
 pub use time::{format_at_offset, format_utc, parse_time, TimeRaw, TimeValue, UtcMillis};
 pub use value::{Extras, Nullable};
+pub mod store;
+mod strings;
+pub use store::{
+    Cell, EventId, EventView, IngestReport, ListingReport, RecordId, Store, StoredStatus,
+};
+pub mod query;
+pub use query::{
+    facets, Clause, FacetCount, Facets, Query, QueryError, Search, SearchResult, Term, TimeBound,
+};

@@ -1,0 +1,517 @@
+//! The support agent's query language, and keystroke-speed evaluation.
+//!
+//! Syntax (documented for users in the crate README):
+//! free words and `"quoted phrases"` match any visible value; qualifiers
+//! `type:`, `field:`, `source:`, `mode:`, `user:`, `request:`, `value:`,
+//! `before:`, `after:`; `-` negates any term; all terms must hold (AND);
+//! matching is case-insensitive substring.
+//!
+//! Speed: a term is first matched against the *distinct* strings (one `memmem`
+//! over the prepared lowercase haystack, or only over the previous term's hits
+//! when the new term extends it), giving a bitset of string ids; events are then
+//! tested by id lookups. Facet-like qualifiers match the small facet tables.
+//! When a query only adds to the previous one (typing more letters, adding a
+//! term), [`Search`] filters the previous result instead of the whole store.
+
+use std::rc::Rc;
+
+use crate::audit::EventKind;
+use crate::store::{EventId, Store};
+use crate::strings::BitSet;
+use crate::time::{parse_time, UtcMillis};
+
+/// A malformed query: where (character position, 0-based) and why.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct QueryError {
+    pub position: usize,
+    pub message: String,
+}
+
+impl std::fmt::Display for QueryError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} (at character {})", self.message, self.position + 1)
+    }
+}
+
+impl std::error::Error for QueryError {}
+
+/// A point in time in `before:`/`after:`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TimeBound {
+    At(UtcMillis),
+    /// Relative (`7d`): that many milliseconds before "now", which the caller passes in.
+    Ago(i64),
+}
+
+impl TimeBound {
+    fn resolve(self, now: UtcMillis) -> UtcMillis {
+        match self {
+            TimeBound::At(t) => t,
+            TimeBound::Ago(d) => now.saturating_sub(d),
+        }
+    }
+}
+
+/// What one term tests. Needles are lowercase.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Term {
+    Text(String),
+    Type(String),
+    Field(String),
+    Source(String),
+    Mode(String),
+    User(String),
+    Request(String),
+    Value(String),
+    Before(TimeBound),
+    After(TimeBound),
+}
+
+/// One term with its negation and position.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Clause {
+    pub negated: bool,
+    pub term: Term,
+    /// Character position of the term in the query text.
+    pub position: usize,
+}
+
+/// A parsed query: every clause must hold.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Query {
+    pub text: String,
+    pub clauses: Vec<Clause>,
+}
+
+const QUALIFIERS: [&str; 9] = [
+    "type", "field", "source", "mode", "user", "request", "value", "before", "after",
+];
+
+impl Query {
+    /// Parses a query. Errors carry the character position of the problem.
+    pub fn parse(text: &str) -> Result<Query, QueryError> {
+        let chars: Vec<char> = text.chars().collect();
+        let mut clauses = Vec::new();
+        let mut i = 0;
+        let err = |position: usize, message: String| Err(QueryError { position, message });
+        while i < chars.len() {
+            if chars[i].is_whitespace() {
+                i += 1;
+                continue;
+            }
+            let start = i;
+            let negated = chars[i] == '-';
+            if negated {
+                i += 1;
+                if i >= chars.len() || chars[i].is_whitespace() {
+                    return err(start, "`-` must be followed by a term to exclude".into());
+                }
+            }
+            // Qualifier name?
+            let name_end = (i..chars.len())
+                .find(|&j| !chars[j].is_ascii_alphabetic())
+                .unwrap_or(chars.len());
+            let mut qualifier = None;
+            if name_end > i && chars.get(name_end) == Some(&':') {
+                let name: String = chars[i..name_end]
+                    .iter()
+                    .collect::<String>()
+                    .to_ascii_lowercase();
+                if QUALIFIERS.contains(&name.as_str()) {
+                    qualifier = Some(name);
+                    i = name_end + 1;
+                } else if chars[i..name_end].iter().all(char::is_ascii_lowercase)
+                    && name.len() <= 12
+                {
+                    return err(
+                        i,
+                        format!(
+                            "unknown qualifier `{name}:` (known: {}); put the text in quotes to search for it",
+                            QUALIFIERS.join(":, ") + ":"
+                        ),
+                    );
+                }
+            }
+            let value_pos = i;
+            let value: String = if chars.get(i) == Some(&'"') {
+                let close = (i + 1..chars.len()).find(|&j| chars[j] == '"');
+                let Some(close) = close else {
+                    return err(i, "unclosed quote".into());
+                };
+                let v = chars[i + 1..close].iter().collect();
+                i = close + 1;
+                v
+            } else {
+                let end = (i..chars.len())
+                    .find(|&j| chars[j].is_whitespace())
+                    .unwrap_or(chars.len());
+                let v = chars[i..end].iter().collect();
+                i = end;
+                v
+            };
+            let needle = value.trim().to_lowercase();
+            if needle.is_empty() {
+                let what = qualifier
+                    .as_deref()
+                    .map_or("a quoted phrase".to_owned(), |q| format!("`{q}:`"));
+                return err(value_pos, format!("{what} needs a value"));
+            }
+            let term = match qualifier.as_deref() {
+                None => Term::Text(needle),
+                Some("type") => Term::Type(needle),
+                Some("field") => Term::Field(needle),
+                Some("source") => Term::Source(needle),
+                Some("mode") => Term::Mode(needle),
+                Some("user") => Term::User(needle),
+                Some("request") => Term::Request(needle),
+                Some("value") => Term::Value(needle),
+                Some(q) => {
+                    let Some(b) = time_bound(&needle) else {
+                        return err(
+                            value_pos,
+                            format!("`{q}:` wants a date (2024-01-31, 2024-01-31 12:00:00, ISO) or an age (30m, 12h, 7d, 2w, 1y)"),
+                        );
+                    };
+                    if q == "before" {
+                        Term::Before(b)
+                    } else {
+                        Term::After(b)
+                    }
+                }
+            };
+            clauses.push(Clause {
+                negated,
+                term,
+                position: start,
+            });
+        }
+        Ok(Query {
+            text: text.to_owned(),
+            clauses,
+        })
+    }
+
+    /// True when every event matching `self` also matches `prev`, judged from
+    /// the clauses: `prev`'s clauses are kept, except that the last one may have
+    /// been typed further (a longer needle of a non-negated term), and more
+    /// clauses may follow.
+    pub fn narrows(&self, prev: &Query) -> bool {
+        if prev.clauses.len() > self.clauses.len() {
+            return false;
+        }
+        let n = prev.clauses.len();
+        prev.clauses
+            .iter()
+            .zip(&self.clauses)
+            .enumerate()
+            .all(|(i, (a, b))| {
+                a == b || (i + 1 == n && !a.negated && !b.negated && extends(&a.term, &b.term))
+            })
+    }
+
+    fn has_relative_time(&self) -> bool {
+        self.clauses.iter().any(|c| {
+            matches!(
+                c.term,
+                Term::Before(TimeBound::Ago(_)) | Term::After(TimeBound::Ago(_))
+            )
+        })
+    }
+}
+
+fn extends(a: &Term, b: &Term) -> bool {
+    use Term::*;
+    match (a, b) {
+        (Text(x), Text(y))
+        | (Type(x), Type(y))
+        | (Field(x), Field(y))
+        | (Source(x), Source(y))
+        | (Mode(x), Mode(y))
+        | (User(x), User(y))
+        | (Request(x), Request(y))
+        | (Value(x), Value(y)) => y.contains(x.as_str()),
+        _ => false,
+    }
+}
+
+fn time_bound(s: &str) -> Option<TimeBound> {
+    let unit = s.chars().last()?;
+    let digits = &s[..s.len() - unit.len_utf8()];
+    if !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit()) {
+        let n: i64 = digits.parse().ok()?;
+        let ms = match unit {
+            'm' => 60_000,
+            'h' => 3_600_000,
+            'd' => 86_400_000,
+            'w' => 7 * 86_400_000,
+            'y' => 365 * 86_400_000,
+            _ => return None,
+        };
+        return n.checked_mul(ms).map(TimeBound::Ago);
+    }
+    parse_time(s).map(TimeBound::At)
+}
+
+/// Events matching a query, in time order (oldest first).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct SearchResult {
+    pub events: Vec<EventId>,
+    /// Events in the store when the query ran.
+    pub total: usize,
+    /// True when the previous result was narrowed instead of scanning everything.
+    pub narrowed: bool,
+}
+
+/// Count of one facet value in a result.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FacetCount {
+    pub label: String,
+    pub count: usize,
+}
+
+/// Facet counts of a result, each list by count (descending) then label.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct Facets {
+    /// Normalised event kinds ([`EventKind::name`]).
+    pub types: Vec<FacetCount>,
+    pub fields: Vec<FacetCount>,
+    /// Sources upper-cased (`instore` and `INSTORE` count together).
+    pub sources: Vec<FacetCount>,
+    pub modes: Vec<FacetCount>,
+    pub users: Vec<FacetCount>,
+}
+
+/// Counts facet values over `events`: dense per-facet counters indexed by the
+/// codes assigned at ingest, so this is a few array increments per event.
+pub fn facets(store: &Store, events: &[EventId]) -> Facets {
+    let mut kinds = [0usize; EventKind::ALL.len()];
+    let mut fields = vec![0usize; store.fields.labels.len()];
+    let mut sources = vec![0usize; store.sources.labels.len()];
+    let mut modes = vec![0usize; store.modes.labels.len()];
+    let mut users = vec![0usize; store.users.labels.len()];
+    for &id in events {
+        let e = &store.events[id as usize];
+        let r = &store.records[e.record as usize];
+        kinds[e.kind as usize] += 1;
+        fields[e.field_code as usize] += 1;
+        sources[r.source_code as usize] += 1;
+        modes[r.mode_code as usize] += 1;
+        users[r.user_code as usize] += 1;
+    }
+    let list = |counts: &[usize], label: &dyn Fn(usize) -> String| {
+        let mut v: Vec<FacetCount> = counts
+            .iter()
+            .enumerate()
+            .filter(|(_, &c)| c > 0)
+            .map(|(i, &c)| FacetCount {
+                label: label(i),
+                count: c,
+            })
+            .collect();
+        v.sort_by(|a, b| b.count.cmp(&a.count).then_with(|| a.label.cmp(&b.label)));
+        v
+    };
+    Facets {
+        types: list(&kinds, &|i| EventKind::ALL[i].name().to_owned()),
+        fields: list(&fields, &|i| store.fields.labels[i].clone()),
+        sources: list(&sources, &|i| store.sources.labels[i].clone()),
+        modes: list(&modes, &|i| store.modes.labels[i].clone()),
+        users: list(&users, &|i| store.users.labels[i].clone()),
+    }
+}
+
+/// A compiled clause: what to test per event.
+enum Test {
+    Strings(Rc<BitSet>, Scope),
+    Codes(BitSet, CodeOf),
+    Kinds(u32),
+    Range(i64, i64),
+}
+
+#[derive(Clone, Copy)]
+enum Scope {
+    Visible,
+    Values,
+    Request,
+}
+
+#[derive(Clone, Copy)]
+enum CodeOf {
+    Type,
+    Field,
+    Source,
+    Mode,
+    User,
+}
+
+/// Keeps the last query and its result, plus the string matches of recent
+/// needles, so each keystroke costs work proportional to what changed.
+#[derive(Default)]
+pub struct Search {
+    last: Option<(Query, UtcMillis, SearchResult)>,
+    needles: Vec<(String, Rc<BitSet>)>,
+    generation: u64,
+}
+
+/// Recent needles remembered for extension (`m`, `mo`, `mob`, …).
+const NEEDLE_CACHE: usize = 32;
+
+impl Search {
+    pub fn new() -> Search {
+        Search::default()
+    }
+
+    /// Runs `query`; narrows the previous result when `query` extends the last one
+    /// run on the same store. `now` resolves relative dates (`after:7d`).
+    pub fn run(&mut self, store: &Store, query: &Query, now: UtcMillis) -> &SearchResult {
+        if self.generation != store.generation {
+            self.last = None;
+            self.needles.clear();
+            self.generation = store.generation;
+        }
+        let reuse = match &self.last {
+            Some((q, t, _)) => query.narrows(q) && (*t == now || !query.has_relative_time()),
+            None => false,
+        };
+        let tests: Vec<(bool, Test)> = query
+            .clauses
+            .iter()
+            .map(|c| (c.negated, self.compile(store, &c.term, now)))
+            .collect();
+        let keep = |id: EventId| tests.iter().all(|(neg, t)| passes(store, id, t) != *neg);
+        let (events, narrowed) = match (&self.last, reuse) {
+            (Some((_, _, prev)), true) => (
+                prev.events.iter().copied().filter(|&id| keep(id)).collect(),
+                true,
+            ),
+            _ => (
+                (0..store.len() as u32).filter(|&id| keep(id)).collect(),
+                false,
+            ),
+        };
+        let result = SearchResult {
+            events,
+            total: store.len(),
+            narrowed,
+        };
+        &self.last.insert((query.clone(), now, result)).2
+    }
+
+    fn strings(&mut self, store: &Store, needle: &str) -> Rc<BitSet> {
+        if let Some((_, set)) = self.needles.iter().find(|(n, _)| n == needle) {
+            return set.clone();
+        }
+        let base = self
+            .needles
+            .iter()
+            .filter(|(n, _)| needle.contains(n.as_str()))
+            .max_by_key(|(n, _)| n.len());
+        let mut out = BitSet::with_len(store.strings.len());
+        match base {
+            Some((_, within)) => store
+                .strings
+                .scan_within(needle.as_bytes(), within, &mut out),
+            None => store.strings.scan_all(needle.as_bytes(), &mut out),
+        }
+        let set = Rc::new(out);
+        if self.needles.len() >= NEEDLE_CACHE {
+            self.needles.remove(0);
+        }
+        self.needles.push((needle.to_owned(), set.clone()));
+        set
+    }
+
+    fn compile(&mut self, store: &Store, term: &Term, now: UtcMillis) -> Test {
+        let table = |labels: &[String], needle: &str| {
+            let mut set = BitSet::with_len(labels.len());
+            for (i, l) in labels.iter().enumerate() {
+                if l.contains(needle) {
+                    set.insert(i as u32);
+                }
+            }
+            set
+        };
+        match term {
+            Term::Text(n) => Test::Strings(self.strings(store, n), Scope::Visible),
+            Term::Value(n) => Test::Strings(self.strings(store, n), Scope::Values),
+            Term::Request(n) => Test::Strings(self.strings(store, n), Scope::Request),
+            Term::Type(n) => {
+                let mut mask = 0u32;
+                let wanted = EventKind::from_label(n);
+                for k in EventKind::ALL {
+                    if k.name().to_lowercase().contains(n.as_str())
+                        || (wanted != EventKind::Other && k == wanted)
+                    {
+                        mask |= 1 << k as u32;
+                    }
+                }
+                let raw = table(&store.types.lower, n);
+                if raw.is_empty() {
+                    Test::Kinds(mask)
+                } else {
+                    // Raw labels match too (an unknown type is found by its label).
+                    let mut codes = raw;
+                    for (c, k) in store.type_kinds.iter().enumerate() {
+                        if mask & (1 << *k as u32) != 0 {
+                            codes.insert(c as u32);
+                        }
+                    }
+                    Test::Codes(codes, CodeOf::Type)
+                }
+            }
+            Term::Field(n) => Test::Codes(table(&store.fields.lower, n), CodeOf::Field),
+            Term::Source(n) => Test::Codes(table(&store.sources.lower, n), CodeOf::Source),
+            Term::Mode(n) => Test::Codes(table(&store.modes.lower, n), CodeOf::Mode),
+            Term::User(n) => {
+                // The user facet label, plus the raw updatedBy id and user name.
+                let mut codes = table(&store.users.lower, n);
+                let strings = self.strings(store, n);
+                for r in &store.records {
+                    let hit = [r.updated_by_user, r.updated_by]
+                        .into_iter()
+                        .any(|v| v.id().is_some_and(|id| strings.contains(id)));
+                    if hit {
+                        codes.insert(r.user_code);
+                    }
+                }
+                Test::Codes(codes, CodeOf::User)
+            }
+            Term::Before(b) => Test::Range(i64::MIN + 1, b.resolve(now)),
+            Term::After(b) => Test::Range(b.resolve(now), i64::MAX),
+        }
+    }
+}
+
+#[inline]
+fn passes(store: &Store, id: EventId, t: &Test) -> bool {
+    let e = &store.events[id as usize];
+    match t {
+        Test::Strings(set, Scope::Visible) => store.any_visible(id, |s| set.contains(s)),
+        Test::Strings(set, Scope::Values) => store.any_value(id, |s| set.contains(s)),
+        Test::Strings(set, Scope::Request) => store.records[e.record as usize]
+            .request_id
+            .id()
+            .is_some_and(|s| set.contains(s)),
+        Test::Kinds(mask) => mask & (1 << e.kind as u32) != 0,
+        Test::Codes(codes, of) => {
+            let r = &store.records[e.record as usize];
+            let code = match of {
+                CodeOf::Type => e.type_code,
+                CodeOf::Field => e.field_code,
+                CodeOf::Source => r.source_code,
+                CodeOf::Mode => r.mode_code,
+                CodeOf::User => r.user_code,
+            };
+            codes.contains(code)
+        }
+        // `before:` is exclusive, `after:` inclusive; events without a time never match.
+        Test::Range(lo, hi) => e.when != i64::MIN && e.when >= *lo && e.when < *hi,
+    }
+}
+
+impl Store {
+    /// One-off query without keystroke caching.
+    pub fn query(&self, query: &Query, now: UtcMillis) -> SearchResult {
+        Search::new().run(self, query, now).clone()
+    }
+}

@@ -1,0 +1,1115 @@
+//! The store: every ingested page merged into one compact, deduplicated,
+//! time-ordered set of events.
+//!
+//! Layout: records and events are small fixed-size rows of `u32` ids into the
+//! [`Strings`] table (plus `i64` instants); variable parts (`additionalFields`,
+//! unknown members, associate entities) are ranges into shared pools; `till`,
+//! `store`, user contexts and merge details are deduplicated objects. No raw JSON
+//! is kept: records are rebuilt from the rows for display and export
+//! ([`Store::record`]), which is what keeps memory well under the input size.
+//!
+//! Event ids are positions in time order (oldest first), so a query result is an
+//! ascending list of ids and history views walk the table in order. Ingesting
+//! re-sorts (a run-aware stable sort, linear for a new sorted page) and therefore
+//! renumbers events; record ids are stable.
+
+use std::collections::{BTreeMap, HashMap};
+
+use serde_json::{Number, Value};
+
+use crate::audit::{AuditRecord, Event, EventKind};
+use crate::json::Members;
+use crate::parse::{ApiError, Parsed, ResponseShape};
+use crate::status_log::{StatusEntry, StatusLogKind};
+use crate::strings::Strings;
+use crate::time::{TimeRaw, TimeValue, UtcMillis};
+use crate::value::Nullable;
+
+/// Position of an event in time order (oldest first). Changes when pages are ingested.
+pub type EventId = u32;
+/// Index of a record in ingestion order. Stable.
+pub type RecordId = u32;
+
+const ABSENT: u32 = u32::MAX;
+const NULL: u32 = u32::MAX - 1;
+/// Time member was a JSON integer equal to its instant (no text kept).
+const FROM_MS: u32 = u32::MAX - 2;
+const TAG_SHIFT: u32 = 30;
+const ID_MASK: u32 = (1 << TAG_SHIFT) - 1;
+const TAG_STR: u32 = 0;
+const TAG_NUM: u32 = 1;
+const TAG_JSON: u32 = 2;
+const NO_MS: i64 = i64::MIN;
+
+/// A stored JSON value: a tagged id into the string table, or absent/null.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct Val(u32);
+
+impl Val {
+    pub(crate) const ABSENT: Val = Val(ABSENT);
+    pub(crate) const NULL: Val = Val(NULL);
+
+    fn tagged(tag: u32, id: u32) -> Val {
+        Val(tag << TAG_SHIFT | (id & ID_MASK))
+    }
+
+    /// The string-table id, for strings, numbers and raw JSON.
+    #[inline]
+    pub(crate) fn id(self) -> Option<u32> {
+        (self.0 < FROM_MS && self.0 >> TAG_SHIFT != 3).then_some(self.0 & ID_MASK)
+    }
+
+    fn tag(self) -> u32 {
+        self.0 >> TAG_SHIFT
+    }
+}
+
+/// A stored value as the UI sees it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cell<'a> {
+    Absent,
+    Null,
+    Text(&'a str),
+    /// A JSON number, as written.
+    Number(&'a str),
+    /// Any other JSON (object, array, boolean), as compact JSON text.
+    Json(&'a str),
+}
+
+impl<'a> Cell<'a> {
+    /// The text to show; `None` for absent and null.
+    pub fn as_str(self) -> Option<&'a str> {
+        match self {
+            Cell::Text(s) | Cell::Number(s) | Cell::Json(s) => Some(s),
+            Cell::Absent | Cell::Null => None,
+        }
+    }
+
+    /// Back to a JSON value (`Absent` becomes null).
+    pub fn to_json(self) -> Value {
+        match self {
+            Cell::Absent | Cell::Null => Value::Null,
+            Cell::Text(s) => Value::String(s.to_owned()),
+            Cell::Number(s) | Cell::Json(s) => {
+                serde_json::from_str(s).unwrap_or_else(|_| Value::String(s.to_owned()))
+            }
+        }
+    }
+}
+
+/// A range into one of the pools; `len` doubles as absent/null marker.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ListRef {
+    start: u32,
+    len: u32,
+}
+
+impl ListRef {
+    const ABSENT: ListRef = ListRef {
+        start: 0,
+        len: ABSENT,
+    };
+    const NULL: ListRef = ListRef {
+        start: 0,
+        len: NULL,
+    };
+
+    fn range(self) -> std::ops::Range<usize> {
+        if self.len >= NULL {
+            0..0
+        } else {
+            self.start as usize..(self.start + self.len) as usize
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct RecordRow {
+    pub updated_by_user: Val,
+    pub updated_by: Val,
+    pub org_id: Val,
+    pub entity_type: Val,
+    pub entity_id: Val,
+    pub created_ms: i64,
+    pub created_raw: Val,
+    pub auto_ms: i64,
+    pub auto_raw: Val,
+    pub request_id: Val,
+    pub till: u32,
+    pub store: u32,
+    pub user_context: u32,
+    pub victim: u32,
+    pub survivor: u32,
+    pub source: Val,
+    pub mode: Val,
+    /// 0 absent, 1 null, 2 list (possibly empty).
+    pub events_presence: u8,
+    pub n_events: u32,
+    pub first_event: u32,
+    pub extras: ListRef,
+    pub user_code: u32,
+    pub source_code: u32,
+    pub mode_code: u32,
+}
+
+#[derive(Debug, Clone)]
+pub(crate) struct EventRow {
+    pub record: u32,
+    pub when: i64,
+    pub kind: EventKind,
+    /// True for the row standing in for a record without events.
+    pub placeholder: bool,
+    pub type_code: u32,
+    pub field_code: u32,
+    pub event_type: Val,
+    pub field: Val,
+    pub prev: Val,
+    pub cur: Val,
+    pub prev_label: Val,
+    pub cur_label: Val,
+    pub additional: ListRef,
+    pub associates: ListRef,
+    pub extras: ListRef,
+}
+
+/// Distinct values of one facet (type, field, source, mode, user) with a dense code each.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct FacetTable {
+    pub labels: Vec<String>,
+    pub lower: Vec<String>,
+    map: HashMap<String, u32>,
+}
+
+impl FacetTable {
+    fn code(&mut self, label: &str) -> u32 {
+        if let Some(&c) = self.map.get(label) {
+            return c;
+        }
+        let c = self.labels.len() as u32;
+        self.labels.push(label.to_owned());
+        self.lower.push(label.to_lowercase());
+        self.map.insert(label.to_owned(), c);
+        c
+    }
+}
+
+/// What one [`Store::ingest`] did.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IngestReport {
+    pub shape: ResponseShape,
+    pub records_added: usize,
+    /// Records already held (page shifts, overlapping listings); not added twice.
+    pub records_duplicate: usize,
+    pub events_added: usize,
+    pub status_entries_added: usize,
+    pub damaged_spans: usize,
+    pub api_errors: Vec<ApiError>,
+}
+
+/// Completeness of one paged listing (one query of the audit endpoint).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ListingReport {
+    /// The key the app passed to [`Store::ingest_page`] (`""` for [`Store::ingest`]).
+    pub listing: String,
+    pub pages_seen: Vec<i64>,
+    /// Highest `totalPages` any page reported.
+    pub total_pages: Option<i64>,
+    /// Pages below `total_pages` never ingested: the gap to show.
+    pub missing_pages: Vec<i64>,
+    /// Distinct `totalElements` values seen, in order; more than one means the
+    /// listing changed while paging and records may have shifted across pages.
+    pub totals_seen: Vec<i64>,
+    /// Pages holding fewer records than their `numberOfElements` said: `(page, said, held)`.
+    pub short_pages: Vec<(i64, i64, usize)>,
+}
+
+impl ListingReport {
+    /// True when no page is missing or short and the total never moved.
+    pub fn is_complete(&self) -> bool {
+        self.missing_pages.is_empty() && self.short_pages.is_empty() && self.totals_seen.len() <= 1
+    }
+}
+
+#[derive(Debug, Clone, Default)]
+struct Listing {
+    pages: BTreeMap<i64, (Option<i64>, usize)>,
+    total_pages: Option<i64>,
+    totals_seen: Vec<i64>,
+}
+
+/// A status-log entry held by the store.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredStatus {
+    pub kind: StatusLogKind,
+    pub entry: StatusEntry,
+}
+
+/// All ingested audit events and status-log entries, merged and deduplicated.
+#[derive(Debug, Clone, Default)]
+pub struct Store {
+    pub(crate) strings: Strings,
+    pub(crate) records: Vec<RecordRow>,
+    pub(crate) events: Vec<EventRow>,
+    /// `(key, value)` pairs of additional fields, extras and objects.
+    pub(crate) pairs: Vec<(u32, Val)>,
+    /// Object references of associate-entity lists.
+    pub(crate) refs: Vec<u32>,
+    /// Deduplicated objects (till, store, user context, merge details, associates).
+    pub(crate) objects: Vec<ListRef>,
+    object_index: HashMap<Vec<(u32, Val)>, u32>,
+    pub(crate) types: FacetTable,
+    pub(crate) type_kinds: Vec<EventKind>,
+    pub(crate) fields: FacetTable,
+    pub(crate) sources: FacetTable,
+    pub(crate) modes: FacetTable,
+    pub(crate) users: FacetTable,
+    fingerprints: HashMap<u64, u32>,
+    listings: BTreeMap<String, Listing>,
+    pub(crate) status: Vec<StoredStatus>,
+    /// Bumped on every change so cached searches know they are stale.
+    pub(crate) generation: u64,
+}
+
+impl Store {
+    pub fn new() -> Store {
+        Store::default()
+    }
+
+    /// Merges one parsed response. Same as [`Store::ingest_page`] with listing `""`.
+    pub fn ingest(&mut self, page: Parsed) -> IngestReport {
+        self.ingest_page("", page)
+    }
+
+    /// Merges one page of a listing. `listing` identifies the query the page
+    /// answers (the app's request URL without `pageNo`, say) so gaps can be
+    /// reported per listing; records are deduplicated across all listings.
+    pub fn ingest_page(&mut self, listing: &str, page: Parsed) -> IngestReport {
+        let mut report = self.ingest_unsorted(listing, page);
+        self.sort_events();
+        report.events_added = report.events_added.min(self.events.len());
+        report
+    }
+
+    /// Merges several pages with a single re-sort at the end (faster for bulk loads).
+    pub fn ingest_all(
+        &mut self,
+        pages: impl IntoIterator<Item = (String, Parsed)>,
+    ) -> Vec<IngestReport> {
+        let out = pages
+            .into_iter()
+            .map(|(l, p)| self.ingest_unsorted(&l, p))
+            .collect();
+        self.sort_events();
+        out
+    }
+
+    fn ingest_unsorted(&mut self, listing: &str, page: Parsed) -> IngestReport {
+        self.generation += 1;
+        let mut report = IngestReport {
+            shape: page.shape.clone(),
+            records_added: 0,
+            records_duplicate: 0,
+            events_added: 0,
+            status_entries_added: 0,
+            damaged_spans: page.damaged.len(),
+            api_errors: page.api_errors,
+        };
+        if let Some(pg) = &page.pagination {
+            let l = self.listings.entry(listing.to_owned()).or_default();
+            let number = pg.number.unwrap_or(0);
+            l.pages
+                .insert(number, (pg.number_of_elements, page.records.len()));
+            if let Some(tp) = pg.total_pages {
+                l.total_pages = Some(l.total_pages.map_or(tp, |old| old.max(tp)));
+            }
+            if let Some(te) = pg.total_elements {
+                if l.totals_seen.last() != Some(&te) {
+                    l.totals_seen.push(te);
+                }
+            }
+        }
+        for r in page.records {
+            let before = self.events.len();
+            if self.add_record(r) {
+                report.records_added += 1;
+                report.events_added += self.events.len() - before;
+            } else {
+                report.records_duplicate += 1;
+            }
+        }
+        let kind = match page.shape {
+            ResponseShape::StatusLog(k) => k,
+            _ => StatusLogKind::Customer,
+        };
+        for entry in page.status_entries {
+            let s = StoredStatus { kind, entry };
+            if !self.status.contains(&s) {
+                self.status.push(s);
+                report.status_entries_added += 1;
+            }
+        }
+        report
+    }
+
+    /// Number of events (rows of the result table).
+    pub fn len(&self) -> usize {
+        self.events.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.events.is_empty()
+    }
+
+    /// Number of distinct records.
+    pub fn record_count(&self) -> usize {
+        self.records.len()
+    }
+
+    /// Status-log entries ingested so far.
+    pub fn status_entries(&self) -> &[StoredStatus] {
+        &self.status
+    }
+
+    /// Completeness of every paged listing ingested.
+    pub fn listings(&self) -> Vec<ListingReport> {
+        self.listings
+            .iter()
+            .map(|(key, l)| {
+                let pages_seen: Vec<i64> = l.pages.keys().copied().collect();
+                let missing_pages = match l.total_pages {
+                    Some(tp) => (0..tp.min(100_000))
+                        .filter(|p| !l.pages.contains_key(p))
+                        .collect(),
+                    None => Vec::new(),
+                };
+                let short_pages = l
+                    .pages
+                    .iter()
+                    .filter_map(|(&p, &(said, held))| {
+                        said.filter(|&s| s > held as i64).map(|s| (p, s, held))
+                    })
+                    .collect();
+                ListingReport {
+                    listing: key.clone(),
+                    pages_seen,
+                    total_pages: l.total_pages,
+                    missing_pages,
+                    totals_seen: l.totals_seen.clone(),
+                    short_pages,
+                }
+            })
+            .collect()
+    }
+
+    /// Approximate heap bytes held, for the memory budget.
+    pub fn heap_bytes(&self) -> usize {
+        self.strings.heap_bytes()
+            + self.records.capacity() * std::mem::size_of::<RecordRow>()
+            + self.events.capacity() * std::mem::size_of::<EventRow>()
+            + self.pairs.capacity() * 8
+            + self.refs.capacity() * 4
+            + self.objects.capacity() * 8
+            + self.fingerprints.capacity() * 16
+    }
+
+    // ---- interning -------------------------------------------------------
+
+    fn str_val(&mut self, s: &Nullable<String>) -> Val {
+        match s {
+            Nullable::Absent => Val::ABSENT,
+            Nullable::Null => Val::NULL,
+            Nullable::Present(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
+        }
+    }
+
+    fn int_val(&mut self, n: &Nullable<i64>) -> Val {
+        match n {
+            Nullable::Absent => Val::ABSENT,
+            Nullable::Null => Val::NULL,
+            Nullable::Present(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+        }
+    }
+
+    fn opt_str(&mut self, s: Option<&str>) -> Val {
+        match s {
+            Some(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
+            None => Val::ABSENT,
+        }
+    }
+
+    fn json_val(&mut self, v: &Value) -> Val {
+        match v {
+            Value::Null => Val::NULL,
+            Value::String(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
+            Value::Number(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+            other => Val::tagged(TAG_JSON, self.strings.intern(&other.to_string())),
+        }
+    }
+
+    fn time_val(&mut self, t: &Nullable<TimeValue>) -> (i64, Val) {
+        match t {
+            Nullable::Absent => (NO_MS, Val::ABSENT),
+            Nullable::Null => (NO_MS, Val::NULL),
+            Nullable::Present(t) => {
+                let ms = t.utc_ms.unwrap_or(NO_MS);
+                let raw = match &t.raw {
+                    TimeRaw::Number(n) if n.as_i64() == t.utc_ms && ms != NO_MS => Val(FROM_MS),
+                    TimeRaw::Number(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+                    TimeRaw::Text(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
+                };
+                (ms, raw)
+            }
+        }
+    }
+
+    fn pairs_of(&mut self, members: &[(String, Value)]) -> Vec<(u32, Val)> {
+        members
+            .iter()
+            .map(|(k, v)| (self.strings.intern(k), self.json_val(v)))
+            .collect()
+    }
+
+    fn list(&mut self, members: &[(String, Value)]) -> ListRef {
+        let p = self.pairs_of(members);
+        let start = self.pairs.len() as u32;
+        self.pairs.extend(p);
+        ListRef {
+            start,
+            len: members.len() as u32,
+        }
+    }
+
+    fn nullable_list(&mut self, m: &Nullable<Members>) -> ListRef {
+        match m {
+            Nullable::Absent => ListRef::ABSENT,
+            Nullable::Null => ListRef::NULL,
+            Nullable::Present(m) => self.list(&m.0),
+        }
+    }
+
+    fn object(&mut self, m: &Nullable<Members>) -> u32 {
+        match m {
+            Nullable::Absent => ABSENT,
+            Nullable::Null => NULL,
+            Nullable::Present(m) => {
+                let p = self.pairs_of(&m.0);
+                if let Some(&id) = self.object_index.get(&p) {
+                    return id;
+                }
+                let start = self.pairs.len() as u32;
+                self.pairs.extend_from_slice(&p);
+                let id = self.objects.len() as u32;
+                self.objects.push(ListRef {
+                    start,
+                    len: p.len() as u32,
+                });
+                self.object_index.insert(p, id);
+                id
+            }
+        }
+    }
+
+    fn add_record(&mut self, r: AuditRecord) -> bool {
+        let fp = fingerprint(&r);
+        if let Some(&existing) = self.fingerprints.get(&fp) {
+            if self.same_record(existing, &r) {
+                // Same record seen again (page shift, overlapping listing). Keep the
+                // richer user context: listings without includeUserContext send null.
+                let has_ctx = |o: u32| o < NULL && self.objects[o as usize].len > 0;
+                if !has_ctx(self.records[existing as usize].user_context)
+                    && r.user_context.get().is_some_and(|c| !c.is_empty())
+                {
+                    let ctx = self.object(&r.user_context);
+                    self.records[existing as usize].user_context = ctx;
+                    let code = self.user_code(existing);
+                    self.records[existing as usize].user_code = code;
+                    self.generation += 1;
+                }
+                return false;
+            }
+        }
+        let rid = self.records.len() as u32;
+        self.fingerprints.insert(fp, rid);
+        let (created_ms, created_raw) = self.time_val(&r.created_on);
+        let (auto_ms, auto_raw) = self.time_val(&r.auto_update_time);
+        let when = r.when().unwrap_or(NO_MS);
+        let source_label = r
+            .source
+            .as_deref()
+            .map(str::to_ascii_uppercase)
+            .unwrap_or_else(|| "(none)".into());
+        let mode_label = r.updated_by_mode.as_deref().unwrap_or("(none)").to_owned();
+        let row = RecordRow {
+            updated_by_user: self.str_val(&r.updated_by_user),
+            updated_by: self.int_val(&r.updated_by),
+            org_id: self.int_val(&r.org_id),
+            entity_type: self.str_val(&r.entity_type),
+            entity_id: self.int_val(&r.entity_id),
+            created_ms,
+            created_raw,
+            auto_ms,
+            auto_raw,
+            request_id: self.str_val(&r.request_id),
+            till: self.object(&r.till),
+            store: self.object(&r.store),
+            user_context: self.object(&r.user_context),
+            victim: self.object(&r.victim),
+            survivor: self.object(&r.survivor),
+            source: self.str_val(&r.source),
+            mode: self.str_val(&r.updated_by_mode),
+            events_presence: match r.events {
+                Nullable::Absent => 0,
+                Nullable::Null => 1,
+                Nullable::Present(_) => 2,
+            },
+            n_events: r.events().len() as u32,
+            first_event: self.events.len() as u32,
+            extras: self.list(&r.extras),
+            user_code: 0,
+            source_code: self.sources.code(&source_label),
+            mode_code: self.modes.code(&mode_label),
+        };
+        self.records.push(row);
+        let code = self.user_code(rid);
+        self.records[rid as usize].user_code = code;
+        if r.events().is_empty() {
+            let type_code = self.type_code("(no events)", EventKind::Other);
+            let field_code = self.fields.code("");
+            self.events.push(EventRow {
+                record: rid,
+                when,
+                kind: EventKind::Other,
+                placeholder: true,
+                type_code,
+                field_code,
+                event_type: Val::ABSENT,
+                field: Val::ABSENT,
+                prev: Val::ABSENT,
+                cur: Val::ABSENT,
+                prev_label: Val::ABSENT,
+                cur_label: Val::ABSENT,
+                additional: ListRef::ABSENT,
+                associates: ListRef::ABSENT,
+                extras: ListRef::ABSENT,
+            });
+        }
+        for e in r.events() {
+            let row = self.event_row(rid, when, e);
+            self.events.push(row);
+        }
+        true
+    }
+
+    fn type_code(&mut self, label: &str, kind: EventKind) -> u32 {
+        let c = self.types.code(label);
+        if c as usize == self.type_kinds.len() {
+            self.type_kinds.push(kind);
+        }
+        c
+    }
+
+    fn event_row(&mut self, rid: u32, when: i64, e: &Event) -> EventRow {
+        let kind = e.kind();
+        let type_code = self.type_code(e.event_type.as_deref().unwrap_or("(none)"), kind);
+        let field_code = self.fields.code(&e.field_key());
+        let c = e.change();
+        let associates = match &e.associate_entities {
+            Nullable::Absent => ListRef::ABSENT,
+            Nullable::Null => ListRef::NULL,
+            Nullable::Present(list) => {
+                let ids: Vec<u32> = list
+                    .iter()
+                    .map(|m| self.object(&Nullable::Present(m.clone())))
+                    .collect();
+                let start = self.refs.len() as u32;
+                self.refs.extend_from_slice(&ids);
+                ListRef {
+                    start,
+                    len: ids.len() as u32,
+                }
+            }
+        };
+        EventRow {
+            record: rid,
+            when,
+            kind,
+            placeholder: false,
+            type_code,
+            field_code,
+            event_type: self.str_val(&e.event_type),
+            field: self.str_val(&e.updated_field),
+            prev: self.opt_str(c.previous.as_deref()),
+            cur: self.opt_str(c.current.as_deref()),
+            prev_label: self.opt_str(c.previous_label_id.as_deref()),
+            cur_label: self.opt_str(c.current_label_id.as_deref()),
+            additional: self.nullable_list(&e.additional_fields),
+            associates,
+            extras: self.list(&e.extras),
+        }
+    }
+
+    fn user_code(&mut self, rid: u32) -> u32 {
+        let label = {
+            let v = self.view_record(rid);
+            v.user_label()
+        };
+        self.users.code(&label)
+    }
+
+    /// Checks a fingerprint hit really is the same record.
+    fn same_record(&self, rid: u32, r: &AuditRecord) -> bool {
+        let row = &self.records[rid as usize];
+        let text = |v: Val| v.id().map(|id| self.strings.get(id));
+        text(row.request_id) == r.request_id.as_deref()
+            && row.n_events as usize == r.events().len()
+            && row.auto_ms
+                == r.auto_update_time
+                    .get()
+                    .and_then(|t| t.utc_ms)
+                    .unwrap_or(NO_MS)
+            && row.created_ms == r.created_on.get().and_then(|t| t.utc_ms).unwrap_or(NO_MS)
+            && text(row.entity_id) == r.entity_id.get().map(|n| n.to_string()).as_deref()
+    }
+
+    fn sort_events(&mut self) {
+        // Stable: events of one record stay together and in order.
+        self.events.sort_by_key(|e| e.when);
+        let mut last = u32::MAX;
+        for (i, e) in self.events.iter().enumerate() {
+            if e.record != last {
+                self.records[e.record as usize].first_event = i as u32;
+                last = e.record;
+            }
+        }
+    }
+
+    // ---- reading ---------------------------------------------------------
+
+    pub(crate) fn cell(&self, v: Val) -> Cell<'_> {
+        match v.0 {
+            ABSENT | FROM_MS => Cell::Absent,
+            NULL => Cell::Null,
+            _ => {
+                let s = self.strings.get(v.0 & ID_MASK);
+                match v.tag() {
+                    TAG_STR => Cell::Text(s),
+                    TAG_NUM => Cell::Number(s),
+                    _ => Cell::Json(s),
+                }
+            }
+        }
+    }
+
+    /// One event, for display.
+    pub fn event(&self, id: EventId) -> EventView<'_> {
+        let row = &self.events[id as usize];
+        EventView {
+            store: self,
+            id,
+            row,
+            rec: &self.records[row.record as usize],
+        }
+    }
+
+    /// All events in time order.
+    pub fn events(&self) -> impl DoubleEndedIterator<Item = EventView<'_>> + '_ {
+        (0..self.events.len() as u32).map(|i| self.event(i))
+    }
+
+    fn view_record(&self, rid: RecordId) -> RecordView<'_> {
+        RecordView {
+            store: self,
+            rec: &self.records[rid as usize],
+        }
+    }
+
+    fn members(&self, l: ListRef) -> Members {
+        Members(
+            self.pairs[l.range()]
+                .iter()
+                .map(|&(k, v)| (self.strings.get(k).to_owned(), self.cell(v).to_json()))
+                .collect(),
+        )
+    }
+
+    fn nullable_members(&self, l: ListRef) -> Nullable<Members> {
+        match l.len {
+            ABSENT => Nullable::Absent,
+            NULL => Nullable::Null,
+            _ => Nullable::Present(self.members(l)),
+        }
+    }
+
+    fn object_members(&self, o: u32) -> Nullable<Members> {
+        match o {
+            ABSENT => Nullable::Absent,
+            NULL => Nullable::Null,
+            _ => Nullable::Present(self.members(self.objects[o as usize])),
+        }
+    }
+
+    fn n_str(&self, v: Val) -> Nullable<String> {
+        match self.cell(v) {
+            Cell::Absent => Nullable::Absent,
+            Cell::Null => Nullable::Null,
+            c => Nullable::Present(c.as_str().unwrap_or_default().to_owned()),
+        }
+    }
+
+    fn n_int(&self, v: Val) -> Nullable<i64> {
+        match self.cell(v) {
+            Cell::Absent => Nullable::Absent,
+            Cell::Null => Nullable::Null,
+            c => c
+                .as_str()
+                .and_then(|s| s.parse().ok())
+                .map_or(Nullable::Absent, Nullable::Present),
+        }
+    }
+
+    fn n_time(&self, ms: i64, raw: Val) -> Nullable<TimeValue> {
+        let utc_ms = (ms != NO_MS).then_some(ms);
+        match raw.0 {
+            ABSENT => Nullable::Absent,
+            NULL => Nullable::Null,
+            FROM_MS => Nullable::Present(TimeValue {
+                utc_ms,
+                raw: TimeRaw::Number(Number::from(ms)),
+            }),
+            _ => {
+                let s = self.strings.get(raw.0 & ID_MASK);
+                let raw = if raw.tag() == TAG_NUM {
+                    serde_json::from_str::<Number>(s)
+                        .map(TimeRaw::Number)
+                        .unwrap_or_else(|_| TimeRaw::Text(s.to_owned()))
+                } else {
+                    TimeRaw::Text(s.to_owned())
+                };
+                Nullable::Present(TimeValue { utc_ms, raw })
+            }
+        }
+    }
+
+    /// Rebuilds a record as it came in (documented members in documented order,
+    /// absent/null preserved, unknown members after them). Used by the JSON export
+    /// and the "raw record" view; nothing of the input text is stored.
+    pub fn record(&self, rid: RecordId) -> AuditRecord {
+        let r = &self.records[rid as usize];
+        let events = match r.events_presence {
+            0 => Nullable::Absent,
+            1 => Nullable::Null,
+            _ => {
+                let first = r.first_event as usize;
+                let list = self.events[first..]
+                    .iter()
+                    .take_while(|e| e.record == rid)
+                    .filter(|e| !e.placeholder)
+                    .map(|e| self.rebuild_event(e))
+                    .collect();
+                Nullable::Present(list)
+            }
+        };
+        AuditRecord {
+            updated_by_user: self.n_str(r.updated_by_user),
+            updated_by: self.n_int(r.updated_by),
+            org_id: self.n_int(r.org_id),
+            entity_type: self.n_str(r.entity_type),
+            entity_id: self.n_int(r.entity_id),
+            created_on: self.n_time(r.created_ms, r.created_raw),
+            request_id: self.n_str(r.request_id),
+            till: self.object_members(r.till),
+            store: self.object_members(r.store),
+            user_context: self.object_members(r.user_context),
+            victim: self.object_members(r.victim),
+            survivor: self.object_members(r.survivor),
+            source: self.n_str(r.source),
+            updated_by_mode: self.n_str(r.mode),
+            auto_update_time: self.n_time(r.auto_ms, r.auto_raw),
+            events,
+            extras: self.members(r.extras).0,
+        }
+    }
+
+    fn rebuild_event(&self, e: &EventRow) -> Event {
+        let associate_entities = match e.associates.len {
+            ABSENT => Nullable::Absent,
+            NULL => Nullable::Null,
+            _ => Nullable::Present(
+                self.refs[e.associates.range()]
+                    .iter()
+                    .map(|&o| self.object_members(o).into_option().unwrap_or_default())
+                    .collect(),
+            ),
+        };
+        Event {
+            event_type: self.n_str(e.event_type),
+            updated_field: self.n_str(e.field),
+            additional_fields: self.nullable_members(e.additional),
+            associate_entities,
+            extras: self.members(e.extras).0,
+        }
+    }
+
+    /// Every string id visible in an event (its own values and its record's),
+    /// for free-text search. Calls `f` until it returns true.
+    pub(crate) fn any_visible(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
+        let e = &self.events[id as usize];
+        let r = &self.records[e.record as usize];
+        let mut test = |v: Val| v.id().is_some_and(&mut f);
+        let vals = [
+            e.event_type,
+            e.field,
+            e.prev,
+            e.cur,
+            e.prev_label,
+            e.cur_label,
+            r.updated_by_user,
+            r.updated_by,
+            r.entity_type,
+            r.entity_id,
+            r.request_id,
+            r.source,
+            r.mode,
+        ];
+        if vals.into_iter().any(&mut test) {
+            return true;
+        }
+        let pairs = |l: ListRef| self.pairs[l.range()].iter().map(|p| p.1);
+        if pairs(e.additional)
+            .chain(pairs(e.extras))
+            .chain(pairs(r.extras))
+            .any(&mut test)
+        {
+            return true;
+        }
+        let obj = |o: u32| {
+            (o < NULL)
+                .then(|| pairs(self.objects[o as usize]))
+                .into_iter()
+                .flatten()
+        };
+        if [r.till, r.store, r.user_context, r.victim, r.survivor]
+            .into_iter()
+            .flat_map(obj)
+            .any(&mut test)
+        {
+            return true;
+        }
+        self.refs[e.associates.range()]
+            .iter()
+            .flat_map(|&o| obj(o))
+            .any(test)
+    }
+
+    /// Value ids an event changes (`value:` qualifier): previous/current and other
+    /// additional-field values.
+    pub(crate) fn any_value(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
+        let e = &self.events[id as usize];
+        let mut test = |v: Val| v.id().is_some_and(&mut f);
+        [e.prev, e.cur].into_iter().any(&mut test)
+            || self.pairs[e.additional.range()].iter().any(|p| test(p.1))
+    }
+}
+
+fn fingerprint(r: &AuditRecord) -> u64 {
+    // Identity of a record across pages: everything but the user context (which
+    // depends on includeUserContext) and the order of members.
+    let mut h = Fnv(0xcbf2_9ce4_8422_2325);
+    h.str(r.request_id.as_deref().unwrap_or(""));
+    h.str(r.entity_type.as_deref().unwrap_or(""));
+    h.num(r.entity_id.get().copied().unwrap_or(0));
+    h.num(r.created_on.get().and_then(|t| t.utc_ms).unwrap_or(0));
+    h.num(r.auto_update_time.get().and_then(|t| t.utc_ms).unwrap_or(0));
+    h.num(r.updated_by.get().copied().unwrap_or(0));
+    for e in r.events() {
+        h.str(e.event_type.as_deref().unwrap_or(""));
+        h.str(e.updated_field.as_deref().unwrap_or(""));
+        if let Some(af) = e.additional_fields.get() {
+            for (k, v) in af.iter() {
+                h.str(k);
+                h.str(&crate::value::display_value(v));
+            }
+        }
+    }
+    h.0
+}
+
+struct Fnv(u64);
+
+impl Fnv {
+    fn bytes(&mut self, b: &[u8]) {
+        for &x in b {
+            self.0 = (self.0 ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01b3);
+        }
+        self.0 = (self.0 ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    fn str(&mut self, s: &str) {
+        self.bytes(s.as_bytes());
+    }
+    fn num(&mut self, n: i64) {
+        self.bytes(&n.to_le_bytes());
+    }
+}
+
+/// Record-level members of an event, shared by every event of the record.
+#[derive(Clone, Copy)]
+struct RecordView<'a> {
+    store: &'a Store,
+    rec: &'a RecordRow,
+}
+
+impl RecordView<'_> {
+    /// `updatedByUser`, else the user context's `entitySourceId` (who acted in
+    /// Member Care), else `#updatedBy`.
+    fn user_label(&self) -> String {
+        let s = self.store;
+        if let Some(u) = s.cell(self.rec.updated_by_user).as_str() {
+            return u.to_owned();
+        }
+        if self.rec.user_context < NULL {
+            let l = s.objects[self.rec.user_context as usize];
+            for &(k, v) in &s.pairs[l.range()] {
+                if s.strings.get(k) == "entitySourceId" {
+                    if let Some(x) = s.cell(v).as_str() {
+                        return x.to_owned();
+                    }
+                }
+            }
+        }
+        match s.cell(self.rec.updated_by).as_str() {
+            Some(id) => format!("#{id}"),
+            None => "(unknown)".into(),
+        }
+    }
+}
+
+/// Read access to one event and its record.
+#[derive(Clone, Copy)]
+pub struct EventView<'a> {
+    store: &'a Store,
+    id: EventId,
+    row: &'a EventRow,
+    rec: &'a RecordRow,
+}
+
+impl<'a> EventView<'a> {
+    pub fn id(&self) -> EventId {
+        self.id
+    }
+    pub fn record_id(&self) -> RecordId {
+        self.row.record
+    }
+    /// True for the row standing in for a record that had no events.
+    pub fn is_placeholder(&self) -> bool {
+        self.row.placeholder
+    }
+    /// When it happened (UTC ms): `autoUpdateTime`, else `createdOn`.
+    pub fn time(&self) -> Option<UtcMillis> {
+        (self.row.when != NO_MS).then_some(self.row.when)
+    }
+    pub fn created_on(&self) -> Option<UtcMillis> {
+        (self.rec.created_ms != NO_MS).then_some(self.rec.created_ms)
+    }
+    pub fn kind(&self) -> EventKind {
+        self.row.kind
+    }
+    /// The raw `eventType` label.
+    pub fn type_label(&self) -> Option<&'a str> {
+        self.store.cell(self.row.event_type).as_str()
+    }
+    pub fn field(&self) -> Option<&'a str> {
+        self.store.cell(self.row.field).as_str()
+    }
+    /// The history key (field, made specific per subscription channel).
+    pub fn field_key(&self) -> &'a str {
+        &self.store.fields.labels[self.row.field_code as usize]
+    }
+    /// Previous value; `None` for `"NA"`, null or absent.
+    pub fn previous(&self) -> Option<&'a str> {
+        self.store.cell(self.row.prev).as_str()
+    }
+    pub fn current(&self) -> Option<&'a str> {
+        self.store.cell(self.row.cur).as_str()
+    }
+    pub fn previous_label_id(&self) -> Option<&'a str> {
+        self.store.cell(self.row.prev_label).as_str()
+    }
+    pub fn current_label_id(&self) -> Option<&'a str> {
+        self.store.cell(self.row.cur_label).as_str()
+    }
+    /// `updatedByUser`.
+    pub fn user(&self) -> Option<&'a str> {
+        self.store.cell(self.rec.updated_by_user).as_str()
+    }
+    /// Who, as the user facet shows it (user name, Member Care agent, or `#id`).
+    pub fn user_label(&self) -> &'a str {
+        &self.store.users.labels[self.rec.user_code as usize]
+    }
+    /// `updatedBy` (`-1` for system/unknown).
+    pub fn updated_by(&self) -> Option<i64> {
+        self.store.cell(self.rec.updated_by).as_str()?.parse().ok()
+    }
+    pub fn mode(&self) -> Option<&'a str> {
+        self.store.cell(self.rec.mode).as_str()
+    }
+    /// `source` as sent (any case).
+    pub fn source(&self) -> Option<&'a str> {
+        self.store.cell(self.rec.source).as_str()
+    }
+    pub fn request_id(&self) -> Option<&'a str> {
+        self.store.cell(self.rec.request_id).as_str()
+    }
+    pub fn entity_type(&self) -> Option<&'a str> {
+        self.store.cell(self.rec.entity_type).as_str()
+    }
+    pub fn entity_id(&self) -> Option<i64> {
+        self.store.cell(self.rec.entity_id).as_str()?.parse().ok()
+    }
+    pub fn org_id(&self) -> Option<i64> {
+        self.store.cell(self.rec.org_id).as_str()?.parse().ok()
+    }
+    pub fn till(&self) -> Option<Members> {
+        self.store.object_members(self.rec.till).into_option()
+    }
+    pub fn store_place(&self) -> Option<Members> {
+        self.store.object_members(self.rec.store).into_option()
+    }
+    pub fn user_context(&self) -> Option<Members> {
+        self.store
+            .object_members(self.rec.user_context)
+            .into_option()
+    }
+    pub fn victim(&self) -> Option<Members> {
+        self.store.object_members(self.rec.victim).into_option()
+    }
+    pub fn survivor(&self) -> Option<Members> {
+        self.store.object_members(self.rec.survivor).into_option()
+    }
+    pub fn associate_entities(&self) -> Vec<Members> {
+        self.store.refs[self.row.associates.range()]
+            .iter()
+            .filter_map(|&o| self.store.object_members(o).into_option())
+            .collect()
+    }
+    /// `additionalFields` in input order, values as cells.
+    pub fn additional_fields(&self) -> impl Iterator<Item = (&'a str, Cell<'a>)> + 'a {
+        let s = self.store;
+        s.pairs[self.row.additional.range()]
+            .iter()
+            .map(move |&(k, v)| (s.strings.get(k), s.cell(v)))
+    }
+    /// Unknown members of the event, then of the record.
+    pub fn extras(&self) -> impl Iterator<Item = (&'a str, Cell<'a>)> + 'a {
+        let s = self.store;
+        s.pairs[self.row.extras.range()]
+            .iter()
+            .chain(&s.pairs[self.rec.extras.range()])
+            .map(move |&(k, v)| (s.strings.get(k), s.cell(v)))
+    }
+    /// Same status with a new label id.
+    pub fn is_label_change(&self) -> bool {
+        self.previous().is_some()
+            && self.previous() == self.current()
+            && self.previous_label_id() != self.current_label_id()
+    }
+}

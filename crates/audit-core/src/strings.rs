@@ -1,0 +1,252 @@
+//! The string table: every distinct string of the store once, addressed by `u32`.
+//!
+//! Audit trails repeat themselves (event types, fields, sources, modes, users,
+//! request ids, stores; a push token is the current value of one event and the
+//! previous value of the next), so interning is what keeps a million events well
+//! under half the raw JSON size. All strings live in one buffer (no per-string
+//! allocation), and a lowercase copy of each is prepared once at intern time so
+//! case-insensitive search is a plain `memmem` over one buffer per keystroke,
+//! never a lowercase-per-event.
+
+use memchr::memmem;
+
+/// Separates strings in the lowercase haystack so a match never spans two strings.
+const SEP: u8 = 0;
+
+#[derive(Debug, Default, Clone)]
+pub(crate) struct Strings {
+    text: String,
+    /// End offset (exclusive) of string `i` in `text`; the start is the previous end.
+    ends: Vec<u32>,
+    /// Lowercase copies, each followed by [`SEP`].
+    lower: Vec<u8>,
+    /// Start offset of string `i` in `lower`.
+    lower_starts: Vec<u32>,
+    /// Open-addressing hash table of `id + 1` (0 = empty slot).
+    slots: Vec<u32>,
+}
+
+fn hash(s: &str) -> u64 {
+    // FNV-1a over 8-byte words: fast, deterministic, no random state (the WASM
+    // build must not ask the host for randomness).
+    let mut h: u64 = 0xcbf2_9ce4_8422_2325;
+    let b = s.as_bytes();
+    let mut chunks = b.chunks_exact(8);
+    for c in &mut chunks {
+        let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
+        h = (h ^ w).wrapping_mul(0x0000_0100_0000_01b3).rotate_left(29);
+    }
+    for &x in chunks.remainder() {
+        h = (h ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01b3);
+    }
+    h ^ (h >> 32)
+}
+
+impl Strings {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn get(&self, id: u32) -> &str {
+        let i = id as usize;
+        let end = self.ends[i] as usize;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
+        &self.text[start..end]
+    }
+
+    /// The lowercase copy of string `id` (without separator).
+    pub fn lower(&self, id: u32) -> &[u8] {
+        let i = id as usize;
+        let start = self.lower_starts[i] as usize;
+        let end = self
+            .lower_starts
+            .get(i + 1)
+            .map_or(self.lower.len(), |&e| e as usize)
+            - 1;
+        &self.lower[start..end]
+    }
+
+    /// Id of `s`, if interned.
+    #[cfg(test)]
+    pub fn find(&self, s: &str) -> Option<u32> {
+        if self.slots.is_empty() {
+            return None;
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash(s) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => return None,
+                v if self.get(v - 1) == s => return Some(v - 1),
+                _ => i = (i + 1) & mask,
+            }
+        }
+    }
+
+    /// Id of `s`, interning it if new.
+    pub fn intern(&mut self, s: &str) -> u32 {
+        if self.slots.len() < 16 || self.len() * 2 >= self.slots.len() {
+            self.grow();
+        }
+        let mask = self.slots.len() - 1;
+        let mut i = hash(s) as usize & mask;
+        loop {
+            match self.slots[i] {
+                0 => break,
+                v if self.get(v - 1) == s => return v - 1,
+                _ => i = (i + 1) & mask,
+            }
+        }
+        let id = self.ends.len() as u32;
+        self.text.push_str(s);
+        self.ends.push(self.text.len() as u32);
+        self.lower_starts.push(self.lower.len() as u32);
+        if s.is_ascii() {
+            self.lower.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+        } else {
+            self.lower.extend_from_slice(s.to_lowercase().as_bytes());
+        }
+        self.lower.push(SEP);
+        self.slots[i] = id + 1;
+        id
+    }
+
+    fn grow(&mut self) {
+        let cap = (self.slots.len() * 2).max(64);
+        let mut slots = vec![0u32; cap];
+        let mask = cap - 1;
+        for id in 0..self.len() as u32 {
+            let mut i = hash(self.get(id)) as usize & mask;
+            while slots[i] != 0 {
+                i = (i + 1) & mask;
+            }
+            slots[i] = id + 1;
+        }
+        self.slots = slots;
+    }
+
+    /// Marks in `out` every string whose lowercase form contains `needle`
+    /// (already lowercase). One pass over the whole haystack.
+    pub fn scan_all(&self, needle: &[u8], out: &mut BitSet) {
+        if needle.is_empty() {
+            out.fill(self.len());
+            return;
+        }
+        let finder = memmem::Finder::new(needle);
+        let mut from = 0;
+        while let Some(pos) = finder.find(&self.lower[from..]) {
+            let at = from + pos;
+            let id = self.lower_starts.partition_point(|&s| s as usize <= at) - 1;
+            out.insert(id as u32);
+            // Continue after this string: one hit per string is enough.
+            from = self
+                .lower_starts
+                .get(id + 1)
+                .map_or(self.lower.len(), |&e| e as usize);
+            if from >= self.lower.len() {
+                break;
+            }
+        }
+    }
+
+    /// Like [`Strings::scan_all`] but only over the strings set in `within`
+    /// (used when a keystroke extends a needle whose matches are known).
+    pub fn scan_within(&self, needle: &[u8], within: &BitSet, out: &mut BitSet) {
+        let finder = memmem::Finder::new(needle);
+        for id in within.iter() {
+            if finder.find(self.lower(id)).is_some() {
+                out.insert(id);
+            }
+        }
+    }
+
+    /// Bytes held (for memory reporting).
+    pub fn heap_bytes(&self) -> usize {
+        self.text.capacity()
+            + self.lower.capacity()
+            + 4 * (self.ends.capacity() + self.lower_starts.capacity() + self.slots.capacity())
+    }
+}
+
+/// A fixed-size set of `u32` ids.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct BitSet {
+    words: Vec<u64>,
+}
+
+impl BitSet {
+    pub fn with_len(n: usize) -> BitSet {
+        BitSet {
+            words: vec![0; n.div_ceil(64)],
+        }
+    }
+
+    pub fn insert(&mut self, i: u32) {
+        let w = (i / 64) as usize;
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        self.words[w] |= 1 << (i % 64);
+    }
+
+    #[inline]
+    pub fn contains(&self, i: u32) -> bool {
+        self.words
+            .get((i / 64) as usize)
+            .is_some_and(|w| w & (1 << (i % 64)) != 0)
+    }
+
+    pub fn fill(&mut self, n: usize) {
+        self.words = vec![u64::MAX; n.div_ceil(64)];
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
+        self.words.iter().enumerate().flat_map(|(wi, &w)| {
+            let mut w = w;
+            std::iter::from_fn(move || {
+                if w == 0 {
+                    return None;
+                }
+                let b = w.trailing_zeros();
+                w &= w - 1;
+                Some(wi as u32 * 64 + b)
+            })
+        })
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.words.iter().all(|&w| w == 0)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn interns_once_and_scans_case_insensitively() {
+        let mut s = Strings::default();
+        let a = s.intern("INSTORE");
+        let b = s.intern("instore");
+        let c = s.intern("Größe");
+        assert_eq!(s.intern("INSTORE"), a);
+        assert_ne!(a, b);
+        for i in 0..1000 {
+            s.intern(&format!("value-{i}"));
+        }
+        assert_eq!(s.find("value-999").map(|id| s.get(id)), Some("value-999"));
+        assert_eq!(s.get(c), "Größe");
+        let mut hits = BitSet::with_len(s.len());
+        s.scan_all(b"store", &mut hits);
+        assert_eq!(hits.iter().collect::<Vec<_>>(), vec![a, b]);
+        let mut hits = BitSet::with_len(s.len());
+        s.scan_all("größe".as_bytes(), &mut hits);
+        assert_eq!(hits.iter().collect::<Vec<_>>(), vec![c]);
+        let mut all = BitSet::with_len(s.len());
+        s.scan_all(b"value-99", &mut all);
+        assert_eq!(all.iter().count(), 11);
+        let mut narrowed = BitSet::with_len(s.len());
+        s.scan_within(b"value-999", &all, &mut narrowed);
+        assert_eq!(narrowed.iter().count(), 1);
+    }
+}
