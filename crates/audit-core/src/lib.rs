@@ -31,3 +31,9 @@ pub mod query;
 pub use query::{
     facets, Clause, FacetCount, Facets, Query, QueryError, Search, SearchResult, Term, TimeBound,
 };
+pub mod export;
+pub mod views;
+pub use views::{
+    change_sets, field_history, merges, state_as_of, status_timeline, value_diff, ChangeSet,
+    DiffOp, DiffSpan, FieldHistory, FieldState, HistoryEntry, Merge, StatusPeriod,
+};

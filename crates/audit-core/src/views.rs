@@ -1,0 +1,332 @@
+//! Derived views: the questions support agents actually ask of a trail.
+//!
+//! All views take event ids (usually the current search result, or every event)
+//! so they follow the active filter, and return plain owned structs the UI can
+//! render without touching the store again.
+
+use std::collections::HashMap;
+
+use crate::audit::EventKind;
+use crate::json::Members;
+use crate::status_log::StatusEntry;
+use crate::store::{EventId, RecordId, Store};
+use crate::time::UtcMillis;
+
+/// Events that share a `requestId`: one user action touching several fields or entities.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ChangeSet {
+    /// `None` groups a single event that had no request id.
+    pub request_id: Option<String>,
+    pub first: Option<UtcMillis>,
+    pub last: Option<UtcMillis>,
+    /// In time order.
+    pub events: Vec<EventId>,
+    /// Distinct `(entityType, entityId)` touched.
+    pub entities: Vec<(String, Option<i64>)>,
+}
+
+/// Groups `events` by request id; sets ordered by their first event.
+pub fn change_sets(store: &Store, events: &[EventId]) -> Vec<ChangeSet> {
+    let mut index: HashMap<&str, usize> = HashMap::new();
+    let mut sets: Vec<ChangeSet> = Vec::new();
+    for &id in events {
+        let e = store.event(id);
+        let slot = match e.request_id() {
+            Some(rq) => *index.entry(rq).or_insert_with(|| {
+                sets.push(empty_set(Some(rq.to_owned())));
+                sets.len() - 1
+            }),
+            None => {
+                sets.push(empty_set(None));
+                sets.len() - 1
+            }
+        };
+        let s = &mut sets[slot];
+        s.events.push(id);
+        if let Some(t) = e.time() {
+            s.first = Some(s.first.map_or(t, |f| f.min(t)));
+            s.last = Some(s.last.map_or(t, |l| l.max(t)));
+        }
+        let ent = (e.entity_type().unwrap_or("").to_owned(), e.entity_id());
+        if !s.entities.contains(&ent) {
+            s.entities.push(ent);
+        }
+    }
+    sets.sort_by_key(|s| s.first.unwrap_or(i64::MIN));
+    sets
+}
+
+fn empty_set(request_id: Option<String>) -> ChangeSet {
+    ChangeSet {
+        request_id,
+        first: None,
+        last: None,
+        events: Vec::new(),
+        entities: Vec::new(),
+    }
+}
+
+/// One value a field took.
+#[derive(Debug, Clone, PartialEq)]
+pub struct HistoryEntry {
+    pub event: EventId,
+    pub time: Option<UtcMillis>,
+    pub previous: Option<String>,
+    pub current: Option<String>,
+    pub previous_label_id: Option<String>,
+    pub current_label_id: Option<String>,
+    /// Same status, new label id.
+    pub label_change: bool,
+    /// Who ([`crate::EventView::user_label`]).
+    pub who: String,
+    /// How: `updatedByMode` and `source`.
+    pub mode: Option<String>,
+    pub source: Option<String>,
+    pub request_id: Option<String>,
+    /// The previous value differs from the value the history had reached (a
+    /// change made outside the loaded trail, or a missing page).
+    pub discontinuity: bool,
+}
+
+/// The values one field of one entity took, oldest first.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldHistory {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    /// [`crate::Event::field_key`]: the field, per channel for subscriptions.
+    pub field: String,
+    pub kind: EventKind,
+    pub entries: Vec<HistoryEntry>,
+}
+
+/// Per entity and field, the sequence of values with when/who/how.
+/// Histories are ordered by entity, then by the field's first change.
+pub fn field_history(store: &Store, events: &[EventId]) -> Vec<FieldHistory> {
+    let mut index: HashMap<(Option<&str>, Option<i64>, &str), usize> = HashMap::new();
+    let mut out: Vec<FieldHistory> = Vec::new();
+    for &id in events {
+        let e = store.event(id);
+        if e.is_placeholder() {
+            continue;
+        }
+        let key = (e.entity_type(), e.entity_id(), e.field_key());
+        let slot = *index.entry(key).or_insert_with(|| {
+            out.push(FieldHistory {
+                entity_type: key.0.map(str::to_owned),
+                entity_id: key.1,
+                field: key.2.to_owned(),
+                kind: e.kind(),
+                entries: Vec::new(),
+            });
+            out.len() - 1
+        });
+        let h = &mut out[slot];
+        let reached = h.entries.last().and_then(|l| l.current.as_deref());
+        let discontinuity = !h.entries.is_empty() && reached != e.previous();
+        h.entries.push(HistoryEntry {
+            event: id,
+            time: e.time(),
+            previous: e.previous().map(str::to_owned),
+            current: e.current().map(str::to_owned),
+            previous_label_id: e.previous_label_id().map(str::to_owned),
+            current_label_id: e.current_label_id().map(str::to_owned),
+            label_change: e.is_label_change(),
+            who: e.user_label().to_owned(),
+            mode: e.mode().map(str::to_owned),
+            source: e.source().map(str::to_owned),
+            request_id: e.request_id().map(str::to_owned),
+            discontinuity,
+        });
+    }
+    out.sort_by(|a, b| (&a.entity_type, a.entity_id).cmp(&(&b.entity_type, b.entity_id)));
+    out
+}
+
+/// The value a field had at an instant, per the trail.
+#[derive(Debug, Clone, PartialEq)]
+pub struct FieldState {
+    pub entity_type: Option<String>,
+    pub entity_id: Option<i64>,
+    pub field: String,
+    pub value: Option<String>,
+    pub label_id: Option<String>,
+    /// When it got that value.
+    pub since: Option<UtcMillis>,
+    pub event: EventId,
+}
+
+/// Every field known from `events` with the value it had at `at` (the last change
+/// at or before `at`). Fields whose first known change is later are left out.
+pub fn state_as_of(store: &Store, events: &[EventId], at: UtcMillis) -> Vec<FieldState> {
+    field_history(store, events)
+        .into_iter()
+        .filter_map(|h| {
+            let last = h
+                .entries
+                .iter()
+                .rev()
+                .find(|x| x.time.is_some_and(|t| t <= at))?;
+            Some(FieldState {
+                entity_type: h.entity_type,
+                entity_id: h.entity_id,
+                field: h.field,
+                value: last.current.clone(),
+                label_id: last.current_label_id.clone(),
+                since: last.time,
+                event: last.event,
+            })
+        })
+        .collect()
+}
+
+/// One status/label period of a status log.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StatusPeriod {
+    pub status: Option<String>,
+    pub label: Option<String>,
+    pub start: Option<UtcMillis>,
+    /// Start of the next period; `None` for the last.
+    pub end: Option<UtcMillis>,
+    /// `end - start`, or `now - start` for the open period when `now` is given.
+    pub duration_ms: Option<i64>,
+    pub reason: Option<String>,
+    pub who: Option<String>,
+    pub created_by: Option<i64>,
+    /// `isActive: true`, or the last period when no entry is flagged.
+    pub is_current: bool,
+}
+
+/// Orders status-log entries by start (the API's order is unconfirmed) and turns
+/// them into periods. `now` (passed in, never read from the clock) measures the
+/// open period.
+pub fn status_timeline(entries: &[StatusEntry], now: Option<UtcMillis>) -> Vec<StatusPeriod> {
+    let mut sorted: Vec<&StatusEntry> = entries.iter().collect();
+    sorted.sort_by_key(|e| e.start().unwrap_or(i64::MIN));
+    let any_flag = sorted.iter().any(|e| e.is_active.get() == Some(&true));
+    let n = sorted.len();
+    sorted
+        .iter()
+        .enumerate()
+        .map(|(i, e)| {
+            let start = e.start();
+            let end = sorted.get(i + 1).and_then(|next| next.start());
+            let until = end.or(if i + 1 == n { now } else { None });
+            StatusPeriod {
+                status: e.status.as_deref().map(str::to_owned),
+                label: e.label.as_deref().map(str::to_owned),
+                start,
+                end,
+                duration_ms: start.zip(until).map(|(s, u)| u - s),
+                reason: e.reason.as_deref().map(str::to_owned),
+                who: e.created_by_user.as_deref().map(str::to_owned),
+                created_by: e.created_by.get().copied(),
+                is_current: if any_flag {
+                    e.is_active.get() == Some(&true)
+                } else {
+                    i + 1 == n
+                },
+            }
+        })
+        .collect()
+}
+
+/// A merge, victim and survivor side by side.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Merge {
+    pub record: RecordId,
+    pub event: EventId,
+    pub time: Option<UtcMillis>,
+    pub entity_id: Option<i64>,
+    pub victim: Option<Members>,
+    pub survivor: Option<Members>,
+    /// `(member, victim value, survivor value)`: the documented members first
+    /// (firstName, lastName, email, mobile, externalId), then any others.
+    pub rows: Vec<(String, Option<String>, Option<String>)>,
+}
+
+/// Every record among `events` carrying victim or survivor details.
+pub fn merges(store: &Store, events: &[EventId]) -> Vec<Merge> {
+    let mut seen = Vec::new();
+    let mut out = Vec::new();
+    for &id in events {
+        let e = store.event(id);
+        if seen.contains(&e.record_id()) {
+            continue;
+        }
+        let (victim, survivor) = (e.victim(), e.survivor());
+        if victim.is_none() && survivor.is_none() {
+            continue;
+        }
+        seen.push(e.record_id());
+        let mut keys: Vec<String> = ["firstName", "lastName", "email", "mobile", "externalId"]
+            .map(String::from)
+            .to_vec();
+        for m in [&victim, &survivor].into_iter().flatten() {
+            for (k, _) in m.iter() {
+                if !keys.iter().any(|x| x == k) {
+                    keys.push(k.to_owned());
+                }
+            }
+        }
+        let text = |m: &Option<Members>, k: &str| {
+            m.as_ref().and_then(|m| m.text(k)).map(|c| c.into_owned())
+        };
+        let rows = keys
+            .into_iter()
+            .map(|k| {
+                let v = text(&victim, &k);
+                let s = text(&survivor, &k);
+                (k, v, s)
+            })
+            .filter(|(_, v, s)| v.is_some() || s.is_some())
+            .collect();
+        out.push(Merge {
+            record: e.record_id(),
+            event: id,
+            time: e.time(),
+            entity_id: e.entity_id(),
+            victim,
+            survivor,
+            rows,
+        });
+    }
+    out
+}
+
+/// What a diff span is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffOp {
+    Same,
+    Removed,
+    Added,
+}
+
+/// A run of characters with one [`DiffOp`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DiffSpan {
+    pub op: DiffOp,
+    pub text: String,
+}
+
+/// Character-level difference of two values (push tokens of 150+ characters
+/// differ in a few places; showing only the changed spans makes that visible).
+/// Uses `similar`'s Myers diff without a deadline (no clock on WASM).
+pub fn value_diff(old: &str, new: &str) -> Vec<DiffSpan> {
+    let diff = similar::TextDiff::from_chars(old, new);
+    let mut out: Vec<DiffSpan> = Vec::new();
+    for change in diff.iter_all_changes() {
+        let op = match change.tag() {
+            similar::ChangeTag::Equal => DiffOp::Same,
+            similar::ChangeTag::Delete => DiffOp::Removed,
+            similar::ChangeTag::Insert => DiffOp::Added,
+        };
+        match out.last_mut() {
+            Some(last) if last.op == op => last.text.push_str(change.value()),
+            _ => out.push(DiffSpan {
+                op,
+                text: change.value().to_owned(),
+            }),
+        }
+    }
+    out
+}
