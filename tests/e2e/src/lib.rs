@@ -1,0 +1,225 @@
+//! End-to-end harness: serves the release `dist/` on loopback and drives Debian's Chromium
+//! through ChromeDriver, so tests read the page the way a person would.
+//!
+//! Everything a test needs is started by the test and stopped when its guard drops: a static file
+//! server (a plain one, no SPA fallback, like a bucket or nginx `root`), a ChromeDriver on a free
+//! port, and a headless Chromium with a fresh profile. Nothing listens beyond 127.0.0.1.
+
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+use std::process::Stdio;
+use std::time::Duration;
+
+use fantoccini::elements::Element;
+use fantoccini::{Client, ClientBuilder, Locator};
+use tokio::net::TcpListener;
+use tokio::process::{Child, Command};
+use tokio::sync::oneshot;
+
+/// How long a test waits for something to appear before it fails. Generous: CI runs on 2 cores.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// The built app. `scripts/test` builds it once and passes its path in `AUDIT_EXPLORER_DIST`.
+pub fn dist_dir() -> PathBuf {
+    let dir = std::env::var_os("AUDIT_EXPLORER_DIST")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../dist"));
+    assert!(
+        dir.join("index.html").is_file(),
+        "no built app at {}: run `trunk build --release` first (scripts/test does)",
+        dir.display()
+    );
+    dir
+}
+
+/// A plain static file server for `dist/`, mounted at `prefix` (`/` or e.g. `/tools/audit/`).
+pub struct StaticServer {
+    addr: SocketAddr,
+    prefix: String,
+    stop: Option<oneshot::Sender<()>>,
+}
+
+impl StaticServer {
+    pub async fn start(dir: &Path, prefix: &str) -> StaticServer {
+        assert!(
+            prefix.starts_with('/') && prefix.ends_with('/'),
+            "prefix like /a/b/"
+        );
+        let files = tower_http::services::ServeDir::new(dir);
+        let app = if prefix == "/" {
+            axum::Router::new().fallback_service(files)
+        } else {
+            axum::Router::new().nest_service(prefix.trim_end_matches('/'), files)
+        };
+        let listener = TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().unwrap();
+        let (stop, stopped) = oneshot::channel::<()>();
+        tokio::spawn(async move {
+            axum::serve(listener, app)
+                .with_graceful_shutdown(async {
+                    let _ = stopped.await;
+                })
+                .await
+                .expect("static server");
+        });
+        StaticServer {
+            addr,
+            prefix: prefix.to_owned(),
+            stop: Some(stop),
+        }
+    }
+
+    /// The app's URL, with an optional query string (`"entityId=1&view=status"`).
+    pub fn url(&self, query: &str) -> String {
+        let mut url = format!("http://{}{}", self.addr, self.prefix);
+        if !query.is_empty() {
+            url.push('?');
+            url.push_str(query);
+        }
+        url
+    }
+
+    pub fn origin(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for StaticServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
+
+/// A headless Chromium session behind its own ChromeDriver. Call [`Browser::close`] at the end of
+/// a test; dropping it without closing still kills the driver (and with it the browser).
+pub struct Browser {
+    pub client: Client,
+    driver: Child,
+    _profile: tempfile::TempDir,
+}
+
+impl Browser {
+    pub async fn start() -> Browser {
+        let chromedriver =
+            std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "/usr/bin/chromedriver".into());
+        let chromium = std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into());
+        let port = free_port().await;
+        let driver = Command::new(&chromedriver)
+            .arg(format!("--port={port}"))
+            .arg("--allowed-ips=127.0.0.1")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("cannot start {chromedriver}: {e} (scripts/setup installs it)")
+            });
+        let profile = tempfile::tempdir().expect("temp profile dir");
+        let mut caps = serde_json::Map::new();
+        caps.insert(
+            "goog:chromeOptions".into(),
+            serde_json::json!({
+                "binary": chromium,
+                "args": [
+                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                    "--disable-background-networking", "--disable-component-update",
+                    "--disable-sync", "--disable-quic", "--no-first-run",
+                    "--window-size=1280,900",
+                    format!("--user-data-dir={}", profile.path().display()),
+                ],
+            }),
+        );
+        let driver_url = format!("http://127.0.0.1:{port}");
+        let connector = hyper_util::client::legacy::connect::HttpConnector::new();
+        let mut last_error = String::new();
+        // ChromeDriver takes a moment to listen; retry the session request until it answers.
+        for _ in 0..100 {
+            match ClientBuilder::new(connector.clone())
+                .capabilities(caps.clone())
+                .connect(&driver_url)
+                .await
+            {
+                Ok(client) => {
+                    return Browser {
+                        client,
+                        driver,
+                        _profile: profile,
+                    }
+                }
+                Err(e) => last_error = e.to_string(),
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("no WebDriver session from {chromedriver}: {last_error}");
+    }
+
+    pub async fn goto(&self, url: &str) {
+        self.client
+            .goto(url)
+            .await
+            .unwrap_or_else(|e| panic!("open {url}: {e}"));
+    }
+
+    /// Waits until `css` matches at least one element and returns the first.
+    pub async fn wait_for(&self, css: &str) -> Element {
+        self.client
+            .wait()
+            .at_most(PATIENCE)
+            .for_element(Locator::Css(css))
+            .await
+            .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
+    }
+
+    pub async fn all(&self, css: &str) -> Vec<Element> {
+        self.client
+            .find_all(Locator::Css(css))
+            .await
+            .unwrap_or_default()
+    }
+
+    /// Visible text of the first element matching `css`.
+    pub async fn text(&self, css: &str) -> String {
+        self.wait_for(css).await.text().await.unwrap_or_default()
+    }
+
+    /// Polls `check` until it returns true, failing with `what` after [`PATIENCE`].
+    pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
+    where
+        F: FnMut() -> Fut,
+        Fut: std::future::Future<Output = bool>,
+    {
+        let deadline = tokio::time::Instant::now() + PATIENCE;
+        while tokio::time::Instant::now() < deadline {
+            if check().await {
+                return;
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        panic!("timed out waiting until {what}");
+    }
+
+    /// Saves a PNG of the page (for README screenshots and for looking at failures).
+    pub async fn screenshot(&self, path: &Path) {
+        let png = self.client.screenshot().await.expect("screenshot");
+        if let Some(parent) = path.parent() {
+            std::fs::create_dir_all(parent).expect("screenshot dir");
+        }
+        std::fs::write(path, png).expect("write screenshot");
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.client.clone().close().await;
+        let _ = self.driver.kill().await;
+    }
+}
+
+async fn free_port() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind loopback");
+    listener.local_addr().unwrap().port()
+}
