@@ -297,7 +297,25 @@ fn router(state: Shared) -> Result<Router, Error> {
             if prefix.is_empty() {
                 api.fallback_service(serve)
             } else {
-                api.nest_service(prefix, serve).fallback(not_found)
+                // The build uses relative asset URLs (Trunk public_url "./"),
+                // so the bare prefix must redirect to the slash form.
+                let target = format!("{prefix}/");
+                let strip_len = prefix.len();
+                let stripped = serve.map_request(move |mut req: Request| {
+                    let pq = req.uri().path_and_query().map_or("/", |p| p.as_str());
+                    let rest = pq.get(strip_len..).unwrap_or("/").to_string();
+                    if let Ok(uri) = rest.parse() {
+                        *req.uri_mut() = uri;
+                    }
+                    req
+                });
+                api.route(
+                    prefix,
+                    get(move || async move { axum::response::Redirect::permanent(&target) }),
+                )
+                .route_service(&format!("{prefix}/"), stripped.clone())
+                .route_service(&format!("{prefix}/{{*rest}}"), stripped)
+                .fallback(not_found)
             }
         }
     };

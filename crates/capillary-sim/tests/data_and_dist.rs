@@ -210,6 +210,21 @@ async fn dist_is_served_under_a_prefix_beside_the_api() {
     let js = send(client().get(format!("{}/tools/audit/app.js", sim.url()))).await;
     assert_eq!(js.body, b"console.log('app')");
     assert!(js.header("content-type").unwrap().contains("javascript"));
+    // The bare prefix redirects to the slash form (the build's asset URLs are relative).
+    let bare = send(client().get(format!("{}/tools/audit", sim.url()))).await;
+    assert_eq!(bare.status, 200, "redirect followed");
+    assert_eq!(bare.body, b"<html>explorer</html>");
+    let no_follow = reqwest::Client::builder()
+        .no_proxy()
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let redirect = send(no_follow.get(format!("{}/tools/audit", sim.url()))).await;
+    assert_eq!(redirect.status, 308);
+    assert_eq!(
+        redirect.header("location").as_deref(),
+        Some("/tools/audit/")
+    );
     // Client-side routes get index.html.
     let deep = send(client().get(format!("{}/tools/audit/customer/42", sim.url()))).await;
     assert_eq!(deep.body, b"<html>explorer</html>");
