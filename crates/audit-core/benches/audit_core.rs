@@ -1,1 +1,314 @@
-fn main() {}
+//! Native benchmarks on generated Capillary-shaped data: parse throughput, index
+//! build, keystroke query latency, and memory per event (a counting global
+//! allocator). The generator is local on purpose: the bench must not depend on
+//! other workspace crates.
+//!
+//! Run: `CARGO_TARGET_DIR=target/core cargo bench -p audit-core --bench audit_core`
+
+use std::alloc::{GlobalAlloc, Layout, System};
+use std::fmt::Write as _;
+use std::hint::black_box;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
+use audit_core::{parse_response, Query, Search, Store};
+use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
+
+/// Counts live heap bytes so memory per event is measured, not estimated.
+struct Counting;
+
+static LIVE: AtomicUsize = AtomicUsize::new(0);
+
+unsafe impl GlobalAlloc for Counting {
+    unsafe fn alloc(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc(l) }
+    }
+    unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.dealloc(p, l) }
+    }
+    unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        LIVE.fetch_add(new, Ordering::Relaxed);
+        LIVE.fetch_sub(l.size(), Ordering::Relaxed);
+        unsafe { System.realloc(p, l, new) }
+    }
+}
+
+#[global_allocator]
+static GLOBAL: Counting = Counting;
+
+/// xorshift64*: deterministic, dependency-free.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_F491_4F6C_DD1D)
+    }
+    fn below(&mut self, n: u64) -> u64 {
+        self.next() % n
+    }
+    fn token(&mut self) -> String {
+        const A: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+        let mut s: String = (0..22)
+            .map(|_| A[self.below(64) as usize] as char)
+            .collect();
+        s.push_str(":APA91b");
+        s.extend((0..134).map(|_| A[self.below(64) as usize] as char));
+        s
+    }
+}
+
+/// Per-customer state so values chain (a token's current is the next previous).
+struct Customer {
+    id: u64,
+    mobile: String,
+    token: String,
+    status_label: u32,
+}
+
+/// Generates `n` events as current-API pages of up to `per_page` records
+/// (compact JSON, like the live API). Returns the page bodies.
+fn generate(n: usize, per_page: usize, seed: u64) -> Vec<Vec<u8>> {
+    let mut rng = Rng(seed | 1);
+    let customers = (n / 50).max(1);
+    let mut people: Vec<Customer> = (0..customers)
+        .map(|i| Customer {
+            id: 90_000_000 + i as u64,
+            mobile: format!("9{:09}", rng.below(1_000_000_000)),
+            token: rng.token(),
+            status_label: 53,
+        })
+        .collect();
+    let users = ["aldo.till.1", "aldo.till.2", "store.manager", "mc.agent"];
+    let sources = ["INSTORE", "MAPP_SDK", "instore", "WEB_ENGAGE", "MOBILE_APP"];
+    let mut pages = Vec::new();
+    let mut body = String::new();
+    let mut in_page = 0;
+    let mut t: u64 = 1_600_000_000_000;
+    let mut made = 0;
+    while made < n {
+        if in_page == 0 {
+            body.clear();
+            body.push_str("{\"data\":[");
+        } else {
+            body.push(',');
+        }
+        t += 1 + rng.below(600_000);
+        let c = &mut people[rng.below(customers as u64) as usize];
+        let user = if rng.below(3) == 0 {
+            "null".to_owned()
+        } else {
+            format!("\"{}\"", users[rng.below(4) as usize])
+        };
+        let rq: String = (0..4)
+            .map(|_| format!("{:08x}", rng.next() as u32))
+            .collect();
+        let (mode, ctx) = if rng.below(10) == 0 {
+            (
+                "MEMBER_CARE",
+                r#"{"entityType":"INTOUCH_ADMIN_USER","entityId":"75015489","entitySource":"MEMBER_CARE","entitySourceId":"Achyuthanandan S"}"#,
+            )
+        } else {
+            ("API", "null")
+        };
+        let events = if rng.below(20) == 0 { 2 } else { 1 };
+        let mut ev = String::new();
+        for k in 0..events {
+            if k > 0 {
+                ev.push(',');
+            }
+            match rng.below(10) {
+                0..=3 => {
+                    let new = rng.token();
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Communication Channels","updatedField":"ios","additionalFields":{{"previousValue":"{}","currentValue":"{new}"}},"associateEntities":null}}"#,
+                        c.token
+                    );
+                    c.token = new;
+                }
+                4..=5 => {
+                    let new = format!("9{:09}", rng.below(1_000_000_000));
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Identifiers","updatedField":"mobile","additionalFields":{{"previousValue":"{}","currentValue":"{new}"}},"associateEntities":null}}"#,
+                        c.mobile
+                    );
+                    c.mobile = new;
+                }
+                6 => {
+                    let card = format!("GOLD{:012}", rng.below(1_000_000_000_000));
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Identifiers","updatedField":"cardnumber","additionalFields":{{"previousValue":"NA","currentValue":"{card}"}},"associateEntities":null}}"#
+                    );
+                }
+                7 => {
+                    let new = 53 + (c.status_label - 52) % 3;
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Customer Status","updatedField":"CustomerStatus","additionalFields":{{"previousLabelId":"{}","previousValue":"ACTIVE","currentValue":"ACTIVE","currentLabelId":"{new}"}},"associateEntities":null}}"#,
+                        c.status_label
+                    );
+                    c.status_label = new;
+                }
+                8 => {
+                    let ch = ["EMAIL", "ANDROID", "SMS"][rng.below(3) as usize];
+                    let (p, n2) = if rng.below(2) == 0 {
+                        ("NA", "OPTIN")
+                    } else {
+                        ("OPTIN", "OPTOUT")
+                    };
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Subscription Status","updatedField":"SubscriptionStatus","additionalFields":{{"org_source_id":"399","communication_channel_type":"{ch}","ou_id":"-1","communication_channel_id":"2","priority":"TRANS","org_source":"WEB_ENGAGE","previousValue":"{p}","currentValue":"{n2}"}},"associateEntities":null}}"#
+                    );
+                }
+                _ => {
+                    let names = ["V", "Vatsal", "Kumar", "Sharma", "Rao"];
+                    let _ = write!(
+                        ev,
+                        r#"{{"eventType":"Standard Fields","updatedField":"LastName","additionalFields":{{"previousValue":"{}","currentValue":"{}"}},"associateEntities":null}}"#,
+                        names[rng.below(5) as usize],
+                        names[rng.below(5) as usize]
+                    );
+                }
+            }
+        }
+        let _ = write!(
+            body,
+            r#"{{"updatedByUser":{user},"updatedBy":{},"orgId":100458,"entityType":"CUSTOMER","entityId":{},"createdOn":{},"requestId":"{rq}","till":null,"store":null,"userContextDetails":{ctx},"victimUserDetails":null,"survivorUserDetails":null,"source":"{}","updatedByMode":"{mode}","autoUpdateTime":{t},"events":[{ev}]}}"#,
+            75_000_000 + rng.below(100),
+            c.id,
+            t + 5,
+            sources[rng.below(5) as usize],
+        );
+        made += events;
+        in_page += 1;
+        if in_page == per_page || made >= n {
+            let _ = write!(
+                body,
+                r#"],"pagination":{{"totalElements":{n},"totalPages":0,"numberOfElements":{in_page},"number":{}}}}}"#,
+                pages.len()
+            );
+            pages.push(body.clone().into_bytes());
+            in_page = 0;
+        }
+    }
+    pages
+}
+
+fn build(pages: &[Vec<u8>]) -> Store {
+    let mut s = Store::new();
+    s.ingest_all(pages.iter().map(|p| (String::new(), parse_response(p))));
+    s
+}
+
+/// The typed sequences: every prefix of each query is one keystroke.
+const TYPED: [&str; 3] = [
+    "field:mobile 99",
+    "ios fcyv",
+    "-source:inst user:aldo type:comm",
+];
+
+fn keystrokes() -> Vec<Query> {
+    TYPED
+        .iter()
+        .flat_map(|q| (1..=q.len()).filter_map(move |i| Query::parse(&q[..i]).ok()))
+        .collect()
+}
+
+fn bench_parse(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse");
+    for n in [10_000usize, 100_000] {
+        let pages = generate(n, 1000, 7);
+        let bytes: usize = pages.iter().map(Vec::len).sum();
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(10).measurement_time(Duration::from_secs(5));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &pages, |b, pages| {
+            b.iter(|| {
+                for p in pages {
+                    black_box(parse_response(p));
+                }
+            })
+        });
+    }
+    g.finish();
+}
+
+fn bench_index(c: &mut Criterion) {
+    let mut g = c.benchmark_group("parse_and_index");
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let pages = generate(n, 1000, 11);
+        let bytes: usize = pages.iter().map(Vec::len).sum();
+        g.throughput(Throughput::Bytes(bytes as u64));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &pages, |b, pages| {
+            b.iter(|| black_box(build(pages)))
+        });
+        // Memory held by the store alone (pages are kept by the bench separately).
+        let before = LIVE.load(Ordering::Relaxed);
+        let store = build(&pages);
+        let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+        eprintln!(
+            "MEMORY n={n} events={} raw_json_bytes={bytes} store_bytes={held} bytes_per_event={:.1} ratio_to_raw={:.3}",
+            store.len(),
+            held as f64 / store.len() as f64,
+            held as f64 / bytes as f64
+        );
+        drop(store);
+    }
+    g.finish();
+}
+
+fn bench_query(c: &mut Criterion) {
+    let mut g = c.benchmark_group("keystroke_query");
+    let queries = keystrokes();
+    for n in [10_000usize, 100_000, 1_000_000] {
+        let store = build(&generate(n, 1000, 13));
+        g.sample_size(10)
+            .measurement_time(Duration::from_secs(if n >= 1_000_000 { 15 } else { 5 }));
+        // One iteration types every query of TYPED, keystroke by keystroke.
+        g.throughput(Throughput::Elements(queries.len() as u64));
+        g.bench_with_input(BenchmarkId::from_parameter(n), &store, |b, store| {
+            b.iter(|| {
+                let mut s = Search::new();
+                for q in &queries {
+                    black_box(s.run(store, q, 1_700_000_000_000).events.len());
+                }
+            })
+        });
+        // Per-keystroke distribution (criterion reports the whole sequence).
+        let mut lat = Vec::new();
+        for _ in 0..5 {
+            let mut s = Search::new();
+            for q in &queries {
+                let t0 = Instant::now();
+                black_box(s.run(&store, q, 1_700_000_000_000).events.len());
+                lat.push(t0.elapsed());
+            }
+        }
+        lat.sort();
+        let p = |f: f64| lat[((lat.len() - 1) as f64 * f) as usize];
+        eprintln!(
+            "KEYSTROKE n={n} keystrokes={} p50={:?} p95={:?} max={:?}",
+            queries.len(),
+            p(0.5),
+            p(0.95),
+            p(1.0)
+        );
+        let t0 = Instant::now();
+        let all: Vec<u32> = (0..store.len() as u32).collect();
+        black_box(audit_core::facets(&store, &all));
+        eprintln!("FACETS n={n} all-events facets {:?}", t0.elapsed());
+    }
+    g.finish();
+}
+
+criterion_group!(benches, bench_parse, bench_index, bench_query);
+criterion_main!(benches);

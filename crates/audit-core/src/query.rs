@@ -322,6 +322,8 @@ pub fn facets(store: &Store, events: &[EventId]) -> Facets {
 
 /// A compiled clause: what to test per event.
 enum Test {
+    /// The needle occurs in no string at all.
+    Never,
     Strings(Rc<BitSet>, Scope),
     Codes(BitSet, CodeOf),
     Kinds(u32),
@@ -373,11 +375,19 @@ impl Search {
             Some((q, t, _)) => query.narrows(q) && (*t == now || !query.has_relative_time()),
             None => false,
         };
-        let tests: Vec<(bool, Test)> = query
+        let mut tests: Vec<(bool, Test)> = query
             .clauses
             .iter()
             .map(|c| (c.negated, self.compile(store, &c.term, now)))
             .collect();
+        // Cheap tests first: a code or time check rejects most events before a
+        // free-text test has to look at every value.
+        tests.sort_by_key(|(_, t)| match t {
+            Test::Never | Test::Range(..) | Test::Kinds(_) => 0,
+            Test::Codes(..) => 1,
+            Test::Strings(_, Scope::Request) => 2,
+            Test::Strings(..) => 3,
+        });
         let keep = |id: EventId| tests.iter().all(|(neg, t)| passes(store, id, t) != *neg);
         let (events, narrowed) = match (&self.last, reuse) {
             (Some((_, _, prev)), true) => (
@@ -421,6 +431,15 @@ impl Search {
         set
     }
 
+    fn string_test(&mut self, store: &Store, needle: &str, scope: Scope) -> Test {
+        let set = self.strings(store, needle);
+        if set.is_empty() {
+            Test::Never
+        } else {
+            Test::Strings(set, scope)
+        }
+    }
+
     fn compile(&mut self, store: &Store, term: &Term, now: UtcMillis) -> Test {
         let table = |labels: &[String], needle: &str| {
             let mut set = BitSet::with_len(labels.len());
@@ -432,9 +451,9 @@ impl Search {
             set
         };
         match term {
-            Term::Text(n) => Test::Strings(self.strings(store, n), Scope::Visible),
-            Term::Value(n) => Test::Strings(self.strings(store, n), Scope::Values),
-            Term::Request(n) => Test::Strings(self.strings(store, n), Scope::Request),
+            Term::Text(n) => self.string_test(store, n, Scope::Visible),
+            Term::Value(n) => self.string_test(store, n, Scope::Values),
+            Term::Request(n) => self.string_test(store, n, Scope::Request),
             Term::Type(n) => {
                 let mut mask = 0u32;
                 let wanted = EventKind::from_label(n);
@@ -492,6 +511,7 @@ fn passes(store: &Store, id: EventId, t: &Test) -> bool {
             .request_id
             .id()
             .is_some_and(|s| set.contains(s)),
+        Test::Never => false,
         Test::Kinds(mask) => mask & (1 << e.kind as u32) != 0,
         Test::Codes(codes, of) => {
             let r = &store.records[e.record as usize];

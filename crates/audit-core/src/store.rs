@@ -300,7 +300,20 @@ impl Store {
             .map(|(l, p)| self.ingest_unsorted(&l, p))
             .collect();
         self.sort_events();
+        self.shrink_to_fit();
         out
+    }
+
+    /// Releases spare capacity of the tables (growth leaves up to half of each
+    /// unused). Call after a bulk load; [`Store::ingest_all`] does.
+    pub fn shrink_to_fit(&mut self) {
+        self.strings.shrink_to_fit();
+        self.records.shrink_to_fit();
+        self.events.shrink_to_fit();
+        self.pairs.shrink_to_fit();
+        self.refs.shrink_to_fit();
+        self.objects.shrink_to_fit();
+        self.fingerprints.shrink_to_fit();
     }
 
     fn ingest_unsorted(&mut self, listing: &str, page: Parsed) -> IngestReport {

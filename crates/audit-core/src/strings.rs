@@ -15,16 +15,23 @@ const SEP: u8 = 0;
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Strings {
-    text: String,
-    /// End offset (exclusive) of string `i` in `text`; the start is the previous end.
-    ends: Vec<u32>,
-    /// Lowercase copies, each followed by [`SEP`].
+    /// Lowercase copies, each followed by [`SEP`]: the search haystack.
     lower: Vec<u8>,
     /// Start offset of string `i` in `lower`.
     lower_starts: Vec<u32>,
+    /// Where the original of string `i` is when it differs from its lowercase
+    /// form (offset into `text`), or [`SAME`]. Most ids, numbers and many values
+    /// are lowercase already, so they are stored once.
+    orig: Vec<u32>,
+    /// Originals that differ from their lowercase form. ASCII ones have the
+    /// lowercase copy's length; others are prefixed with their `u32` length.
+    text: Vec<u8>,
     /// Open-addressing hash table of `id + 1` (0 = empty slot).
     slots: Vec<u32>,
 }
+
+const SAME: u32 = u32::MAX;
+const NON_ASCII: u32 = 1 << 31;
 
 fn hash(s: &str) -> u64 {
     // FNV-1a over 8-byte words: fast, deterministic, no random state (the WASM
@@ -42,16 +49,30 @@ fn hash(s: &str) -> u64 {
     h ^ (h >> 32)
 }
 
+/// Bytes that came from a `&str` (or its lowercase form) back as `&str`.
+fn utf8(b: &[u8]) -> &str {
+    // Only ever called on slices cut at the boundaries of strings this table
+    // copied from `&str`s, so this cannot fail; `unwrap_or` keeps it panic-free.
+    std::str::from_utf8(b).unwrap_or("")
+}
+
 impl Strings {
     pub fn len(&self) -> usize {
-        self.ends.len()
+        self.lower_starts.len()
     }
 
     pub fn get(&self, id: u32) -> &str {
         let i = id as usize;
-        let end = self.ends[i] as usize;
-        let start = if i == 0 { 0 } else { self.ends[i - 1] as usize };
-        &self.text[start..end]
+        match self.orig[i] {
+            SAME => utf8(self.lower(id)),
+            o if o & NON_ASCII != 0 => {
+                let at = (o & !NON_ASCII) as usize;
+                let mut len = [0u8; 4];
+                len.copy_from_slice(&self.text[at..at + 4]);
+                utf8(&self.text[at + 4..at + 4 + u32::from_le_bytes(len) as usize])
+            }
+            o => utf8(&self.text[o as usize..o as usize + self.lower(id).len()]),
+        }
     }
 
     /// The lowercase copy of string `id` (without separator).
@@ -97,14 +118,27 @@ impl Strings {
                 _ => i = (i + 1) & mask,
             }
         }
-        let id = self.ends.len() as u32;
-        self.text.push_str(s);
-        self.ends.push(self.text.len() as u32);
+        let id = self.lower_starts.len() as u32;
         self.lower_starts.push(self.lower.len() as u32);
+        let start = self.lower.len();
         if s.is_ascii() {
             self.lower.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
+            if &self.lower[start..] == s.as_bytes() {
+                self.orig.push(SAME);
+            } else {
+                self.orig.push(self.text.len() as u32);
+                self.text.extend_from_slice(s.as_bytes());
+            }
         } else {
-            self.lower.extend_from_slice(s.to_lowercase().as_bytes());
+            let low = s.to_lowercase();
+            self.lower.extend_from_slice(low.as_bytes());
+            if low == s {
+                self.orig.push(SAME);
+            } else {
+                self.orig.push(self.text.len() as u32 | NON_ASCII);
+                self.text.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                self.text.extend_from_slice(s.as_bytes());
+            }
         }
         self.lower.push(SEP);
         self.slots[i] = id + 1;
@@ -164,7 +198,15 @@ impl Strings {
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.lower.capacity()
-            + 4 * (self.ends.capacity() + self.lower_starts.capacity() + self.slots.capacity())
+            + 4 * (self.orig.capacity() + self.lower_starts.capacity() + self.slots.capacity())
+    }
+
+    /// Releases spare capacity once a bulk load is done.
+    pub fn shrink_to_fit(&mut self) {
+        self.text.shrink_to_fit();
+        self.lower.shrink_to_fit();
+        self.orig.shrink_to_fit();
+        self.lower_starts.shrink_to_fit();
     }
 }
 
