@@ -180,7 +180,7 @@ impl Drop for Running {
 /// an ephemeral port; read it back from [`Running::addr`]).
 ///
 /// Builds the dataset first (generated world plus dataset files; a
-/// million-record entity takes about a second in release builds), then
+/// million-record entity takes a few seconds in release builds), then
 /// serves on the current tokio runtime until [`Running::shutdown`] or drop.
 /// Returns an error for an invalid config, an unreadable dataset or dist
 /// directory, or a port that cannot be bound.

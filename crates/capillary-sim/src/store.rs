@@ -286,30 +286,37 @@ impl Store {
     }
 }
 
-fn identifier_events(v: &Value) -> Vec<(String, String)> {
-    let mut out = Vec::new();
-    for e in v
-        .get("events")
+/// The `events` array of a saved record (empty when absent).
+fn events_of(v: &Value) -> impl Iterator<Item = &Value> {
+    v.get("events")
         .and_then(Value::as_array)
         .into_iter()
         .flatten()
-    {
+}
+
+/// `(referenceType, updatedField, currentValue)` of each event of a saved record.
+fn event_changes(v: &Value) -> impl Iterator<Item = (String, &str, Option<&str>)> {
+    events_of(v).map(|e| {
         let t = e
             .get("eventType")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        if audit_gen::reference_type_of(t) != "Identifier" {
-            continue;
-        }
-        let field = e.get("updatedField").and_then(Value::as_str);
+        let field = e
+            .get("updatedField")
+            .and_then(Value::as_str)
+            .unwrap_or_default();
         let cur = e
             .pointer("/additionalFields/currentValue")
             .and_then(Value::as_str);
-        if let (Some(f), Some(c)) = (field, cur) {
-            out.push((f.to_string(), c.to_string()));
-        }
-    }
-    out
+        (audit_gen::reference_type_of(t), field, cur)
+    })
+}
+
+fn identifier_events(v: &Value) -> Vec<(String, String)> {
+    event_changes(v)
+        .filter(|(rt, ..)| rt == "Identifier")
+        .filter_map(|(_, f, c)| Some((f.to_string(), c?.to_string())))
+        .collect()
 }
 
 /// A saved customer's identity: the latest value of each identifier.
@@ -326,12 +333,17 @@ fn infer_profile(id: i64, recs: &[SavedRecord]) -> CustomerProfile {
         card_numbers: Vec::new(),
     };
     for r in sorted {
-        for (field, value) in identifier_events(&r.value) {
-            match field.to_ascii_lowercase().as_str() {
-                "mobile" => p.mobile = value,
-                "email" => p.email = value,
-                "externalid" => p.external_id = value,
-                "cardnumber" if value != "NA" => p.card_numbers.push(value),
+        for (rt, field, value) in event_changes(&r.value) {
+            let Some(value) = value.map(str::to_string) else {
+                continue;
+            };
+            match (rt.as_str(), field.to_ascii_lowercase().as_str()) {
+                ("Identifier", "mobile") => p.mobile = value,
+                ("Identifier", "email") => p.email = value,
+                ("Identifier", "externalid") => p.external_id = value,
+                ("Identifier", "cardnumber") if value != "NA" => p.card_numbers.push(value),
+                ("StandardField", "firstname") => p.first_name = value,
+                ("StandardField", "lastname") => p.last_name = value,
                 _ => {}
             }
         }
@@ -436,18 +448,9 @@ impl Entity {
 
     fn index_value(&mut self, v: &Value) {
         let ev_start = self.events.len() as u32;
-        let events = v.get("events").and_then(Value::as_array);
-        for ev in events.into_iter().flatten() {
-            let t = ev
-                .get("eventType")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let rt = self.strings.intern(&audit_gen::reference_type_of(t));
-            let f = ev
-                .get("updatedField")
-                .and_then(Value::as_str)
-                .unwrap_or_default();
-            let f = self.strings.intern(f);
+        for (rt, field, _) in event_changes(v) {
+            let rt = self.strings.intern(&rt);
+            let f = self.strings.intern(field);
             self.events.push((rt, f));
         }
         let source = v
@@ -649,12 +652,7 @@ fn observe_saved(log: &mut StatusLogBuilder, v: &Value) {
         .and_then(Value::as_str)
         .or_else(|| v.get("updatedByUser").and_then(Value::as_str))
         .unwrap_or("system");
-    for e in v
-        .get("events")
-        .and_then(Value::as_array)
-        .into_iter()
-        .flatten()
-    {
+    for e in events_of(v) {
         let t = e
             .get("eventType")
             .and_then(Value::as_str)
