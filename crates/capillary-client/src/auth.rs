@@ -1,0 +1,390 @@
+//! Credentials: Basic, OAuth token state, or none (a proxy adds auth), bound
+//! to the origin they were entered for.
+//!
+//! Secrets never leave this module except as a request header or the token
+//! request body: there is no `Display`, no serde, and `Debug` prints
+//! `<redacted>`, so a `{:?}` in a log or error report cannot leak them.
+
+use std::fmt;
+
+use base64::Engine as _;
+use md5::{Digest as _, Md5};
+use serde_json::Value;
+
+use crate::endpoint::{oauth_token_url, ApiBase, EndpointError, Origin};
+use crate::problem::Problem;
+
+/// The header Capillary reads an OAuth access token from.
+pub const OAUTH_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
+/// The Basic-auth header.
+pub const AUTHORIZATION: &str = "Authorization";
+
+const REDACTED: &str = "<redacted>";
+
+/// Lowercase hex MD5, as Capillary's Basic auth wants the password.
+pub fn md5_hex(s: &str) -> String {
+    Md5::digest(s.as_bytes())
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}
+
+/// `Basic base64(username + ":" + md5_hex(password))`.
+pub fn basic_header_value(username: &str, password: &str) -> String {
+    basic_header_from_md5(username, &md5_hex(password))
+}
+
+/// `Basic base64(username + ":" + password_md5_hex)`: the header from an
+/// already hashed password (what an optional session store would keep, so
+/// the clear password is never stored).
+///
+/// Note: the docs' example pairs password `Pass123` with the hash
+/// `bdc87b9c…`, but MD5("Pass123") is `2f23fa35…`; the example's base64 step
+/// is right for its hash, its hash is not Pass123's (tests check both).
+pub fn basic_header_from_md5(username: &str, password_md5_hex: &str) -> String {
+    let raw = format!("{username}:{}", password_md5_hex.to_ascii_lowercase());
+    format!(
+        "Basic {}",
+        base64::engine::general_purpose::STANDARD.encode(raw)
+    )
+}
+
+/// An access token and when it stops working.
+#[derive(Clone, PartialEq, Eq)]
+pub struct OAuthToken {
+    token: String,
+    issued_ms: u64,
+    ttl_ms: u64,
+}
+
+impl fmt::Debug for OAuthToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuthToken")
+            .field("token", &REDACTED)
+            .field("issued_ms", &self.issued_ms)
+            .field("ttl_ms", &self.ttl_ms)
+            .finish()
+    }
+}
+
+impl OAuthToken {
+    pub fn new(token: String, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
+        OAuthToken {
+            token,
+            issued_ms,
+            ttl_ms: ttl_seconds.saturating_mul(1000),
+        }
+    }
+
+    pub fn expires_at_ms(&self) -> u64 {
+        self.issued_ms.saturating_add(self.ttl_ms)
+    }
+
+    /// How long before expiry a new token is fetched: a fifth of the
+    /// lifetime, at most a minute. The margin covers clock skew between the
+    /// browser and the cluster and requests that start just before expiry
+    /// and arrive just after (a page fetch can take seconds).
+    pub fn renewal_margin_ms(&self) -> u64 {
+        (self.ttl_ms / 5).min(60_000)
+    }
+
+    /// When a new token should be requested.
+    pub fn renew_at_ms(&self) -> u64 {
+        self.expires_at_ms()
+            .saturating_sub(self.renewal_margin_ms())
+    }
+
+    pub fn needs_renewal(&self, now_ms: u64) -> bool {
+        now_ms >= self.renew_at_ms()
+    }
+}
+
+/// OAuth client credentials and the current token.
+#[derive(Clone)]
+pub struct OAuth {
+    key: String,
+    secret: String,
+    token: Option<OAuthToken>,
+    /// The API answered 401 to the current token (revoked, clock skew):
+    /// renew before the next call even if the expiry says otherwise.
+    rejected: bool,
+}
+
+impl fmt::Debug for OAuth {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("OAuth")
+            .field("key", &REDACTED)
+            .field("secret", &REDACTED)
+            .field("token", &self.token)
+            .field("rejected", &self.rejected)
+            .finish()
+    }
+}
+
+impl OAuth {
+    pub fn new(key: &str, secret: &str) -> OAuth {
+        OAuth {
+            key: key.trim().to_string(),
+            secret: secret.to_string(),
+            token: None,
+            rejected: false,
+        }
+    }
+
+    pub fn token(&self) -> Option<&OAuthToken> {
+        self.token.as_ref()
+    }
+
+    /// True when a token must be (re)generated before the next call: none
+    /// yet, about to expire, or refused by the API.
+    pub fn needs_token(&self, now_ms: u64) -> bool {
+        self.rejected || self.token.as_ref().is_none_or(|t| t.needs_renewal(now_ms))
+    }
+
+    /// Call on a 401: the token is renewed before the next call.
+    pub fn on_unauthorized(&mut self) {
+        self.rejected = true;
+    }
+
+    /// JSON body of `POST /v3/oauth/token/generate`.
+    pub fn token_request_body(&self) -> String {
+        serde_json::json!({"key": self.key, "secret": self.secret}).to_string()
+    }
+
+    /// Reads `{"data": {"accessToken", "ttlSeconds"}}`; on success the token
+    /// is current from `now_ms`. Errors are classified like any response.
+    pub fn accept_token_response(
+        &mut self,
+        status: u16,
+        body: &[u8],
+        now_ms: u64,
+    ) -> Result<(), Problem> {
+        if !(200..300).contains(&status) {
+            return Err(Problem::from_http(status, &[], body, now_ms));
+        }
+        let v: Value = serde_json::from_slice(body)
+            .map_err(|e| Problem::unrecognised(format!("the token answer is not JSON ({e})")))?;
+        let data = v.get("data");
+        let token = data
+            .and_then(|d| d.get("accessToken"))
+            .and_then(Value::as_str)
+            .filter(|t| !t.is_empty());
+        let ttl = data.and_then(|d| d.get("ttlSeconds")).and_then(|t| {
+            t.as_u64()
+                .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
+        });
+        match (token, ttl) {
+            (Some(token), Some(ttl)) => {
+                self.token = Some(OAuthToken::new(token.to_string(), now_ms, ttl));
+                self.rejected = false;
+                Ok(())
+            }
+            _ => {
+                let parsed = audit_core::parse_response(body);
+                if parsed.api_errors.is_empty() {
+                    Err(Problem::unrecognised(
+                        "the token answer has no data.accessToken and data.ttlSeconds".into(),
+                    ))
+                } else {
+                    Err(Problem::from_parsed_errors(401, &parsed.api_errors))
+                }
+            }
+        }
+    }
+}
+
+/// How requests are authenticated.
+#[derive(Clone)]
+pub enum AuthMode {
+    /// No header: a same-origin proxy adds credentials.
+    None,
+    /// The ready header value; the password itself is not kept.
+    Basic {
+        username: String,
+        header: String,
+    },
+    OAuth(OAuth),
+}
+
+impl fmt::Debug for AuthMode {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthMode::None => f.write_str("None"),
+            AuthMode::Basic { username, .. } => f
+                .debug_struct("Basic")
+                .field("username", username)
+                .field("header", &REDACTED)
+                .finish(),
+            AuthMode::OAuth(o) => o.fmt(f),
+        }
+    }
+}
+
+/// Why no header was produced.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum AuthError {
+    /// The request goes to another origin than the one the credentials were
+    /// entered for: ask the user before sending them there.
+    OriginMismatch {
+        bound: Origin,
+        target: Origin,
+    },
+    /// OAuth without a usable token: generate one first.
+    TokenNeeded,
+    /// These credentials are not OAuth.
+    NotOAuth,
+    BadUrl(EndpointError),
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            AuthError::OriginMismatch { bound, target } => write!(
+                f,
+                "Your credentials were entered for {bound}; this request goes to {target}. Enter credentials for {target} to continue."
+            ),
+            AuthError::TokenNeeded => f.write_str("A new OAuth token is needed before this request."),
+            AuthError::NotOAuth => f.write_str("These credentials are not OAuth credentials."),
+            AuthError::BadUrl(e) => e.fmt(f),
+        }
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+/// Credentials bound to one origin.
+#[derive(Clone)]
+pub struct Credentials {
+    origin: Origin,
+    mode: AuthMode,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Credentials")
+            .field("origin", &self.origin)
+            .field("mode", &self.mode)
+            .finish()
+    }
+}
+
+/// A request to make before the next API call.
+#[derive(Clone, PartialEq, Eq)]
+pub struct TokenRequest {
+    pub url: String,
+    /// `application/json`.
+    pub body: String,
+}
+
+impl fmt::Debug for TokenRequest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TokenRequest")
+            .field("url", &self.url)
+            .field("body", &REDACTED)
+            .finish()
+    }
+}
+
+impl Credentials {
+    /// Binds `mode` to the origin of `base` as seen from the page on `page`
+    /// (a proxy path binds to the page's own origin).
+    pub fn new(base: &ApiBase, page: &Origin, mode: AuthMode) -> Credentials {
+        Credentials {
+            origin: base.origin(page),
+            mode,
+        }
+    }
+
+    pub fn basic(base: &ApiBase, page: &Origin, username: &str, password: &str) -> Credentials {
+        let username = username.trim();
+        Credentials::new(
+            base,
+            page,
+            AuthMode::Basic {
+                username: username.to_string(),
+                header: basic_header_value(username, password),
+            },
+        )
+    }
+
+    pub fn oauth(base: &ApiBase, page: &Origin, key: &str, secret: &str) -> Credentials {
+        Credentials::new(base, page, AuthMode::OAuth(OAuth::new(key, secret)))
+    }
+
+    pub fn none(base: &ApiBase, page: &Origin) -> Credentials {
+        Credentials::new(base, page, AuthMode::None)
+    }
+
+    pub fn bound_origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    pub fn mode(&self) -> &AuthMode {
+        &self.mode
+    }
+
+    /// The OAuth state, to renew tokens.
+    pub fn oauth_mut(&mut self) -> Option<&mut OAuth> {
+        match &mut self.mode {
+            AuthMode::OAuth(o) => Some(o),
+            _ => None,
+        }
+    }
+
+    /// True when these credentials may be sent to `url`.
+    pub fn allows(&self, url: &str, page: &Origin) -> bool {
+        Origin::of_target(url, page).is_ok_and(|o| o == self.origin)
+    }
+
+    /// The header to send with a request to `url`, only when `url` is on
+    /// the bound origin. `Ok(None)` in "none" mode.
+    pub fn header_for(
+        &self,
+        url: &str,
+        page: &Origin,
+        now_ms: u64,
+    ) -> Result<Option<(&'static str, String)>, AuthError> {
+        let target = Origin::of_target(url, page).map_err(AuthError::BadUrl)?;
+        if target != self.origin {
+            return Err(AuthError::OriginMismatch {
+                bound: self.origin.clone(),
+                target,
+            });
+        }
+        match &self.mode {
+            AuthMode::None => Ok(None),
+            AuthMode::Basic { header, .. } => Ok(Some((AUTHORIZATION, header.clone()))),
+            AuthMode::OAuth(o) => match &o.token {
+                Some(t) if !o.needs_token(now_ms) => Ok(Some((OAUTH_HEADER, t.token.clone()))),
+                _ => Err(AuthError::TokenNeeded),
+            },
+        }
+    }
+
+    /// The token request for `base`, refused unless `base` is on the bound
+    /// origin (the secret travels in its body).
+    pub fn token_request(&self, base: &ApiBase, page: &Origin) -> Result<TokenRequest, AuthError> {
+        let AuthMode::OAuth(o) = &self.mode else {
+            return Err(AuthError::NotOAuth);
+        };
+        let url = oauth_token_url(base);
+        let target = base.origin(page);
+        if target != self.origin {
+            return Err(AuthError::OriginMismatch {
+                bound: self.origin.clone(),
+                target,
+            });
+        }
+        Ok(TokenRequest {
+            url,
+            body: o.token_request_body(),
+        })
+    }
+
+    /// Call on a 401: OAuth renews its token; other modes have nothing to renew.
+    pub fn on_unauthorized(&mut self) {
+        if let AuthMode::OAuth(o) = &mut self.mode {
+            o.on_unauthorized();
+        }
+    }
+}

@@ -1,0 +1,996 @@
+//! Where the API lives ([`ApiBase`]), what to ask it ([`AuditParams`]) and the
+//! URLs of every endpoint the explorer calls.
+//!
+//! URLs are built by hand rather than with the `url` crate: the grammar the
+//! explorer accepts is small (an http(s) origin with an optional path prefix,
+//! or a same-origin path), and the `url` crate with its IDNA tables would
+//! weigh more than the rest of the client in the WASM bundle.
+
+use std::fmt;
+
+use serde_json::Value;
+
+use crate::problem::Problem;
+
+/// Capillary's documented cluster hosts (`https://{id}.api.capillarytech.com`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Cluster {
+    Eu,
+    Us,
+    In,
+    Apac,
+    Apac2,
+    Sea,
+    Ushc,
+}
+
+impl Cluster {
+    /// Every preset, in the order the UI lists them.
+    pub const ALL: [Cluster; 7] = [
+        Cluster::Eu,
+        Cluster::Us,
+        Cluster::In,
+        Cluster::Apac,
+        Cluster::Apac2,
+        Cluster::Sea,
+        Cluster::Ushc,
+    ];
+
+    /// The short name (`eu`, `apac2`, …), also the first label of the host.
+    pub fn id(self) -> &'static str {
+        match self {
+            Cluster::Eu => "eu",
+            Cluster::Us => "us",
+            Cluster::In => "in",
+            Cluster::Apac => "apac",
+            Cluster::Apac2 => "apac2",
+            Cluster::Sea => "sea",
+            Cluster::Ushc => "ushc",
+        }
+    }
+
+    /// `eu.api.capillarytech.com`, …
+    pub fn host(self) -> String {
+        format!("{}.api.capillarytech.com", self.id())
+    }
+
+    /// Parses a short name, case-insensitively.
+    pub fn from_id(id: &str) -> Option<Cluster> {
+        Cluster::ALL
+            .into_iter()
+            .find(|c| c.id().eq_ignore_ascii_case(id.trim()))
+    }
+
+    fn from_host(host: &str) -> Option<Cluster> {
+        let id = host.strip_suffix(".api.capillarytech.com")?;
+        Cluster::ALL.into_iter().find(|c| c.id() == id)
+    }
+}
+
+/// Why a typed API address was refused. The `Display` text is shown under the
+/// input as is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EndpointError {
+    Empty,
+    /// Only `http` and `https` can be fetched from a browser page.
+    Scheme(String),
+    /// `user:pass@host`: credentials belong in the auth form, where they are
+    /// kept out of URLs, history and shared links.
+    CredentialsInUrl,
+    MissingHost,
+    BadHost(String),
+    BadPort(String),
+    /// A base URL with `?…` or `#…` would corrupt every endpoint appended to it.
+    QueryOrFragment,
+    BadPath(String),
+    /// Neither a cluster name, a host, a URL nor a path.
+    Unrecognised(String),
+}
+
+impl fmt::Display for EndpointError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            EndpointError::Empty => f.write_str("Enter a cluster (eu, us, in, apac, apac2, sea, ushc), a base URL or a proxy path such as /capillary."),
+            EndpointError::Scheme(s) => write!(f, "The address must start with https:// or http://, not {s}://."),
+            EndpointError::CredentialsInUrl => f.write_str("The address must not contain a username or password; enter them under Authentication instead."),
+            EndpointError::MissingHost => f.write_str("The address has no host name."),
+            EndpointError::BadHost(h) => write!(f, "\"{h}\" is not a valid host name."),
+            EndpointError::BadPort(p) => write!(f, "\"{p}\" is not a valid port number."),
+            EndpointError::QueryOrFragment => f.write_str("The base address must not contain ? or #; enter only the scheme, host and an optional path."),
+            EndpointError::BadPath(p) => write!(f, "\"{p}\" is not a valid path: use letters, digits and - _ . ~ / only."),
+            EndpointError::Unrecognised(s) => write!(f, "\"{s}\" is neither a cluster name, a URL nor a path starting with /."),
+        }
+    }
+}
+
+impl std::error::Error for EndpointError {}
+
+/// A web origin (scheme, host, port): the unit credentials are bound to and
+/// that decides whether a call is cross-origin (and so subject to CORS).
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Origin {
+    scheme: String,
+    host: String,
+    /// Explicit port; `None` is the scheme's default (80/443), so
+    /// `https://h` and `https://h:443` compare equal.
+    port: Option<u16>,
+}
+
+impl Origin {
+    /// The origin of an absolute `http(s)` URL.
+    pub fn parse(url: &str) -> Result<Origin, EndpointError> {
+        Ok(split_absolute(url)?.origin)
+    }
+
+    /// The origin a request to `url` goes to: relative URLs (a same-origin
+    /// proxy path) resolve to `page`, the origin the explorer is served from.
+    pub fn of_target(url: &str, page: &Origin) -> Result<Origin, EndpointError> {
+        if url.starts_with('/') && !url.starts_with("//") {
+            Ok(page.clone())
+        } else {
+            Origin::parse(url)
+        }
+    }
+
+    pub fn scheme(&self) -> &str {
+        &self.scheme
+    }
+
+    pub fn host(&self) -> &str {
+        &self.host
+    }
+
+    /// The effective port (default ports filled in).
+    pub fn port(&self) -> u16 {
+        self.port
+            .unwrap_or(if self.scheme == "https" { 443 } else { 80 })
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}://{}", self.scheme, self.host)?;
+        if let Some(p) = self.port {
+            write!(f, ":{p}")?;
+        }
+        Ok(())
+    }
+}
+
+struct AbsoluteParts {
+    origin: Origin,
+    /// Path, query and fragment as given (may be empty).
+    rest: String,
+}
+
+/// Splits `scheme://host[:port][rest]`, refusing userinfo and non-http schemes.
+fn split_absolute(url: &str) -> Result<AbsoluteParts, EndpointError> {
+    let url = url.trim();
+    if url.is_empty() {
+        return Err(EndpointError::Empty);
+    }
+    let (scheme, after) = url
+        .split_once("://")
+        .ok_or_else(|| EndpointError::Unrecognised(url.to_string()))?;
+    let scheme = scheme.to_ascii_lowercase();
+    if scheme != "http" && scheme != "https" {
+        return Err(EndpointError::Scheme(scheme));
+    }
+    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let (authority, rest) = after.split_at(auth_end);
+    if authority.contains('@') {
+        return Err(EndpointError::CredentialsInUrl);
+    }
+    let (host, port) = split_host_port(authority)?;
+    let default = if scheme == "https" { 443 } else { 80 };
+    Ok(AbsoluteParts {
+        origin: Origin {
+            scheme,
+            host,
+            port: port.filter(|p| *p != default),
+        },
+        rest: rest.to_string(),
+    })
+}
+
+fn split_host_port(authority: &str) -> Result<(String, Option<u16>), EndpointError> {
+    if authority.is_empty() {
+        return Err(EndpointError::MissingHost);
+    }
+    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
+        let (inside, after) = v6
+            .split_once(']')
+            .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?;
+        if inside.is_empty()
+            || !inside
+                .chars()
+                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
+        {
+            return Err(EndpointError::BadHost(authority.to_string()));
+        }
+        let port = match after {
+            "" => None,
+            p => Some(
+                p.strip_prefix(':')
+                    .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?,
+            ),
+        };
+        (format!("[{}]", inside.to_ascii_lowercase()), port)
+    } else {
+        let (h, p) = match authority.rsplit_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (authority, None),
+        };
+        let valid = !h.is_empty()
+            && !h.starts_with(['.', '-'])
+            && !h.ends_with('-')
+            && !h.contains("..")
+            && h.chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
+        if h.is_empty() {
+            return Err(EndpointError::MissingHost);
+        }
+        if !valid {
+            return Err(EndpointError::BadHost(h.to_string()));
+        }
+        (h.trim_end_matches('.').to_ascii_lowercase(), p)
+    };
+    let port = match port {
+        None => None,
+        Some(p) => match p.parse::<u16>() {
+            Ok(n) if n > 0 && p.chars().all(|c| c.is_ascii_digit()) => Some(n),
+            _ => return Err(EndpointError::BadPort(p.to_string())),
+        },
+    };
+    Ok((host, port))
+}
+
+/// Path characters accepted in a base path or proxy path. Anything else
+/// (spaces, `%`, quotes) is refused rather than silently encoded, so the
+/// address the user typed is the address called.
+fn valid_path(p: &str) -> bool {
+    p.starts_with('/')
+        && !p.contains("//")
+        && p.chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'))
+}
+
+/// Which kind of address an [`ApiBase`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BaseKind {
+    /// A documented cluster preset.
+    Cluster(Cluster),
+    /// Any other absolute `http(s)` URL (own host, `apac.api.intouch…`, the simulator).
+    Custom,
+    /// A path on the explorer's own origin, served by a reverse proxy that
+    /// forwards to a cluster (and usually adds the credentials).
+    Proxy,
+}
+
+/// A validated API address. Endpoint paths are appended to [`ApiBase::prefix`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ApiBase {
+    kind: BaseKind,
+    /// `https://eu.api.capillarytech.com`, `https://host/prefix` or `/capillary`;
+    /// never ends with `/`.
+    prefix: String,
+    /// `None` for a proxy path (same origin as the page).
+    origin: Option<Origin>,
+}
+
+impl ApiBase {
+    /// A documented cluster.
+    pub fn cluster(c: Cluster) -> ApiBase {
+        let host = c.host();
+        ApiBase {
+            kind: BaseKind::Cluster(c),
+            prefix: format!("https://{host}"),
+            origin: Some(Origin {
+                scheme: "https".into(),
+                host,
+                port: None,
+            }),
+        }
+    }
+
+    /// An absolute `http(s)://host[:port][/path]` base URL. A bare host
+    /// (`apac.api.intouch.capillarytech.com`) means `https://` that host.
+    pub fn custom(url: &str) -> Result<ApiBase, EndpointError> {
+        let url = url.trim();
+        if url.is_empty() {
+            return Err(EndpointError::Empty);
+        }
+        let owned;
+        let url = if url.contains("://") {
+            url
+        } else {
+            owned = format!("https://{url}");
+            &owned
+        };
+        let parts = split_absolute(url)?;
+        if parts.rest.contains(['?', '#']) {
+            return Err(EndpointError::QueryOrFragment);
+        }
+        let path = parts.rest.trim_end_matches('/');
+        if !path.is_empty() && !valid_path(path) {
+            return Err(EndpointError::BadPath(parts.rest.clone()));
+        }
+        let origin = parts.origin;
+        if path.is_empty() && origin.scheme == "https" && origin.port.is_none() {
+            if let Some(c) = Cluster::from_host(&origin.host) {
+                return Ok(ApiBase::cluster(c));
+            }
+        }
+        Ok(ApiBase {
+            kind: BaseKind::Custom,
+            prefix: format!("{origin}{path}"),
+            origin: Some(origin),
+        })
+    }
+
+    /// A same-origin reverse-proxy path such as `/capillary`.
+    pub fn proxy(path: &str) -> Result<ApiBase, EndpointError> {
+        let path = path.trim();
+        if path.is_empty() {
+            return Err(EndpointError::Empty);
+        }
+        if path.contains(['?', '#']) {
+            return Err(EndpointError::QueryOrFragment);
+        }
+        if !valid_path(path) {
+            return Err(EndpointError::BadPath(path.to_string()));
+        }
+        Ok(ApiBase {
+            kind: BaseKind::Proxy,
+            prefix: path.trim_end_matches('/').to_string(),
+            origin: None,
+        })
+    }
+
+    /// Reads whatever the user typed (or the app saved in its URL state):
+    /// a cluster name, a path starting with `/`, a URL, or a bare host.
+    /// [`ApiBase::as_str`] parses back to the same base.
+    pub fn parse(input: &str) -> Result<ApiBase, EndpointError> {
+        let s = input.trim();
+        if s.is_empty() {
+            return Err(EndpointError::Empty);
+        }
+        if let Some(c) = Cluster::from_id(s) {
+            return Ok(ApiBase::cluster(c));
+        }
+        if s.starts_with('/') && !s.starts_with("//") {
+            return ApiBase::proxy(s);
+        }
+        if s.contains("://") || s.contains('.') || s.contains(':') || s.contains('@') {
+            return ApiBase::custom(s);
+        }
+        if s.eq_ignore_ascii_case("localhost") {
+            return ApiBase::custom("http://localhost");
+        }
+        Err(EndpointError::Unrecognised(s.to_string()))
+    }
+
+    pub fn kind(&self) -> BaseKind {
+        self.kind
+    }
+
+    /// The prefix endpoint paths are appended to (no trailing `/`); safe to
+    /// put in the app's URL state: validation refuses credentials.
+    pub fn as_str(&self) -> &str {
+        &self.prefix
+    }
+
+    /// The origin calls go to; a proxy path resolves to `page`, the
+    /// explorer's own origin.
+    pub fn origin(&self, page: &Origin) -> Origin {
+        self.origin.clone().unwrap_or_else(|| page.clone())
+    }
+
+    /// True when a browser on `page` can call this base without CORS.
+    pub fn is_same_origin(&self, page: &Origin) -> bool {
+        self.origin(page) == *page
+    }
+
+    /// `prefix + path`; `path` starts with `/`.
+    fn join(&self, path: &str) -> String {
+        format!("{}{path}", self.prefix)
+    }
+}
+
+impl fmt::Display for ApiBase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.prefix)
+    }
+}
+
+/// Percent-encodes a query component: everything but RFC 3986 unreserved
+/// characters, so `+`, `&`, `=`, `#`, spaces and non-ASCII survive intact
+/// (a space becomes `%20`, which every server decodes, unlike `+`).
+pub fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            out.push(b as char);
+        } else {
+            const HEX: &[u8; 16] = b"0123456789ABCDEF";
+            out.push('%');
+            out.push(HEX[usize::from(b >> 4)] as char);
+            out.push(HEX[usize::from(b & 15)] as char);
+        }
+    }
+    out
+}
+
+/// Builds `?a=1&b=2` with every key and value encoded.
+#[derive(Default)]
+struct QueryString(String);
+
+impl QueryString {
+    fn push(&mut self, key: &str, value: &str) {
+        self.0.push(if self.0.is_empty() { '?' } else { '&' });
+        self.0.push_str(&encode_component(key));
+        self.0.push('=');
+        self.0.push_str(&encode_component(value));
+    }
+}
+
+/// `entityType`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum EntityType {
+    Customer,
+    Card,
+}
+
+impl EntityType {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EntityType::Customer => "CUSTOMER",
+            EntityType::Card => "CARD",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<EntityType> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "CUSTOMER" => Some(EntityType::Customer),
+            "CARD" => Some(EntityType::Card),
+            _ => None,
+        }
+    }
+}
+
+/// `sortOrder`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SortOrder {
+    Asc,
+    Desc,
+}
+
+impl SortOrder {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SortOrder::Asc => "ASC",
+            SortOrder::Desc => "DESC",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<SortOrder> {
+        match s.trim().to_ascii_uppercase().as_str() {
+            "ASC" => Some(SortOrder::Asc),
+            "DESC" => Some(SortOrder::Desc),
+            _ => None,
+        }
+    }
+}
+
+/// `referenceType`: the eleven documented values.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ReferenceType {
+    Identifier,
+    StandardField,
+    ExtendedField,
+    CustomField,
+    CustomerStatus,
+    CardStatus,
+    SubscriptionStatus,
+    CustomerMerge,
+    CardCustomField,
+    CommChannel,
+    CardExtendedField,
+}
+
+impl ReferenceType {
+    pub const ALL: [ReferenceType; 11] = [
+        ReferenceType::Identifier,
+        ReferenceType::StandardField,
+        ReferenceType::ExtendedField,
+        ReferenceType::CustomField,
+        ReferenceType::CustomerStatus,
+        ReferenceType::CardStatus,
+        ReferenceType::SubscriptionStatus,
+        ReferenceType::CustomerMerge,
+        ReferenceType::CardCustomField,
+        ReferenceType::CommChannel,
+        ReferenceType::CardExtendedField,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReferenceType::Identifier => "Identifier",
+            ReferenceType::StandardField => "StandardField",
+            ReferenceType::ExtendedField => "ExtendedField",
+            ReferenceType::CustomField => "CustomField",
+            ReferenceType::CustomerStatus => "CustomerStatus",
+            ReferenceType::CardStatus => "CardStatus",
+            ReferenceType::SubscriptionStatus => "SubscriptionStatus",
+            ReferenceType::CustomerMerge => "CustomerMerge",
+            ReferenceType::CardCustomField => "CardCustomField",
+            ReferenceType::CommChannel => "CommChannel",
+            ReferenceType::CardExtendedField => "CardExtendedField",
+        }
+    }
+
+    /// Case-insensitive, so values typed into the app's URL still match.
+    pub fn parse(s: &str) -> Option<ReferenceType> {
+        ReferenceType::ALL
+            .into_iter()
+            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// Which audit endpoint (response generation) to call.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Generation {
+    /// `GET /api_gateway/v2/audits` (epoch-ms times, `pagination`).
+    Current,
+    /// `GET /v2/auditLog/get` (ISO times, `entity`, no `pagination`).
+    Legacy,
+}
+
+impl Generation {
+    pub fn path(self) -> &'static str {
+        match self {
+            Generation::Current => "/api_gateway/v2/audits",
+            Generation::Legacy => "/v2/auditLog/get",
+        }
+    }
+}
+
+/// A parameter our own validation refused, named as the API names it so the
+/// 400 explanation and the UI field can point at it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    pub param: &'static str,
+    pub message: String,
+}
+
+impl fmt::Display for ParamError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.param, self.message)
+    }
+}
+
+impl std::error::Error for ParamError {}
+
+fn param_err(param: &'static str, message: impl Into<String>) -> ParamError {
+    ParamError {
+        param,
+        message: message.into(),
+    }
+}
+
+/// Every parameter of the audit endpoints. `None` leaves a parameter out so
+/// the API's default applies (limit 10, page 0, sort by `autoUpdateTime`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditParams {
+    pub entity_type: EntityType,
+    pub entity_id: i64,
+    pub source: Option<String>,
+    pub limit: Option<u32>,
+    pub page_no: Option<u32>,
+    pub sort_by: Option<String>,
+    pub sort_order: Option<SortOrder>,
+    /// `2022-08-18 12:00:00` or `2022-08-18` (time zone unconfirmed: passed as typed).
+    pub start_date: Option<String>,
+    pub end_date: Option<String>,
+    pub reference_type: Option<ReferenceType>,
+    pub reference_value: Option<String>,
+    pub include_user_context: Option<bool>,
+}
+
+impl AuditParams {
+    pub fn new(entity_type: EntityType, entity_id: i64) -> AuditParams {
+        AuditParams {
+            entity_type,
+            entity_id,
+            source: None,
+            limit: None,
+            page_no: None,
+            sort_by: None,
+            sort_order: None,
+            start_date: None,
+            end_date: None,
+            reference_type: None,
+            reference_value: None,
+            include_user_context: None,
+        }
+    }
+
+    pub fn customer(id: i64) -> AuditParams {
+        AuditParams::new(EntityType::Customer, id)
+    }
+
+    pub fn card(id: i64) -> AuditParams {
+        AuditParams::new(EntityType::Card, id)
+    }
+
+    /// Checks what the API documents, so a typo is named before a request is
+    /// spent on a 400.
+    pub fn validate(&self) -> Result<(), ParamError> {
+        if self.entity_id <= 0 {
+            return Err(param_err("entityId", "must be a positive number"));
+        }
+        if self.limit == Some(0) {
+            return Err(param_err("limit", "must be at least 1"));
+        }
+        if let Some(s) = &self.sort_by {
+            if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
+                return Err(param_err(
+                    "sortBy",
+                    "must be a field name such as autoUpdateTime",
+                ));
+            }
+        }
+        if let Some(s) = &self.source {
+            if s.trim().is_empty() {
+                return Err(param_err(
+                    "source",
+                    "is empty; leave it out for all sources",
+                ));
+            }
+        }
+        let start = match &self.start_date {
+            Some(d) => Some(parse_date_param(d, false).ok_or_else(|| date_err("startDate"))?),
+            None => None,
+        };
+        let end = match &self.end_date {
+            Some(d) => Some(parse_date_param(d, true).ok_or_else(|| date_err("endDate"))?),
+            None => None,
+        };
+        if let (Some(s), Some(e)) = (start, end) {
+            if s > e {
+                return Err(param_err("endDate", "is before startDate"));
+            }
+        }
+        Ok(())
+    }
+
+    /// The query string (`?entityType=…`), parameters in documented order.
+    pub fn query_string(&self) -> String {
+        let mut q = QueryString::default();
+        q.push("entityType", self.entity_type.as_str());
+        q.push("entityId", &self.entity_id.to_string());
+        if let Some(s) = &self.source {
+            q.push("source", s.trim());
+        }
+        if let Some(l) = self.limit {
+            q.push("limit", &l.to_string());
+        }
+        if let Some(p) = self.page_no {
+            q.push("pageNo", &p.to_string());
+        }
+        if let Some(s) = &self.sort_by {
+            q.push("sortBy", s);
+        }
+        if let Some(o) = self.sort_order {
+            q.push("sortOrder", o.as_str());
+        }
+        if let Some(d) = &self.start_date {
+            q.push("startDate", &normalise_date(d));
+        }
+        if let Some(d) = &self.end_date {
+            q.push("endDate", &normalise_date(d));
+        }
+        if let Some(r) = self.reference_type {
+            q.push("referenceType", r.as_str());
+        }
+        if let Some(v) = &self.reference_value {
+            q.push("referenceValue", v);
+        }
+        if let Some(b) = self.include_user_context {
+            q.push("includeUserContext", if b { "true" } else { "false" });
+        }
+        q.0
+    }
+}
+
+fn date_err(param: &'static str) -> ParamError {
+    param_err(param, "must look like 2022-08-18 12:00:00 or 2022-08-18")
+}
+
+/// `2022-08-18T12:00:00` (what an `<input type=datetime-local>` gives) is sent
+/// with a space, the documented spelling.
+fn normalise_date(d: &str) -> String {
+    d.trim().replacen('T', " ", 1)
+}
+
+/// Seconds since 0000-03-01 style ordinal, only for ordering start/end.
+/// A date alone means the start of the day, or its end for `endDate`.
+fn parse_date_param(d: &str, end: bool) -> Option<u64> {
+    let d = normalise_date(d);
+    let b = d.as_bytes();
+    let num = |r: std::ops::Range<usize>| -> Option<u64> {
+        let s = d.get(r)?;
+        if s.bytes().all(|c| c.is_ascii_digit()) {
+            s.parse().ok()
+        } else {
+            None
+        }
+    };
+    if b.len() != 10 && b.len() != 19 && b.len() != 16 {
+        return None;
+    }
+    if b[4] != b'-' || b[7] != b'-' {
+        return None;
+    }
+    let (y, mo, da) = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if !(1..=12).contains(&mo) || da == 0 || da > days_in_month(y, mo) {
+        return None;
+    }
+    let (h, mi, s) = match b.len() {
+        10 => {
+            if end {
+                (23, 59, 59)
+            } else {
+                (0, 0, 0)
+            }
+        }
+        _ => {
+            if b[10] != b' ' || b[13] != b':' {
+                return None;
+            }
+            let s = if b.len() == 19 {
+                if b[16] != b':' {
+                    return None;
+                }
+                num(17..19)?
+            } else {
+                0
+            };
+            (num(11..13)?, num(14..16)?, s)
+        }
+    };
+    if h > 23 || mi > 59 || s > 59 {
+        return None;
+    }
+    Some((((y * 13 + mo) * 32 + da) * 24 + h) * 3600 + mi * 60 + s)
+}
+
+pub(crate) fn days_in_month(y: u64, m: u64) -> u64 {
+    match m {
+        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    }
+}
+
+/// One listing: the audit trail of one entity with fixed parameters, paged.
+/// The fetch plan asks it for each page's URL.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditListing {
+    base: ApiBase,
+    params: AuditParams,
+    generation: Generation,
+}
+
+impl AuditListing {
+    /// Validates the parameters; `page_no` is ignored (the plan sets it).
+    pub fn new(
+        base: ApiBase,
+        mut params: AuditParams,
+        generation: Generation,
+    ) -> Result<AuditListing, ParamError> {
+        params.validate()?;
+        params.page_no = None;
+        Ok(AuditListing {
+            base,
+            params,
+            generation,
+        })
+    }
+
+    pub fn base(&self) -> &ApiBase {
+        &self.base
+    }
+
+    pub fn params(&self) -> &AuditParams {
+        &self.params
+    }
+
+    pub fn generation(&self) -> Generation {
+        self.generation
+    }
+
+    /// Page size the API applies (10 when `limit` is left out).
+    pub fn page_size(&self) -> u32 {
+        self.params.limit.unwrap_or(10)
+    }
+
+    /// The URL of zero-based page `page`.
+    pub fn page_url(&self, page: u32) -> String {
+        let mut p = self.params.clone();
+        p.page_no = Some(page);
+        format!(
+            "{}{}",
+            self.base.join(self.generation.path()),
+            p.query_string()
+        )
+    }
+
+    /// The URL without `pageNo`: the listing key for `Store::ingest_page`,
+    /// so the store can report gaps per listing.
+    pub fn key(&self) -> String {
+        format!(
+            "{}{}",
+            self.base.join(self.generation.path()),
+            self.params.query_string()
+        )
+    }
+}
+
+/// `GET /api_gateway/v2/audits?…` (or the legacy path) for one page.
+pub fn audit_url(
+    base: &ApiBase,
+    params: &AuditParams,
+    generation: Generation,
+) -> Result<String, ParamError> {
+    params.validate()?;
+    Ok(format!(
+        "{}{}",
+        base.join(generation.path()),
+        params.query_string()
+    ))
+}
+
+/// `GET /v2/customers/{userId}/statusLog` (internal customer id; no paging).
+pub fn customer_status_log_url(base: &ApiBase, customer_id: i64) -> Result<String, ParamError> {
+    if customer_id <= 0 {
+        return Err(param_err("userId", "must be a positive number"));
+    }
+    Ok(base.join(&format!("/v2/customers/{customer_id}/statusLog")))
+}
+
+/// `GET /v2/card/statusLog?number={cardNumber}`.
+pub fn card_status_log_url(base: &ApiBase, card_number: &str) -> Result<String, ParamError> {
+    let n = card_number.trim();
+    if n.is_empty() {
+        return Err(param_err("number", "enter a card number"));
+    }
+    let mut q = QueryString::default();
+    q.push("number", n);
+    Ok(format!("{}{}", base.join("/v2/card/statusLog"), q.0))
+}
+
+/// `identifierName` of the customer lookup.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum IdentifierName {
+    Mobile,
+    Email,
+    ExternalId,
+    CardNumber,
+}
+
+impl IdentifierName {
+    pub const ALL: [IdentifierName; 4] = [
+        IdentifierName::Mobile,
+        IdentifierName::Email,
+        IdentifierName::ExternalId,
+        IdentifierName::CardNumber,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            IdentifierName::Mobile => "mobile",
+            IdentifierName::Email => "email",
+            IdentifierName::ExternalId => "externalId",
+            IdentifierName::CardNumber => "cardnumber",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<IdentifierName> {
+        IdentifierName::ALL
+            .into_iter()
+            .find(|i| i.as_str().eq_ignore_ascii_case(s.trim()))
+    }
+}
+
+/// `GET /v2/customers/lookup/customerDetails?source=…&identifierName=…&identifierValue=…`.
+pub fn lookup_url(
+    base: &ApiBase,
+    source: &str,
+    name: IdentifierName,
+    value: &str,
+) -> Result<String, ParamError> {
+    let source = source.trim();
+    if source.is_empty() {
+        return Err(param_err("source", "enter a source such as INSTORE"));
+    }
+    let value = value.trim();
+    if value.is_empty() {
+        return Err(param_err(
+            "identifierValue",
+            "enter the identifier to look up",
+        ));
+    }
+    let mut q = QueryString::default();
+    q.push("source", source);
+    q.push("identifierName", name.as_str());
+    q.push("identifierValue", value);
+    Ok(format!(
+        "{}{}",
+        base.join("/v2/customers/lookup/customerDetails"),
+        q.0
+    ))
+}
+
+/// `POST /v3/oauth/token/generate` (body from [`crate::auth::OAuth::token_request_body`]).
+pub fn oauth_token_url(base: &ApiBase) -> String {
+    base.join("/v3/oauth/token/generate")
+}
+
+/// Reads the internal customer id (the audit `entityId`) from a lookup
+/// response.
+///
+/// The response shape is not in the seeds, so this is a documented guess,
+/// lenient on purpose: it takes the first `id`, `userId` or `customerId`
+/// (number or numeric string) found at the top level, then inside
+/// `customers`, `customer`, `data` or `entity` (object, or the first element
+/// of an array), two levels deep. The simulator answers `{"id": …,
+/// "profiles": […], "entityType": "CUSTOMER", …}`. A body with an `errors`
+/// entry and no id is classified as that error (8015 → no such customer).
+pub fn parse_lookup_customer_id(body: &[u8]) -> Result<i64, Problem> {
+    let v: Value = match serde_json::from_slice(body) {
+        Ok(v) => v,
+        Err(e) => {
+            return Err(Problem::unrecognised(format!(
+                "the lookup answer is not JSON ({e})"
+            )))
+        }
+    };
+    if let Some(id) = find_customer_id(&v, 0) {
+        return Ok(id);
+    }
+    let parsed = audit_core::parse_response(body);
+    if !parsed.api_errors.is_empty() {
+        return Err(Problem::from_parsed_errors(200, &parsed.api_errors));
+    }
+    Err(Problem::unrecognised(
+        "the lookup answered without a customer id".to_string(),
+    ))
+}
+
+fn find_customer_id(v: &Value, depth: u8) -> Option<i64> {
+    match v {
+        Value::Array(items) => items.iter().find_map(|i| find_customer_id(i, depth)),
+        Value::Object(map) => {
+            for key in ["id", "userId", "customerId", "user_id"] {
+                let id = match map.get(key) {
+                    Some(Value::Number(n)) => n.as_i64(),
+                    Some(Value::String(s)) => s.trim().parse().ok(),
+                    _ => None,
+                };
+                if let Some(id) = id.filter(|i| *i > 0) {
+                    return Some(id);
+                }
+            }
+            if depth >= 2 {
+                return None;
+            }
+            ["customers", "customer", "data", "entity"]
+                .iter()
+                .filter_map(|k| map.get(*k))
+                .find_map(|inner| find_customer_id(inner, depth + 1))
+        }
+        _ => None,
+    }
+}
