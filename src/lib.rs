@@ -1,13 +1,18 @@
 //! The audit explorer web app: a thin Leptos layer over `audit-core`.
 //!
-//! Data flows one way: a source (the built-in demo, later the live API or opened files) yields
-//! response bytes; `audit-core` parses and indexes them; pages render what a query selects.
-//! Components render and dispatch; they never parse or filter.
+//! Data flows one way: a source (the built-in demo, opened files, the live API) yields response
+//! bytes; `audit-core` parses and indexes them into a store; the current query (kept in the
+//! URL, see [`url_state`]) selects events; pages render them. Components render and dispatch;
+//! they never parse or filter.
 
 mod app;
-mod dataset;
+mod detail;
+mod explorer;
+mod export;
+mod history;
+mod status_log;
 mod timeline;
+pub mod url_state;
+mod zone;
 
 pub use app::App;
-pub use dataset::{Dataset, LoadReport};
-pub use timeline::Timeline;

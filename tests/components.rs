@@ -1,43 +1,63 @@
 //! Component tests: mount the app in headless Chromium (wasm-bindgen-test) and read the DOM.
 #![cfg(target_arch = "wasm32")]
 
-use audit_explorer::{App, Dataset};
+use audit_explorer::App;
+use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_test::*;
 
 wasm_bindgen_test_configure!(run_in_browser);
 
-fn mount_app() -> web_sys::HtmlElement {
+fn mount(pages: Option<Vec<(String, Vec<u8>)>>) -> web_sys::HtmlElement {
     let document = web_sys::window().unwrap().document().unwrap();
     let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
     document.body().unwrap().append_child(&host).unwrap();
-    leptos::mount::mount_to(host.clone(), App).forget();
+    match pages {
+        Some(pages) => {
+            leptos::mount::mount_to(host.clone(), move || view! { <App pages=pages.clone() /> })
+                .forget()
+        }
+        None => leptos::mount::mount_to(host.clone(), || view! { <App /> }).forget(),
+    }
     host
 }
 
-#[wasm_bindgen_test]
-fn app_lists_every_demo_event_as_a_row() {
-    let host = mount_app();
-    let rows = host.query_selector_all("[data-testid=event-row]").unwrap();
-    let expected = Dataset::demo().report.events;
-    assert!(
-        expected > 200,
-        "the demo has a few hundred events, got {expected}"
-    );
-    assert_eq!(rows.length() as usize, expected);
-    let loaded = host
-        .query_selector("[data-testid=loaded-count]")
+fn text_of(host: &web_sys::HtmlElement, testid: &str) -> String {
+    host.query_selector(&format!("[data-testid={testid}]"))
         .unwrap()
-        .unwrap();
-    assert_eq!(
-        loaded.text_content().unwrap(),
-        format!("{expected} events loaded")
+        .unwrap_or_else(|| panic!("no {testid}"))
+        .text_content()
+        .unwrap()
+}
+
+#[wasm_bindgen_test]
+fn demo_opens_with_every_event_matching_and_a_bounded_number_of_rows() {
+    let host = mount(None);
+    let counts = text_of(&host, "match-count");
+    let demo = audit_gen::demo();
+    // 240 customer records + 6 card records; several records hold more than one event.
+    let numbers: Vec<usize> = counts
+        .split_whitespace()
+        .filter_map(|w| w.parse().ok())
+        .collect();
+    assert_eq!(numbers.len(), 2, "{counts}");
+    assert_eq!(numbers[0], numbers[1], "no filter: all match ({counts})");
+    assert!(numbers[1] >= 246, "{counts}");
+    let rows = host
+        .query_selector_all("[data-testid=event-row]")
+        .unwrap()
+        .length() as usize;
+    assert!(
+        rows > 0 && rows < numbers[1],
+        "virtualized: {rows} DOM rows for {} events",
+        numbers[1]
     );
+    assert!(text_of(&host, "entity").contains(&demo.customer_id.to_string()));
 }
 
 #[wasm_bindgen_test]
 fn rows_carry_the_test_contract_attributes() {
-    let host = mount_app();
+    let host = mount(None);
     let row = host
         .query_selector("[data-testid=event-row]")
         .unwrap()
@@ -51,26 +71,19 @@ fn rows_carry_the_test_contract_attributes() {
 #[wasm_bindgen_test]
 fn api_strings_are_rendered_as_text_never_as_html() {
     let page = br#"{"data":[{"entityType":"CUSTOMER","entityId":1,"autoUpdateTime":1700000000000,
-        "requestId":"r1","updatedByUser":"<img src=x onerror=alert(1)>","events":[{"eventType":"Identifiers",
-        "updatedField":"email","additionalFields":{"previousValue":"NA","currentValue":"<b>bold</b>"}}]}],
+        "requestId":"r1","updatedByUser":"<img src=x onerror=alert(1)>","source":"<script>x()</script>",
+        "events":[{"eventType":"Identifiers","updatedField":"<i>email</i>",
+        "additionalFields":{"previousValue":"NA","currentValue":"<b>bold</b>"}}]}],
         "pagination":{"totalElements":1,"totalPages":1,"numberOfElements":1,"number":0}}"#;
-    let dataset = Dataset::from_pages([&page[..]]);
-    let document = web_sys::window().unwrap().document().unwrap();
-    let host: web_sys::HtmlElement = document.create_element("div").unwrap().unchecked_into();
-    document.body().unwrap().append_child(&host).unwrap();
-    let view_dataset = dataset.clone();
-    leptos::mount::mount_to(host.clone(), move || {
-        leptos::view! { <audit_explorer::Timeline dataset=view_dataset.clone() /> }
-    })
-    .forget();
-    assert!(
-        host.query_selector("img").unwrap().is_none(),
-        "an <img> was injected"
-    );
-    assert!(
-        host.query_selector("b").unwrap().is_none(),
-        "a <b> was injected"
-    );
+    let host = mount(Some(vec![("hostile".into(), page.to_vec())]));
+    for tag in ["img", "b", "i", "script"] {
+        assert!(
+            host.query_selector(&format!(".event-list {tag}"))
+                .unwrap()
+                .is_none(),
+            "a <{tag}> was injected"
+        );
+    }
     let text = host.text_content().unwrap();
     assert!(
         text.contains("<b>bold</b>"),
@@ -80,4 +93,25 @@ fn api_strings_are_rendered_as_text_never_as_html() {
         text.contains("<img src=x onerror=alert(1)>"),
         "the user shows literally: {text}"
     );
+    assert!(
+        text.contains("<i>email</i>"),
+        "the field shows literally: {text}"
+    );
+}
+
+#[wasm_bindgen_test]
+fn a_damaged_page_is_reported_and_its_intact_records_are_shown() {
+    let damaged = include_bytes!("fixtures/seeds/audit-merge-134094571-damaged.json");
+    let host = mount(Some(vec![("merge page".into(), damaged.to_vec())]));
+    let banner = host
+        .query_selector("[data-testid=error][data-kind=damaged]")
+        .unwrap()
+        .expect("a damaged-page banner");
+    let message = banner.text_content().unwrap();
+    assert!(message.contains("records recovered"), "{message}");
+    let rows = host
+        .query_selector_all("[data-testid=event-row]")
+        .unwrap()
+        .length();
+    assert!(rows >= 1, "the intact record is shown");
 }

@@ -1,0 +1,278 @@
+//! The explorer's shared state: the loaded store (non-reactive, it can hold a million events),
+//! a revision signal that says when it changed, the load report, and the URL-backed view state.
+//!
+//! Components reach it through [`use_explorer`]; they read query results from memos here and
+//! never parse or filter themselves.
+
+use std::sync::Arc;
+
+use audit_core::{
+    facets, parse_response, EventId, Facets, Query, QueryError, ResponseShape, Search, Store,
+};
+use leptos::prelude::*;
+use leptos_router::hooks::{use_location, use_navigate, use_query_map};
+use leptos_router::params::ParamsMap;
+use leptos_router::NavigateOptions;
+
+use crate::url_state::{encode_query, ViewState};
+
+/// What loading has produced so far, for the header and the banners.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct LoadReport {
+    /// Short name of where the data came from ("demo", "3 files", "eu cluster").
+    pub source: String,
+    pub records: usize,
+    /// Plain sentences about damaged or unrecognised input; loaded data is kept regardless.
+    pub problems: Vec<Problem>,
+}
+
+/// A problem shown to the user: a stable kind (for `data-kind`) and a plain sentence.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Problem {
+    pub kind: &'static str,
+    pub message: String,
+}
+
+/// Outcome of running the current query.
+#[derive(Clone, Debug, PartialEq)]
+pub struct QueryOutcome {
+    /// Matching events, newest first.
+    pub events: Arc<Vec<EventId>>,
+    pub facets: Arc<Facets>,
+}
+
+/// The router's navigate function, kept to write the URL from event handlers.
+type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
+
+/// Handle to the explorer state; cheap to copy into closures.
+#[derive(Clone, Copy)]
+pub struct Explorer {
+    store: StoredValue<Store, LocalStorage>,
+    /// Bumped whenever the store changes; memos that read the store track it.
+    revision: RwSignal<u64>,
+    pub report: RwSignal<LoadReport>,
+    pub state: Memo<ViewState>,
+    pub outcome: Memo<Result<QueryOutcome, QueryError>>,
+    query: Memo<ParamsMap>,
+    pathname: Memo<String>,
+    navigate: StoredValue<Navigate, LocalStorage>,
+}
+
+impl Explorer {
+    /// Creates the state inside a `<Router>` and provides it as context.
+    pub fn provide() -> Explorer {
+        let query = use_query_map();
+        let pathname = use_location().pathname;
+        let navigate = use_navigate();
+        let navigate: Navigate = Box::new(navigate);
+        let state = Memo::new(move |_| {
+            query.with(|q| ViewState::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+        });
+        let store = StoredValue::new_local(Store::new());
+        let search = StoredValue::new_local(Search::new());
+        let revision = RwSignal::new(0u64);
+        let outcome = Memo::new(move |_| {
+            revision.track();
+            let query = Query::parse(&state.with(ViewState::effective_query))?;
+            let now = js_sys::Date::now() as i64;
+            let (events, facets) = store.with_value(|store| {
+                let mut events = search
+                    .try_update_value(|s| s.run(store, &query, now).events.clone())
+                    .unwrap_or_default();
+                events.reverse();
+                let counts = facets(store, &events);
+                (events, counts)
+            });
+            Ok(QueryOutcome {
+                events: Arc::new(events),
+                facets: Arc::new(facets),
+            })
+        });
+        let explorer = Explorer {
+            store,
+            revision,
+            report: RwSignal::new(LoadReport::default()),
+            state,
+            outcome,
+            query,
+            pathname,
+            navigate: StoredValue::new_local(navigate),
+        };
+        provide_context(explorer);
+        explorer
+    }
+}
+
+impl Explorer {
+    /// Reads the store (untracked: pair it with [`Explorer::track`] or a memo that tracks).
+    pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
+        self.store.with_value(f)
+    }
+
+    /// Subscribes the current reactive scope to store changes.
+    pub fn track(&self) {
+        self.revision.track();
+    }
+
+    /// Replaces the data with parsed response pages from `source` (the demo, opened files, or
+    /// the API). Damaged or unrecognised pages are reported; everything readable is kept.
+    pub fn load_pages<'a>(
+        &self,
+        source: &str,
+        pages: impl IntoIterator<Item = (String, &'a [u8])>,
+    ) {
+        let mut problems = Vec::new();
+        self.store.update_value(|store| {
+            *store = Store::new();
+            for (name, bytes) in pages {
+                let parsed = parse_response(bytes);
+                if let ResponseShape::Unrecognised { reason } = &parsed.shape {
+                    problems.push(Problem {
+                        kind: "unrecognised",
+                        message: format!("{name}: not an audit or status-log response ({reason})."),
+                    });
+                }
+                let damaged = parsed.damaged.len();
+                let recovered = parsed.records.len();
+                let report = store.ingest_page(&name, parsed);
+                if damaged > 0 {
+                    problems.push(Problem {
+                        kind: "damaged",
+                        message: format!(
+                            "{name}: damaged page, {recovered} records recovered, {damaged} damaged part(s) skipped."
+                        ),
+                    });
+                }
+                for e in report.api_errors {
+                    problems.push(Problem {
+                        kind: "api-error",
+                        message: format!(
+                            "{name}: the API reported error {}: {}",
+                            e.code.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+                            e.message.unwrap_or_default()
+                        ),
+                    });
+                }
+            }
+        });
+        let records = self.with_store(Store::record_count);
+        self.report.set(LoadReport {
+            source: source.to_owned(),
+            records,
+            problems,
+        });
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Loads the built-in demo (the shared generator's API-shaped bytes).
+    pub fn load_demo(&self) {
+        let demo = audit_gen::demo();
+        let mut pages: Vec<(String, &[u8])> = Vec::new();
+        let listing = |what: &str, i: usize| format!("demo {what} page {}", i + 1);
+        for (i, p) in demo.customer_pages.iter().enumerate() {
+            pages.push((listing("customer", i), p));
+        }
+        for (i, p) in demo.card_pages.iter().enumerate() {
+            pages.push((listing("card", i), p));
+        }
+        pages.push(("demo customer status log".into(), &demo.customer_status_log));
+        pages.push(("demo card status log".into(), &demo.card_status_log));
+        self.load_pages("demo", pages);
+    }
+
+    /// Writes a new view state to the URL. `replace` for typing (no history flood), push for
+    /// discrete moves (views, selections), so Back/Forward walk between them.
+    pub fn set_state(&self, next: ViewState, replace: bool) {
+        let mut pairs: Vec<(String, String)> = next
+            .to_pairs()
+            .into_iter()
+            .map(|(k, v)| (k.to_owned(), v))
+            .collect();
+        // Keep keys this state does not own (entity and API parameters), in their order.
+        self.query.with_untracked(|q| {
+            for (k, v) in q.latest_values() {
+                if !ViewState::OWNED_KEYS.contains(&k.as_ref()) {
+                    pairs.push((k.to_string(), v.to_owned()));
+                }
+            }
+        });
+        let url = format!("{}{}", self.pathname.get_untracked(), encode_query(&pairs));
+        let options = NavigateOptions {
+            resolve: false,
+            replace,
+            scroll: false,
+            ..Default::default()
+        };
+        self.navigate.with_value(|navigate| navigate(&url, options));
+    }
+
+    /// Updates one part of the view state.
+    pub fn update_state(&self, replace: bool, f: impl FnOnce(&mut ViewState)) {
+        let mut next = self.state.get_untracked();
+        f(&mut next);
+        if next != self.state.get_untracked() {
+            self.set_state(next, replace);
+        }
+    }
+}
+
+/// Access from any component below `App`.
+pub fn use_explorer() -> Explorer {
+    expect_context::<Explorer>()
+}
+
+/// A permalink key for an event that survives reloads and re-fetches (store ids do not):
+/// its request id plus its position among that request's events, or its time when it has no
+/// request id.
+pub fn event_key(store: &Store, id: EventId) -> String {
+    let (prefix, peers) = peers_of(store, id);
+    let n = peers.iter().position(|&p| p == id).unwrap_or(0);
+    format!("{prefix}~{n}")
+}
+
+/// The event a permalink key names, if it is loaded.
+pub fn find_event(store: &Store, key: &str) -> Option<EventId> {
+    let (prefix, n) = key.rsplit_once('~')?;
+    let n: usize = n.parse().ok()?;
+    let peers: Vec<EventId> = match prefix.strip_prefix('@') {
+        Some(time) => {
+            let t: i64 = time.parse().ok()?;
+            store
+                .events()
+                .filter(|e| e.request_id().is_none() && e.time() == Some(t))
+                .map(|e| e.id())
+                .collect()
+        }
+        None => store
+            .events()
+            .filter(|e| e.request_id() == Some(prefix))
+            .map(|e| e.id())
+            .collect(),
+    };
+    peers.get(n).copied()
+}
+
+fn peers_of(store: &Store, id: EventId) -> (String, Vec<EventId>) {
+    let e = store.event(id);
+    match e.request_id() {
+        Some(rid) => (
+            rid.to_owned(),
+            store
+                .events()
+                .filter(|o| o.request_id() == Some(rid))
+                .map(|o| o.id())
+                .collect(),
+        ),
+        None => {
+            let t = e.time();
+            (
+                format!("@{}", t.unwrap_or(0)),
+                store
+                    .events()
+                    .filter(|o| o.request_id().is_none() && o.time() == t)
+                    .map(|o| o.id())
+                    .collect(),
+            )
+        }
+    }
+}

@@ -1,0 +1,258 @@
+//! Every piece of view state lives in the URL query, so a reload or a shared link reproduces the
+//! view. Query parameters only (no path routes): `dist/` then works from any sub-path of a plain
+//! static host, with no server rewrites, and a deep link survives a refresh.
+//!
+//! This module is pure (pairs in, pairs out) so the encoding is tested natively.
+
+/// Which page is shown.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum View {
+    #[default]
+    Timeline,
+    Status,
+    History,
+}
+
+impl View {
+    pub const ALL: [View; 3] = [View::Timeline, View::Status, View::History];
+
+    pub fn key(self) -> &'static str {
+        match self {
+            View::Timeline => "timeline",
+            View::Status => "status",
+            View::History => "history",
+        }
+    }
+
+    pub fn title(self) -> &'static str {
+        match self {
+            View::Timeline => "Timeline",
+            View::Status => "Status log",
+            View::History => "Field history",
+        }
+    }
+
+    fn from_key(key: &str) -> View {
+        View::ALL
+            .into_iter()
+            .find(|v| v.key() == key)
+            .unwrap_or_default()
+    }
+}
+
+/// How times are shown: UTC, the browser's zone, or a fixed offset such as `+05:30`.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Zone {
+    #[default]
+    Utc,
+    Browser,
+    /// Minutes east of UTC.
+    Fixed(i32),
+}
+
+impl Zone {
+    pub fn key(&self) -> String {
+        match self {
+            Zone::Utc => "utc".into(),
+            Zone::Browser => "browser".into(),
+            Zone::Fixed(m) => {
+                let sign = if *m < 0 { '-' } else { '+' };
+                format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
+            }
+        }
+    }
+
+    /// `utc`, `browser`, or `±HH:MM`; anything else is UTC.
+    pub fn from_key(key: &str) -> Zone {
+        match key {
+            "browser" | "local" => Zone::Browser,
+            k => parse_offset(k).map(Zone::Fixed).unwrap_or_default(),
+        }
+    }
+}
+
+fn parse_offset(s: &str) -> Option<i32> {
+    let (sign, rest) = match s.as_bytes().first()? {
+        b'+' | b' ' => (1, &s[1..]),
+        b'-' => (-1, &s[1..]),
+        _ => return None,
+    };
+    let (h, m) = rest.split_once(':').unwrap_or((rest, "0"));
+    let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
+    (h <= 14 && m < 60).then_some(sign * (h * 60 + m))
+}
+
+/// The explorer's whole view state.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ViewState {
+    pub view: View,
+    /// The search box text (the core query language).
+    pub query: String,
+    /// Stable key of the selected event (see `explorer::event_key`).
+    pub event: Option<String>,
+    pub zone: Zone,
+    /// Time range from the histogram, epoch ms (inclusive start, exclusive end).
+    pub from: Option<i64>,
+    pub to: Option<i64>,
+    /// Field shown in the field-history view.
+    pub field: Option<String>,
+    /// "As of" instant (epoch ms) for the state view.
+    pub as_of: Option<i64>,
+}
+
+impl ViewState {
+    /// The query keys this state owns; others (entity, API parameters) belong elsewhere.
+    pub const OWNED_KEYS: [&'static str; 8] =
+        ["view", "q", "event", "tz", "from", "to", "field", "asof"];
+
+    /// Reads the state from decoded query pairs; unknown keys are left for other owners
+    /// (entity and API parameters).
+    pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ViewState {
+        let mut s = ViewState::default();
+        for (k, v) in pairs {
+            match k {
+                "view" => s.view = View::from_key(v),
+                "q" => s.query = v.to_owned(),
+                "event" if !v.is_empty() => s.event = Some(v.to_owned()),
+                "tz" => s.zone = Zone::from_key(v),
+                "from" => s.from = v.parse().ok(),
+                "to" => s.to = v.parse().ok(),
+                "field" if !v.is_empty() => s.field = Some(v.to_owned()),
+                "asof" => s.as_of = v.parse().ok(),
+                _ => {}
+            }
+        }
+        s
+    }
+
+    /// The pairs to write, defaults omitted so links stay short.
+    pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        let mut out = Vec::new();
+        if self.view != View::Timeline {
+            out.push(("view", self.view.key().to_owned()));
+        }
+        if !self.query.is_empty() {
+            out.push(("q", self.query.clone()));
+        }
+        if let Some(e) = &self.event {
+            out.push(("event", e.clone()));
+        }
+        if self.zone != Zone::Utc {
+            out.push(("tz", self.zone.key()));
+        }
+        if let Some(f) = self.from {
+            out.push(("from", f.to_string()));
+        }
+        if let Some(t) = self.to {
+            out.push(("to", t.to_string()));
+        }
+        if let Some(f) = &self.field {
+            out.push(("field", f.clone()));
+        }
+        if let Some(a) = self.as_of {
+            out.push(("asof", a.to_string()));
+        }
+        out
+    }
+
+    /// The search text with the histogram's time range appended as qualifiers, which is what
+    /// the core runs.
+    pub fn effective_query(&self) -> String {
+        let mut q = self.query.trim().to_owned();
+        for (word, bound) in [("after", self.from), ("before", self.to)] {
+            if let Some(ms) = bound {
+                if !q.is_empty() {
+                    q.push(' ');
+                }
+                q.push_str(&format!("{word}:{}", audit_core::time::format_iso_utc(ms)));
+            }
+        }
+        q
+    }
+}
+
+/// Builds `?k=v&…` with every key and value percent-encoded.
+pub fn encode_query<K: AsRef<str>>(pairs: &[(K, String)]) -> String {
+    let mut out = String::new();
+    for (i, (k, v)) in pairs.iter().enumerate() {
+        out.push(if i == 0 { '?' } else { '&' });
+        out.push_str(&encode_component(k.as_ref()));
+        out.push('=');
+        out.push_str(&encode_component(v));
+    }
+    out
+}
+
+fn encode_component(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for b in s.bytes() {
+        match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                out.push(b as char)
+            }
+            _ => out.push_str(&format!("%{b:02X}")),
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn round_trips_every_field() {
+        let s = ViewState {
+            view: View::History,
+            query: "mobile -source:instore \"a b\"".into(),
+            event: Some("r1:0".into()),
+            zone: Zone::Fixed(330),
+            from: Some(1_600_000_000_000),
+            to: Some(1_700_000_000_000),
+            field: Some("mobile".into()),
+            as_of: Some(1_650_000_000_000),
+        };
+        let pairs = s.to_pairs();
+        let back = ViewState::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        assert_eq!(back, s);
+    }
+
+    #[test]
+    fn defaults_are_omitted_and_unknown_keys_ignored() {
+        assert!(ViewState::default().to_pairs().is_empty());
+        let s = ViewState::from_pairs([("entityId", "5"), ("view", "nonsense"), ("tz", "x")]);
+        assert_eq!(s, ViewState::default());
+    }
+
+    #[test]
+    fn zones_parse_and_print() {
+        assert_eq!(Zone::from_key("+05:30"), Zone::Fixed(330));
+        assert_eq!(Zone::from_key("-08:00"), Zone::Fixed(-480));
+        assert_eq!(Zone::Fixed(-480).key(), "-08:00");
+        assert_eq!(Zone::from_key("browser"), Zone::Browser);
+        assert_eq!(Zone::from_key("+25:00"), Zone::Utc);
+    }
+
+    #[test]
+    fn encodes_reserved_characters() {
+        let q = encode_query(&[
+            ("q", "type:\"Card Status\" & x=1".into()),
+            ("view", "status".into()),
+        ]);
+        assert_eq!(q, "?q=type%3A%22Card%20Status%22%20%26%20x%3D1&view=status");
+    }
+
+    #[test]
+    fn time_range_becomes_query_qualifiers() {
+        let s = ViewState {
+            query: "mobile".into(),
+            from: Some(0),
+            to: Some(86_400_000),
+            ..Default::default()
+        };
+        let q = s.effective_query();
+        assert!(q.starts_with("mobile after:1970-01-01"), "{q}");
+        assert!(q.contains("before:1970-01-02"), "{q}");
+        audit_core::Query::parse(&q).expect("the core accepts the composed query");
+    }
+}

@@ -1,0 +1,344 @@
+//! The explorer's flows on the built-in demo, the way a support agent uses them: type a query,
+//! click facets and rows, switch views, reload, press Back, use the keyboard.
+
+use e2e::{dist_dir, Browser, StaticServer};
+use fantoccini::key::Key;
+
+async fn open(query: &str) -> (StaticServer, Browser) {
+    let server = StaticServer::start(&dist_dir(), "/tools/audit/").await;
+    let browser = Browser::start().await;
+    browser.goto(&server.url(query)).await;
+    browser.wait_for("[data-testid=loaded-count]").await;
+    (server, browser)
+}
+
+/// `N of M events` → (N, M).
+async fn match_count(b: &Browser) -> (usize, usize) {
+    let text = b.text("[data-testid=match-count]").await;
+    let mut nums = text
+        .split_whitespace()
+        .filter_map(|w| w.parse::<usize>().ok());
+    (nums.next().unwrap_or(usize::MAX), nums.next().unwrap_or(0))
+}
+
+async fn current_url(b: &Browser) -> String {
+    b.client.current_url().await.unwrap().to_string()
+}
+
+#[tokio::test]
+async fn typing_a_query_narrows_the_list_and_lives_in_the_url() {
+    let (_server, b) = open("").await;
+    b.wait_for("[data-testid=event-row]").await;
+    let (all, total) = match_count(&b).await;
+    assert_eq!(all, total, "no filter: everything matches");
+    let history_before: u32 = b
+        .client
+        .execute("return history.length", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap() as u32;
+
+    let input = b.wait_for("[data-testid=search-input]").await;
+    input
+        .send_keys("type:identifier field:mobile")
+        .await
+        .unwrap();
+    b.eventually("the count narrows", || async {
+        match_count(&b).await.0 < total
+    })
+    .await;
+    let (n, _) = match_count(&b).await;
+    assert!(n > 0, "the demo changes mobile numbers");
+    for row in b.all("[data-testid=event-row]").await {
+        assert_eq!(
+            row.attr("data-event-type").await.unwrap().as_deref(),
+            Some("Identifier")
+        );
+        assert_eq!(
+            row.attr("data-field").await.unwrap().as_deref(),
+            Some("mobile")
+        );
+    }
+    let url = current_url(&b).await;
+    assert!(
+        url.contains("q=type%3Aidentifier%20field%3Amobile"),
+        "query in URL: {url}"
+    );
+    let history_after: u32 = b
+        .client
+        .execute("return history.length", vec![])
+        .await
+        .unwrap()
+        .as_u64()
+        .unwrap() as u32;
+    assert_eq!(
+        history_after, history_before,
+        "typing replaces the history entry instead of pushing"
+    );
+
+    // A reload (or a shared link) reproduces the view.
+    b.client.refresh().await.unwrap();
+    b.wait_for("[data-testid=event-row]").await;
+    assert_eq!(match_count(&b).await.0, n);
+    let value = b
+        .wait_for("[data-testid=search-input]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("type:identifier field:mobile"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_malformed_query_shows_an_inline_error_with_its_position() {
+    let (_server, b) = open("").await;
+    let input = b.wait_for("[data-testid=search-input]").await;
+    input.send_keys("tpye:identifier").await.unwrap();
+    let error = b.wait_for("[data-testid=error][data-kind=query]").await;
+    let text = error.text().await.unwrap();
+    assert!(text.contains("position 1"), "names the position: {text}");
+    assert!(
+        text.to_lowercase().contains("unknown qualifier"),
+        "says why: {text}"
+    );
+    // Fixing it clears the error and shows results again.
+    input.clear().await.unwrap();
+    input.send_keys("type:identifier").await.unwrap();
+    b.eventually("the error goes away", || async {
+        b.all("[data-testid=error][data-kind=query]")
+            .await
+            .is_empty()
+    })
+    .await;
+    assert!(match_count(&b).await.0 > 0);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn facet_chips_include_and_exclude_and_clear_all_resets() {
+    let (_server, b) = open("").await;
+    let (_, total) = match_count(&b).await;
+    let chip = b
+        .wait_for(
+            "[data-testid=facet-chip][data-facet=type][data-value='Customer Status'] .chip-include",
+        )
+        .await;
+    let count: usize = chip
+        .find(fantoccini::Locator::Css(".chip-count"))
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+        .parse()
+        .unwrap();
+    chip.click().await.unwrap();
+    b.eventually("only Customer Status events", || async {
+        match_count(&b).await.0 == count
+    })
+    .await;
+    for row in b.all("[data-testid=event-row]").await {
+        assert_eq!(
+            row.attr("data-event-type").await.unwrap().as_deref(),
+            Some("Customer Status")
+        );
+    }
+    // Back undoes the facet click (a discrete action gets its own history entry).
+    b.client.back().await.unwrap();
+    b.eventually("Back restores the full list", || async {
+        match_count(&b).await.0 == total
+    })
+    .await;
+
+    b.wait_for(
+        "[data-testid=facet-chip][data-facet=type][data-value='Customer Status'] .chip-exclude",
+    )
+    .await
+    .click()
+    .await
+    .unwrap();
+    b.eventually("Customer Status excluded", || async {
+        match_count(&b).await.0 == total - count
+    })
+    .await;
+    let value = b
+        .wait_for("[data-testid=search-input]")
+        .await
+        .prop("value")
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(value, "-type:\"Customer Status\"");
+    b.wait_for("[data-testid=clear-filters]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.eventually("Clear all restores everything", || async {
+        match_count(&b).await.0 == total
+    })
+    .await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_event_opens_in_detail_by_permalink_and_back_closes_it() {
+    let (server, b) = open("q=field%3Amobile").await;
+    let row = b.wait_for("[data-testid=event-row]").await;
+    let request_id = row.attr("data-request-id").await.unwrap().unwrap();
+    row.click().await.unwrap();
+    let detail = b.wait_for("[data-testid=event-detail]").await;
+    let text = detail.text().await.unwrap();
+    assert!(text.contains(&request_id), "detail shows the request id");
+    let lower = text.to_lowercase();
+    assert!(
+        lower.contains("before") && lower.contains("after"),
+        "old and new value: {text}"
+    );
+    let url = current_url(&b).await;
+    assert!(url.contains("event="), "selection is in the URL: {url}");
+
+    // The permalink opens the same event in a fresh browser.
+    let other = Browser::start().await;
+    other.goto(&url).await;
+    let detail2 = other.wait_for("[data-testid=event-detail]").await;
+    assert!(detail2.text().await.unwrap().contains(&request_id));
+    other.close().await;
+
+    // Raw JSON is there, as text.
+    b.wait_for("[data-testid=event-detail] details.raw summary")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let raw = b.text("[data-testid=raw-json]").await;
+    assert!(
+        raw.contains("\"requestId\"") && raw.contains(&request_id),
+        "raw JSON: {raw}"
+    );
+
+    b.client.back().await.unwrap();
+    b.eventually("Back closes the detail", || async {
+        b.all("[data-testid=event-detail]").await.is_empty()
+    })
+    .await;
+    assert!(
+        current_url(&b).await.contains("q=field%3Amobile"),
+        "the query survives"
+    );
+    drop(server);
+    b.close().await;
+}
+
+#[tokio::test]
+async fn keyboard_slash_j_k_enter_and_escape() {
+    let (_server, b) = open("").await;
+    b.wait_for("body").await.send_keys("/").await.unwrap();
+    b.eventually("`/` focuses search", || async {
+        b.client
+            .execute(
+                "return document.activeElement && document.activeElement.dataset.testid",
+                vec![],
+            )
+            .await
+            .unwrap()
+            == serde_json::json!("search-input")
+    })
+    .await;
+    b.wait_for("[data-testid=search-input]")
+        .await
+        .send_keys(&Key::Escape.to_string())
+        .await
+        .unwrap();
+    let body = b.wait_for("body").await;
+    body.send_keys("jj").await.unwrap();
+    let focused = b.wait_for(".event-row.focused").await;
+    let expected_request = focused.attr("data-request-id").await.unwrap();
+    body.send_keys("k").await.unwrap();
+    body.send_keys("j").await.unwrap();
+    body.send_keys(&Key::Enter.to_string()).await.unwrap();
+    let detail = b.wait_for("[data-testid=event-detail]").await;
+    assert!(detail
+        .text()
+        .await
+        .unwrap()
+        .contains(expected_request.as_deref().unwrap_or("")));
+    body.send_keys(&Key::Escape.to_string()).await.unwrap();
+    b.eventually("Esc closes the detail", || async {
+        b.all("[data-testid=event-detail]").await.is_empty()
+    })
+    .await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn status_log_view_shows_periods_with_the_current_one_marked() {
+    let (_server, b) = open("").await;
+    b.wait_for("[data-testid=view-status]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("[data-testid=status-entry]").await;
+    let entries = b.all("[data-testid=status-entry]").await;
+    assert!(
+        entries.len() >= 2,
+        "customer and card periods, got {}",
+        entries.len()
+    );
+    let mut current = 0;
+    let mut statuses = Vec::new();
+    for e in &entries {
+        statuses.push(e.attr("data-status").await.unwrap().unwrap_or_default());
+        if e.attr("class")
+            .await
+            .unwrap()
+            .unwrap_or_default()
+            .contains("current")
+        {
+            current += 1;
+        }
+    }
+    assert!(statuses.iter().any(|s| s == "ACTIVE"), "{statuses:?}");
+    assert!(
+        statuses.iter().any(|s| s == "NOT_ISSUED"),
+        "the card starts NOT_ISSUED: {statuses:?}"
+    );
+    assert_eq!(current, 2, "one current period per lane (customer, card)");
+    assert!(current_url(&b).await.contains("view=status"));
+    // Back returns to the timeline.
+    b.client.back().await.unwrap();
+    b.wait_for("[data-testid=event-row]").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn field_history_and_state_as_of_a_date() {
+    let (_server, b) = open("view=history&field=mobile").await;
+    let table = b.wait_for("[data-testid=field-history]").await;
+    let rows = b.all("[data-testid=history-entry]").await;
+    assert!(
+        rows.len() >= 2,
+        "the demo changes the mobile number several times"
+    );
+    assert!(!table.text().await.unwrap().is_empty());
+    let heading = b.text(".history-main h2").await;
+    assert!(
+        heading.contains("mobile"),
+        "heading names the field: {heading}"
+    );
+    let input = b.wait_for("[data-testid=as-of-input]").await;
+    b.client
+        .execute(
+            "const i = arguments[0]; i.value = '2023-06-30'; i.dispatchEvent(new Event('change', {bubbles: true}));",
+            vec![serde_json::to_value(&input).unwrap()],
+        )
+        .await
+        .unwrap();
+    b.wait_for("[data-testid=as-of-entry][data-field=mobile]")
+        .await;
+    assert!(current_url(&b).await.contains("asof="));
+    b.close().await;
+}
