@@ -21,6 +21,7 @@ pub fn App(#[prop(optional)] pages: Option<Vec<(String, Vec<u8>)>>) -> impl Into
 #[component]
 fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
     let explorer = Explorer::provide();
+    crate::files::accept_dropped_files(explorer);
     match &pages {
         Some(pages) => explorer.load_pages(
             "pages",
@@ -87,6 +88,7 @@ fn Header() -> impl IntoView {
                     .collect_view()}
             </nav>
             <span class="counts" data-testid="loaded-count">{loaded}</span>
+            <crate::files::OpenFiles />
         </header>
     }
 }

@@ -121,41 +121,19 @@ impl Explorer {
         source: &str,
         pages: impl IntoIterator<Item = (String, &'a [u8])>,
     ) {
-        let mut problems = Vec::new();
-        self.store.update_value(|store| {
-            *store = Store::new();
-            for (name, bytes) in pages {
-                let parsed = parse_response(bytes);
-                if let ResponseShape::Unrecognised { reason } = &parsed.shape {
-                    problems.push(Problem {
-                        kind: "unrecognised",
-                        message: format!("{name}: not an audit or status-log response ({reason})."),
-                    });
-                }
-                let damaged = parsed.damaged.len();
-                let recovered = parsed.records.len();
-                let report = store.ingest_page(&name, parsed);
-                if damaged > 0 {
-                    problems.push(Problem {
-                        kind: "damaged",
-                        message: format!(
-                            "{name}: damaged page, {recovered} records recovered, {damaged} damaged part(s) skipped."
-                        ),
-                    });
-                }
-                for e in report.api_errors {
-                    problems.push(Problem {
-                        kind: "api-error",
-                        message: format!(
-                            "{name}: the API reported error {}: {}",
-                            e.code.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
-                            e.message.unwrap_or_default()
-                        ),
-                    });
-                }
-            }
-        });
-        let records = self.with_store(Store::record_count);
+        let (store, mut problems) = build_store(pages);
+        let had_data = self.with_store(|s| !s.is_empty() || !s.status_entries().is_empty());
+        if store.is_empty() && store.status_entries().is_empty() && had_data {
+            // Bad input never costs what is already on screen.
+            problems.push(Problem {
+                kind: "nothing-loaded",
+                message: format!("Nothing readable in {source}; the data already loaded is kept."),
+            });
+            self.report.update(|r| r.problems = problems);
+            return;
+        }
+        let records = store.record_count();
+        self.store.set_value(store);
         self.report.set(LoadReport {
             source: source.to_owned(),
             records,
@@ -216,6 +194,50 @@ impl Explorer {
     }
 }
 
+/// Parses named response bodies into one store, with a plain sentence for each page that was
+/// damaged, unrecognised, or carried API errors.
+fn build_store<'a>(pages: impl IntoIterator<Item = (String, &'a [u8])>) -> (Store, Vec<Problem>) {
+    let mut problems = Vec::new();
+    let mut parsed_pages = Vec::new();
+    for (name, bytes) in pages {
+        let parsed = parse_response(bytes);
+        if let ResponseShape::Unrecognised { reason } = &parsed.shape {
+            problems.push(Problem {
+                kind: "unrecognised",
+                message: format!("{name}: not an audit or status-log response ({reason})."),
+            });
+        }
+        if !parsed.damaged.is_empty() {
+            let first = &parsed.damaged[0];
+            problems.push(Problem {
+                kind: "damaged",
+                message: format!(
+                    "{name}: damaged page, {} records recovered, {} damaged part(s) skipped \
+                     (first at byte {}: {}).",
+                    parsed.records.len(),
+                    parsed.damaged.len(),
+                    first.offset,
+                    first.reason
+                ),
+            });
+        }
+        for e in &parsed.api_errors {
+            problems.push(Problem {
+                kind: "api-error",
+                message: format!(
+                    "{name}: the API reported error {}: {}",
+                    e.code.map(|c| c.to_string()).unwrap_or_else(|| "?".into()),
+                    e.message.clone().unwrap_or_default()
+                ),
+            });
+        }
+        parsed_pages.push((name, parsed));
+    }
+    let mut store = Store::new();
+    store.ingest_all(parsed_pages);
+    (store, problems)
+}
+
 /// Access from any component below `App`.
 pub fn use_explorer() -> Explorer {
     expect_context::<Explorer>()
@@ -274,5 +296,74 @@ fn peers_of(store: &Store, id: EventId) -> (String, Vec<EventId>) {
                     .collect(),
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(name: &str) -> Vec<u8> {
+        let path = format!("{}/tests/fixtures/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn a_damaged_page_keeps_its_intact_records_and_says_where_it_broke() {
+        let bytes = seed("audit-merge-134094571-damaged.json");
+        let (store, problems) = build_store([("merge.json".to_owned(), bytes.as_slice())]);
+        assert!(store.record_count() >= 1);
+        assert_eq!(problems.len(), 1, "{problems:?}");
+        assert_eq!(problems[0].kind, "damaged");
+        assert!(
+            problems[0].message.contains("records recovered"),
+            "{}",
+            problems[0].message
+        );
+        assert!(
+            problems[0].message.contains("byte"),
+            "{}",
+            problems[0].message
+        );
+    }
+
+    #[test]
+    fn unrecognised_and_error_envelopes_are_named() {
+        let envelope = br#"{"warnings":[],"errors":[{"status":false,"code":8015,"message":"Customer not found for the given identifiers"}]}"#;
+        let (store, problems) = build_store([
+            ("a.json".to_owned(), &b"[1,2]"[..]),
+            ("b.json".to_owned(), &envelope[..]),
+        ]);
+        assert!(store.is_empty());
+        let kinds: Vec<_> = problems.iter().map(|p| p.kind).collect();
+        assert_eq!(kinds, ["unrecognised", "api-error"]);
+        assert!(problems[1].message.contains("8015"));
+    }
+
+    #[test]
+    fn pages_of_both_generations_merge_into_one_store() {
+        let current = seed("audit-current-customer-98662653-identifiers.json");
+        let legacy = seed("audit-legacy-customer-98662653.json");
+        let (store, problems) = build_store([
+            ("current".to_owned(), current.as_slice()),
+            ("legacy".to_owned(), legacy.as_slice()),
+        ]);
+        assert!(problems.is_empty(), "{problems:?}");
+        assert!(store.len() >= 17, "both pages' events: {}", store.len());
+    }
+
+    #[test]
+    fn permalink_keys_find_their_event_again() {
+        let bytes = seed("audit-current-card-648089-card-status.json");
+        let (store, _) = build_store([("card".to_owned(), bytes.as_slice())]);
+        for e in store.events() {
+            let key = event_key(&store, e.id());
+            assert_eq!(find_event(&store, &key), Some(e.id()), "{key}");
+        }
+        assert_eq!(find_event(&store, "nonsense"), None);
+        assert_eq!(
+            find_event(&store, "91a3cfc4b2bbcb9426bbfb51966b6549~9"),
+            None
+        );
     }
 }

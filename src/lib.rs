@@ -9,6 +9,7 @@ mod app;
 mod detail;
 mod explorer;
 mod export;
+mod files;
 mod history;
 mod status_log;
 mod timeline;

@@ -1,0 +1,77 @@
+//! Opening saved API responses: several at once, of both generations; a damaged page shows what
+//! survived; a file that is not a response changes nothing already loaded.
+
+use std::path::PathBuf;
+
+use e2e::{dist_dir, Browser, StaticServer};
+
+fn seed(name: &str) -> String {
+    let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("../fixtures/seeds")
+        .join(name);
+    p.canonicalize().unwrap().display().to_string()
+}
+
+async fn loaded(b: &Browser) -> String {
+    b.text("[data-testid=loaded-count]").await
+}
+
+#[tokio::test]
+async fn saved_responses_open_together_and_bad_files_lose_nothing() {
+    let server = StaticServer::start(&dist_dir(), "/").await;
+    let b = Browser::start().await;
+    b.goto(&server.url("")).await;
+    b.wait_for("[data-testid=event-row]").await;
+
+    // Two files at once: a current-shape page and a legacy page of the same customer.
+    let input = b.wait_for("[data-testid=open-files]").await;
+    let both = format!(
+        "{}\n{}",
+        seed("audit-current-customer-98662653-identifiers.json"),
+        seed("audit-legacy-customer-98662653.json")
+    );
+    input.send_keys(&both).await.unwrap();
+    b.eventually("the files replace the demo", || async {
+        loaded(&b).await.contains("2 files")
+    })
+    .await;
+    assert!(b.text("[data-testid=entity]").await.contains("98662653"));
+    let rows = b.all("[data-testid=event-row]").await;
+    assert!(!rows.is_empty());
+    let mobile = b.all("[data-testid=event-row][data-field=mobile]").await;
+    assert!(
+        !mobile.is_empty(),
+        "mobile changes from both generations are listed"
+    );
+    let before = loaded(&b).await;
+
+    // Something that is not a response: a clear error, and the loaded data stays.
+    let input = b.wait_for("[data-testid=open-files]").await;
+    let not_json = std::env::temp_dir().join("not-a-response.json");
+    std::fs::write(&not_json, "<html>502 Bad Gateway</html>").unwrap();
+    input
+        .send_keys(&not_json.display().to_string())
+        .await
+        .unwrap();
+    let error = b
+        .wait_for("[data-testid=error][data-kind=nothing-loaded]")
+        .await;
+    assert!(error.text().await.unwrap().contains("kept"));
+    assert_eq!(loaded(&b).await, before, "nothing already loaded was lost");
+
+    // The damaged merge page: intact record shown, damage reported with its offset.
+    let input = b.wait_for("[data-testid=open-files]").await;
+    input
+        .send_keys(&seed("audit-merge-134094571-damaged.json"))
+        .await
+        .unwrap();
+    let banner = b.wait_for("[data-testid=error][data-kind=damaged]").await;
+    let text = banner.text().await.unwrap();
+    assert!(
+        text.contains("records recovered") && text.contains("byte"),
+        "{text}"
+    );
+    b.wait_for("[data-testid=event-row]").await;
+    assert!(b.text("[data-testid=entity]").await.contains("134094571"));
+    b.close().await;
+}
