@@ -26,6 +26,16 @@
 //!   page_origin, now_ms)` returns the header only for the bound origin
 //!   ([`AuthError::OriginMismatch`] otherwise); [`Credentials::token_request`].
 //!
+//! Fetching every page ([`fetch_plan`]):
+//! - [`FetchPlan::new`]`(`[`AuditListing`]`, `[`PlanConfig`]`)`;
+//!   [`FetchPlan::poll`]`(now_ms) -> Vec<`[`Action`]`>` (`Fetch { page, url }`,
+//!   `Wait { until_ms, reason }`, `RenewAuth`, `Done`, `Failed(Problem)`,
+//!   `Cancelled`); [`FetchPlan::on_response`]`(page, `[`Outcome`]`, now_ms) ->
+//!   Option<`[`PageDelivery`]`>` (the parsed page, for `Store::ingest_page`);
+//!   [`FetchPlan::cancel`], [`FetchPlan::resume`], [`FetchPlan::auth_renewed`],
+//!   [`FetchPlan::note_other_request`], [`FetchPlan::progress`] → [`Progress`]
+//!   (`summary(now_ms)`); [`RateLimit`] pacing; [`WaitReason::describe`].
+//!
 //! Problems ([`problem`]): [`Problem`] (`kind`, `message`, `next_step`,
 //! `next_step_at(now)` countdown, `kind_str()` for `data-kind`),
 //! [`ProblemKind`], [`Problem::from_http`], [`Problem::from_param_error`],
@@ -37,6 +47,7 @@
 
 pub mod auth;
 pub mod endpoint;
+pub mod fetch_plan;
 pub mod problem;
 
 pub use auth::{
@@ -48,5 +59,9 @@ pub use endpoint::{
     oauth_token_url, parse_lookup_customer_id, ApiBase, AuditListing, AuditParams, BaseKind,
     Cluster, EndpointError, EntityType, Generation, IdentifierName, Origin, ParamError,
     ReferenceType, SortOrder,
+};
+pub use fetch_plan::{
+    Action, FetchPlan, Outcome, PageDelivery, PlanConfig, PlanState, Progress, RateLimit,
+    WaitReason,
 };
 pub use problem::{countdown, parse_http_date, parse_retry_after, Problem, ProblemKind};
