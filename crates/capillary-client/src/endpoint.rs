@@ -267,7 +267,7 @@ pub enum BaseKind {
     Proxy,
 }
 
-/// A validated API address. Endpoint paths are appended to [`ApiBase::prefix`].
+/// A validated API address. Endpoint paths are appended to [`ApiBase::as_str`].
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ApiBase {
     kind: BaseKind,
