@@ -310,23 +310,84 @@ pub struct DiffSpan {
 
 /// Character-level difference of two values (push tokens of 150+ characters
 /// differ in a few places; showing only the changed spans makes that visible).
-/// Uses `similar`'s Myers diff without a deadline (no clock on WASM).
+///
+/// Calls `similar`'s Myers diff directly on `char` slices with the same hook
+/// chain its `TextDiff` uses (compaction, then delete+insert merged into
+/// replace), so the spans are what `TextDiff::from_chars` gave. Going through
+/// `TextDiff` instead cost ~120 KB of raw wasm: its text layer and the runtime
+/// choice between every diff algorithm are instantiated generically, while this
+/// path compiles one algorithm for one element type. No deadline: WASM has no
+/// clock here, and tokens are short.
 pub fn value_diff(old: &str, new: &str) -> Vec<DiffSpan> {
-    let diff = similar::TextDiff::from_chars(old, new);
+    use similar::algorithms::{myers, Capture, Compact, Replace};
+    let old_chars: Vec<char> = old.chars().collect();
+    let new_chars: Vec<char> = new.chars().collect();
+    let mut hook = Compact::new(Replace::new(Capture::new()), &old_chars, &new_chars);
+    let ops = match myers::diff(
+        &mut hook,
+        &old_chars,
+        0..old_chars.len(),
+        &new_chars,
+        0..new_chars.len(),
+    ) {
+        Ok(()) => hook.into_inner().into_inner().into_ops(),
+        Err(never) => match never {},
+    };
     let mut out: Vec<DiffSpan> = Vec::new();
-    for change in diff.iter_all_changes() {
-        let op = match change.tag() {
-            similar::ChangeTag::Equal => DiffOp::Same,
-            similar::ChangeTag::Delete => DiffOp::Removed,
-            similar::ChangeTag::Insert => DiffOp::Added,
-        };
+    let mut push = |op: DiffOp, chars: &[char]| {
+        if chars.is_empty() {
+            return;
+        }
         match out.last_mut() {
-            Some(last) if last.op == op => last.text.push_str(change.value()),
+            Some(last) if last.op == op => last.text.extend(chars),
             _ => out.push(DiffSpan {
                 op,
-                text: change.value().to_owned(),
+                text: chars.iter().collect(),
             }),
+        }
+    };
+    for op in ops {
+        let (tag, old_range, new_range) = op.as_tag_tuple();
+        match tag {
+            similar::DiffTag::Equal => push(DiffOp::Same, &old_chars[old_range]),
+            similar::DiffTag::Delete => push(DiffOp::Removed, &old_chars[old_range]),
+            similar::DiffTag::Insert => push(DiffOp::Added, &new_chars[new_range]),
+            similar::DiffTag::Replace => {
+                push(DiffOp::Removed, &old_chars[old_range]);
+                push(DiffOp::Added, &new_chars[new_range]);
+            }
         }
     }
     out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn spans(d: &[DiffSpan]) -> Vec<(DiffOp, &str)> {
+        d.iter().map(|s| (s.op, s.text.as_str())).collect()
+    }
+
+    #[test]
+    fn value_diff_spans_replacements_and_non_ascii() {
+        use DiffOp::*;
+        assert_eq!(
+            spans(&value_diff("abc", "axc")),
+            [(Same, "a"), (Removed, "b"), (Added, "x"), (Same, "c")]
+        );
+        assert_eq!(
+            spans(&value_diff("Größe", "Grüße!")),
+            [
+                (Same, "Gr"),
+                (Removed, "ö"),
+                (Added, "ü"),
+                (Same, "ße"),
+                (Added, "!")
+            ]
+        );
+        assert_eq!(spans(&value_diff("", "new")), [(Added, "new")]);
+        assert_eq!(spans(&value_diff("old", "")), [(Removed, "old")]);
+        assert!(value_diff("", "").is_empty());
+    }
 }
