@@ -222,9 +222,21 @@ fn keystrokes() -> Vec<Query> {
         .collect()
 }
 
+/// Sizes to run: all by default; `AUDIT_BENCH_SIZES=100000` (comma-separated)
+/// picks some, so one size can be re-measured without building the 1M store.
+fn sizes(all: &[usize]) -> Vec<usize> {
+    match std::env::var("AUDIT_BENCH_SIZES") {
+        Ok(v) => {
+            let wanted: Vec<usize> = v.split(',').filter_map(|x| x.trim().parse().ok()).collect();
+            all.iter().copied().filter(|n| wanted.contains(n)).collect()
+        }
+        Err(_) => all.to_vec(),
+    }
+}
+
 fn bench_parse(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse");
-    for n in [10_000usize, 100_000] {
+    for n in sizes(&[10_000, 100_000]) {
         let pages = generate(n, 1000, 7);
         let bytes: usize = pages.iter().map(Vec::len).sum();
         g.throughput(Throughput::Bytes(bytes as u64));
@@ -242,7 +254,7 @@ fn bench_parse(c: &mut Criterion) {
 
 fn bench_index(c: &mut Criterion) {
     let mut g = c.benchmark_group("parse_and_index");
-    for n in [10_000usize, 100_000, 1_000_000] {
+    for n in sizes(&[10_000, 100_000, 1_000_000]) {
         let pages = generate(n, 1000, 11);
         let bytes: usize = pages.iter().map(Vec::len).sum();
         g.throughput(Throughput::Bytes(bytes as u64));
@@ -269,7 +281,8 @@ fn bench_index(c: &mut Criterion) {
 fn bench_query(c: &mut Criterion) {
     let mut g = c.benchmark_group("keystroke_query");
     let queries = keystrokes();
-    for n in [10_000usize, 100_000, 1_000_000] {
+    let detail = std::env::var_os("KEYSTROKE_DETAIL").is_some();
+    for n in sizes(&[10_000, 100_000, 1_000_000]) {
         let store = build(&generate(n, 1000, 13));
         g.sample_size(10)
             .measurement_time(Duration::from_secs(if n >= 1_000_000 { 15 } else { 5 }));
@@ -285,12 +298,20 @@ fn bench_query(c: &mut Criterion) {
         });
         // Per-keystroke distribution (criterion reports the whole sequence).
         let mut lat = Vec::new();
-        for _ in 0..5 {
+        for round in 0..5 {
             let mut s = Search::new();
             for q in &queries {
                 let t0 = Instant::now();
-                black_box(s.run(&store, q, 1_700_000_000_000).events.len());
-                lat.push(t0.elapsed());
+                let hits = black_box(s.run(&store, q, 1_700_000_000_000).events.len());
+                let took = t0.elapsed();
+                lat.push(took);
+                if detail && round == 4 {
+                    eprintln!(
+                        "  {:>9.3} ms  {hits:>8} hits  {:?}",
+                        took.as_secs_f64() * 1e3,
+                        q.text
+                    );
+                }
             }
         }
         lat.sort();

@@ -291,7 +291,7 @@ pub fn facets(store: &Store, events: &[EventId]) -> Facets {
     let mut users = vec![0usize; store.users.labels.len()];
     for &id in events {
         let e = &store.events[id as usize];
-        let r = &store.records[e.record as usize];
+        let r = &store.contexts[store.records[e.record as usize].ctx as usize];
         kinds[e.kind as usize] += 1;
         fields[e.field_code as usize] += 1;
         sources[r.source_code as usize] += 1;
@@ -324,26 +324,32 @@ pub fn facets(store: &Store, events: &[EventId]) -> Facets {
 enum Test {
     /// The needle occurs in no string at all.
     Never,
-    Strings(Rc<BitSet>, Scope),
+    /// Free text: the event's context matches (one bit), or one of its own strings does.
+    Visible {
+        strings: Rc<BitSet>,
+        contexts: Rc<BitSet>,
+    },
+    Values(Rc<BitSet>),
+    Request(Rc<BitSet>),
     Codes(BitSet, CodeOf),
+    /// Record contexts that match (source, mode, user qualifiers).
+    Contexts(BitSet),
     Kinds(u32),
     Range(i64, i64),
-}
-
-#[derive(Clone, Copy)]
-enum Scope {
-    Visible,
-    Values,
-    Request,
 }
 
 #[derive(Clone, Copy)]
 enum CodeOf {
     Type,
     Field,
-    Source,
-    Mode,
-    User,
+}
+
+/// The strings containing one needle, and (computed when first needed) the
+/// record contexts showing one of them.
+struct NeedleMatch {
+    needle: String,
+    strings: Rc<BitSet>,
+    contexts: Option<Rc<BitSet>>,
 }
 
 /// Keeps the last query and its result, plus the string matches of recent
@@ -351,7 +357,7 @@ enum CodeOf {
 #[derive(Default)]
 pub struct Search {
     last: Option<(Query, UtcMillis, SearchResult)>,
-    needles: Vec<(String, Rc<BitSet>)>,
+    needles: Vec<NeedleMatch>,
     generation: u64,
 }
 
@@ -375,8 +381,26 @@ impl Search {
             Some((q, t, _)) => query.narrows(q) && (*t == now || !query.has_relative_time()),
             None => false,
         };
-        let mut tests: Vec<(bool, Test)> = query
-            .clauses
+        // When narrowing, the previous result already satisfies every clause the
+        // query kept unchanged; only the extended last one and new ones are tested.
+        let mut skip = 0;
+        if let (Some((prev, _, res)), true) = (&self.last, reuse) {
+            skip = prev
+                .clauses
+                .iter()
+                .zip(&query.clauses)
+                .take_while(|(a, b)| a == b)
+                .count();
+            if skip == query.clauses.len() {
+                // Same clauses (a space typed, say): same result.
+                let result = SearchResult {
+                    narrowed: true,
+                    ..res.clone()
+                };
+                return &self.last.insert((query.clone(), now, result)).2;
+            }
+        }
+        let mut tests: Vec<(bool, Test)> = query.clauses[skip..]
             .iter()
             .map(|c| (c.negated, self.compile(store, &c.term, now)))
             .collect();
@@ -384,9 +408,9 @@ impl Search {
         // free-text test has to look at every value.
         tests.sort_by_key(|(_, t)| match t {
             Test::Never | Test::Range(..) | Test::Kinds(_) => 0,
-            Test::Codes(..) => 1,
-            Test::Strings(_, Scope::Request) => 2,
-            Test::Strings(..) => 3,
+            Test::Codes(..) | Test::Contexts(_) => 1,
+            Test::Request(_) => 2,
+            Test::Values(_) | Test::Visible { .. } => 3,
         });
         let keep = |id: EventId| tests.iter().all(|(neg, t)| passes(store, id, t) != *neg);
         let (events, narrowed) = match (&self.last, reuse) {
@@ -407,37 +431,69 @@ impl Search {
         &self.last.insert((query.clone(), now, result)).2
     }
 
-    fn strings(&mut self, store: &Store, needle: &str) -> Rc<BitSet> {
-        if let Some((_, set)) = self.needles.iter().find(|(n, _)| n == needle) {
-            return set.clone();
+    /// Index in the needle cache of `needle`'s string matches, computing them
+    /// (from the longest cached needle it contains, when there is one).
+    fn needle(&mut self, store: &Store, needle: &str) -> usize {
+        if let Some(i) = self.needles.iter().position(|m| m.needle == needle) {
+            return i;
         }
         let base = self
             .needles
             .iter()
-            .filter(|(n, _)| needle.contains(n.as_str()))
-            .max_by_key(|(n, _)| n.len());
+            .filter(|m| needle.contains(m.needle.as_str()))
+            .max_by_key(|m| m.needle.len());
         let mut out = BitSet::with_len(store.strings.len());
         match base {
-            Some((_, within)) => store
+            Some(m) => store
                 .strings
-                .scan_within(needle.as_bytes(), within, &mut out),
+                .scan_within(needle.as_bytes(), &m.strings, &mut out),
             None => store.strings.scan_all(needle.as_bytes(), &mut out),
         }
-        let set = Rc::new(out);
         if self.needles.len() >= NEEDLE_CACHE {
             self.needles.remove(0);
         }
-        self.needles.push((needle.to_owned(), set.clone()));
-        set
+        self.needles.push(NeedleMatch {
+            needle: needle.to_owned(),
+            strings: Rc::new(out),
+            contexts: None,
+        });
+        self.needles.len() - 1
     }
 
-    fn string_test(&mut self, store: &Store, needle: &str, scope: Scope) -> Test {
+    fn strings(&mut self, store: &Store, needle: &str) -> Rc<BitSet> {
+        let i = self.needle(store, needle);
+        self.needles[i].strings.clone()
+    }
+
+    fn string_test(&mut self, store: &Store, needle: &str, make: fn(Rc<BitSet>) -> Test) -> Test {
         let set = self.strings(store, needle);
         if set.is_empty() {
             Test::Never
         } else {
-            Test::Strings(set, scope)
+            make(set)
         }
+    }
+
+    fn visible_test(&mut self, store: &Store, needle: &str) -> Test {
+        let i = self.needle(store, needle);
+        let m = &mut self.needles[i];
+        if m.strings.is_empty() {
+            return Test::Never;
+        }
+        let strings = m.strings.clone();
+        let contexts = m
+            .contexts
+            .get_or_insert_with(|| {
+                let mut set = BitSet::with_len(store.contexts.len());
+                for c in 0..store.contexts.len() as u32 {
+                    if store.context_visible(c, |s| strings.contains(s)) {
+                        set.insert(c);
+                    }
+                }
+                Rc::new(set)
+            })
+            .clone();
+        Test::Visible { strings, contexts }
     }
 
     fn compile(&mut self, store: &Store, term: &Term, now: UtcMillis) -> Test {
@@ -450,10 +506,20 @@ impl Search {
             }
             set
         };
+        // Contexts whose source/mode/user code is in `codes`.
+        let contexts = |codes: BitSet, code: fn(&crate::store::Context) -> u32| {
+            let mut set = BitSet::with_len(store.contexts.len());
+            for (i, c) in store.contexts.iter().enumerate() {
+                if codes.contains(code(c)) {
+                    set.insert(i as u32);
+                }
+            }
+            Test::Contexts(set)
+        };
         match term {
-            Term::Text(n) => self.string_test(store, n, Scope::Visible),
-            Term::Value(n) => self.string_test(store, n, Scope::Values),
-            Term::Request(n) => self.string_test(store, n, Scope::Request),
+            Term::Text(n) => self.visible_test(store, n),
+            Term::Value(n) => self.string_test(store, n, Test::Values),
+            Term::Request(n) => self.string_test(store, n, Test::Request),
             Term::Type(n) => {
                 let mut mask = 0u32;
                 let wanted = EventKind::from_label(n);
@@ -479,21 +545,24 @@ impl Search {
                 }
             }
             Term::Field(n) => Test::Codes(table(&store.fields.lower, n), CodeOf::Field),
-            Term::Source(n) => Test::Codes(table(&store.sources.lower, n), CodeOf::Source),
-            Term::Mode(n) => Test::Codes(table(&store.modes.lower, n), CodeOf::Mode),
+            Term::Source(n) => contexts(table(&store.sources.lower, n), |c| c.source_code),
+            Term::Mode(n) => contexts(table(&store.modes.lower, n), |c| c.mode_code),
             Term::User(n) => {
-                // The user facet label, plus the raw updatedBy id and user name.
+                // The user facet label, plus the raw updatedBy id and user name of
+                // any record with that label. Contexts hold every distinct
+                // (user, updatedBy, label) triple, so no string scan is needed.
                 let mut codes = table(&store.users.lower, n);
-                let strings = self.strings(store, n);
-                for r in &store.records {
-                    let hit = [r.updated_by_user, r.updated_by]
-                        .into_iter()
-                        .any(|v| v.id().is_some_and(|id| strings.contains(id)));
+                let finder = memchr::memmem::Finder::new(n.as_bytes());
+                for (i, c) in store.contexts.iter().enumerate() {
+                    let hit = store.context_in_use(i)
+                        && [c.updated_by_user, c.updated_by]
+                            .into_iter()
+                            .any(|v| v.id().is_some_and(|id| store.strings.contains(id, &finder)));
                     if hit {
-                        codes.insert(r.user_code);
+                        codes.insert(c.user_code);
                     }
                 }
-                Test::Codes(codes, CodeOf::User)
+                contexts(codes, |c| c.user_code)
             }
             Term::Before(b) => Test::Range(i64::MIN + 1, b.resolve(now)),
             Term::After(b) => Test::Range(b.resolve(now), i64::MAX),
@@ -505,25 +574,22 @@ impl Search {
 fn passes(store: &Store, id: EventId, t: &Test) -> bool {
     let e = &store.events[id as usize];
     match t {
-        Test::Strings(set, Scope::Visible) => store.any_visible(id, |s| set.contains(s)),
-        Test::Strings(set, Scope::Values) => store.any_value(id, |s| set.contains(s)),
-        Test::Strings(set, Scope::Request) => store.records[e.record as usize]
+        Test::Visible { strings, contexts } => {
+            contexts.contains(store.records[e.record as usize].ctx)
+                || store.any_own_visible(id, |s| strings.contains(s))
+        }
+        Test::Values(set) => store.any_value(id, |s| set.contains(s)),
+        Test::Request(set) => store.records[e.record as usize]
             .request_id
             .id()
             .is_some_and(|s| set.contains(s)),
         Test::Never => false,
         Test::Kinds(mask) => mask & (1 << e.kind as u32) != 0,
-        Test::Codes(codes, of) => {
-            let r = &store.records[e.record as usize];
-            let code = match of {
-                CodeOf::Type => e.type_code,
-                CodeOf::Field => e.field_code,
-                CodeOf::Source => r.source_code,
-                CodeOf::Mode => r.mode_code,
-                CodeOf::User => r.user_code,
-            };
-            codes.contains(code)
-        }
+        Test::Codes(codes, of) => codes.contains(match of {
+            CodeOf::Type => e.type_code,
+            CodeOf::Field => e.field_code,
+        }),
+        Test::Contexts(set) => set.contains(store.records[e.record as usize].ctx),
         // `before:` is exclusive, `after:` inclusive; events without a time never match.
         Test::Range(lo, hi) => e.when != i64::MIN && e.when >= *lo && e.when < *hi,
     }

@@ -123,30 +123,46 @@ impl ListRef {
     }
 }
 
+/// One record: only what differs from record to record (times, entity id,
+/// request id) is kept per row; everything that repeats across records (who,
+/// how, where, merge details, unknown members) is one shared [`Context`].
 #[derive(Debug, Clone)]
 pub(crate) struct RecordRow {
+    pub created_ms: i64,
+    pub auto_ms: i64,
+    pub created_raw: Val,
+    pub auto_raw: Val,
+    pub entity_id: Val,
+    pub request_id: Val,
+    /// Index into [`Store::contexts`].
+    pub ctx: u32,
+    pub n_events: u32,
+    pub first_event: u32,
+    /// 0 absent, 1 null, 2 list (possibly empty).
+    pub events_presence: u8,
+}
+
+/// The record members that repeat across records, deduplicated.
+///
+/// A trail has few distinct combinations of user, `updatedBy`, source, mode,
+/// till, store and user context, so sharing them cuts each record row from
+/// ~100 to ~48 bytes. It also lets a free-text term be tested once per context
+/// (a bit per context) instead of once per event for these members.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct Context {
     pub updated_by_user: Val,
     pub updated_by: Val,
     pub org_id: Val,
     pub entity_type: Val,
-    pub entity_id: Val,
-    pub created_ms: i64,
-    pub created_raw: Val,
-    pub auto_ms: i64,
-    pub auto_raw: Val,
-    pub request_id: Val,
+    pub source: Val,
+    pub mode: Val,
     pub till: u32,
     pub store: u32,
     pub user_context: u32,
     pub victim: u32,
     pub survivor: u32,
-    pub source: Val,
-    pub mode: Val,
-    /// 0 absent, 1 null, 2 list (possibly empty).
-    pub events_presence: u8,
-    pub n_events: u32,
-    pub first_event: u32,
-    pub extras: ListRef,
+    /// Object holding the record's unknown members (often the empty object).
+    pub extras: u32,
     pub user_code: u32,
     pub source_code: u32,
     pub mode_code: u32,
@@ -163,10 +179,8 @@ pub(crate) struct EventRow {
     pub field_code: u32,
     pub event_type: Val,
     pub field: Val,
-    pub prev: Val,
-    pub cur: Val,
-    pub prev_label: Val,
-    pub cur_label: Val,
+    /// `additionalFields`. Previous/current values and label ids are read from
+    /// these pairs when asked for ([`EventView::previous`] …), not stored twice.
     pub additional: ListRef,
     pub associates: ListRef,
     pub extras: ListRef,
@@ -249,6 +263,11 @@ pub struct StoredStatus {
 pub struct Store {
     pub(crate) strings: Strings,
     pub(crate) records: Vec<RecordRow>,
+    pub(crate) contexts: Vec<Context>,
+    context_index: HashMap<Context, u32>,
+    /// Records using each context (a context can fall out of use when a
+    /// duplicate record brings a richer user context).
+    context_uses: Vec<u32>,
     pub(crate) events: Vec<EventRow>,
     /// `(key, value)` pairs of additional fields, extras and objects.
     pub(crate) pairs: Vec<(u32, Val)>,
@@ -309,6 +328,7 @@ impl Store {
     pub fn shrink_to_fit(&mut self) {
         self.strings.shrink_to_fit();
         self.records.shrink_to_fit();
+        self.contexts.shrink_to_fit();
         self.events.shrink_to_fit();
         self.pairs.shrink_to_fit();
         self.refs.shrink_to_fit();
@@ -418,6 +438,7 @@ impl Store {
     pub fn heap_bytes(&self) -> usize {
         self.strings.heap_bytes()
             + self.records.capacity() * std::mem::size_of::<RecordRow>()
+            + self.contexts.capacity() * std::mem::size_of::<Context>()
             + self.events.capacity() * std::mem::size_of::<EventRow>()
             + self.pairs.capacity() * 8
             + self.refs.capacity() * 4
@@ -440,13 +461,6 @@ impl Store {
             Nullable::Absent => Val::ABSENT,
             Nullable::Null => Val::NULL,
             Nullable::Present(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
-        }
-    }
-
-    fn opt_str(&mut self, s: Option<&str>) -> Val {
-        match s {
-            Some(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
-            None => Val::ABSENT,
         }
     }
 
@@ -504,22 +518,39 @@ impl Store {
         match m {
             Nullable::Absent => ABSENT,
             Nullable::Null => NULL,
-            Nullable::Present(m) => {
-                let p = self.pairs_of(&m.0);
-                if let Some(&id) = self.object_index.get(&p) {
-                    return id;
-                }
-                let start = self.pairs.len() as u32;
-                self.pairs.extend_from_slice(&p);
-                let id = self.objects.len() as u32;
-                self.objects.push(ListRef {
-                    start,
-                    len: p.len() as u32,
-                });
-                self.object_index.insert(p, id);
-                id
-            }
+            Nullable::Present(m) => self.object_of(&m.0),
         }
+    }
+
+    /// Id of the deduplicated object holding `members`.
+    fn object_of(&mut self, members: &[(String, Value)]) -> u32 {
+        let p = self.pairs_of(members);
+        if let Some(&id) = self.object_index.get(&p) {
+            return id;
+        }
+        let start = self.pairs.len() as u32;
+        self.pairs.extend_from_slice(&p);
+        let id = self.objects.len() as u32;
+        self.objects.push(ListRef {
+            start,
+            len: p.len() as u32,
+        });
+        self.object_index.insert(p, id);
+        id
+    }
+
+    /// Id of the shared context equal to `c`, adding it if new.
+    fn context(&mut self, mut c: Context) -> u32 {
+        c.user_code = self.users.code(&user_label(self, &c));
+        if let Some(&id) = self.context_index.get(&c) {
+            self.context_uses[id as usize] += 1;
+            return id;
+        }
+        let id = self.contexts.len() as u32;
+        self.contexts.push(c.clone());
+        self.context_uses.push(1);
+        self.context_index.insert(c, id);
+        id
     }
 
     fn add_record(&mut self, r: AuditRecord) -> bool {
@@ -529,13 +560,14 @@ impl Store {
                 // Same record seen again (page shift, overlapping listing). Keep the
                 // richer user context: listings without includeUserContext send null.
                 let has_ctx = |o: u32| o < NULL && self.objects[o as usize].len > 0;
-                if !has_ctx(self.records[existing as usize].user_context)
+                let old = self.records[existing as usize].ctx as usize;
+                if !has_ctx(self.contexts[old].user_context)
                     && r.user_context.get().is_some_and(|c| !c.is_empty())
                 {
-                    let ctx = self.object(&r.user_context);
-                    self.records[existing as usize].user_context = ctx;
-                    let code = self.user_code(existing);
-                    self.records[existing as usize].user_code = code;
+                    let mut c = self.contexts[old].clone();
+                    c.user_context = self.object(&r.user_context);
+                    self.context_uses[old] -= 1;
+                    self.records[existing as usize].ctx = self.context(c);
                     self.generation += 1;
                 }
                 return false;
@@ -552,39 +584,40 @@ impl Store {
             .map(str::to_ascii_uppercase)
             .unwrap_or_else(|| "(none)".into());
         let mode_label = r.updated_by_mode.as_deref().unwrap_or("(none)").to_owned();
-        let row = RecordRow {
+        let context = Context {
             updated_by_user: self.str_val(&r.updated_by_user),
             updated_by: self.int_val(&r.updated_by),
             org_id: self.int_val(&r.org_id),
             entity_type: self.str_val(&r.entity_type),
-            entity_id: self.int_val(&r.entity_id),
-            created_ms,
-            created_raw,
-            auto_ms,
-            auto_raw,
-            request_id: self.str_val(&r.request_id),
+            source: self.str_val(&r.source),
+            mode: self.str_val(&r.updated_by_mode),
             till: self.object(&r.till),
             store: self.object(&r.store),
             user_context: self.object(&r.user_context),
             victim: self.object(&r.victim),
             survivor: self.object(&r.survivor),
-            source: self.str_val(&r.source),
-            mode: self.str_val(&r.updated_by_mode),
+            extras: self.object_of(&r.extras),
+            user_code: 0,
+            source_code: self.sources.code(&source_label),
+            mode_code: self.modes.code(&mode_label),
+        };
+        let row = RecordRow {
+            created_ms,
+            auto_ms,
+            created_raw,
+            auto_raw,
+            entity_id: self.int_val(&r.entity_id),
+            request_id: self.str_val(&r.request_id),
+            ctx: self.context(context),
+            n_events: r.events().len() as u32,
+            first_event: self.events.len() as u32,
             events_presence: match r.events {
                 Nullable::Absent => 0,
                 Nullable::Null => 1,
                 Nullable::Present(_) => 2,
             },
-            n_events: r.events().len() as u32,
-            first_event: self.events.len() as u32,
-            extras: self.list(&r.extras),
-            user_code: 0,
-            source_code: self.sources.code(&source_label),
-            mode_code: self.modes.code(&mode_label),
         };
         self.records.push(row);
-        let code = self.user_code(rid);
-        self.records[rid as usize].user_code = code;
         if r.events().is_empty() {
             let type_code = self.type_code("(no events)", EventKind::Other);
             let field_code = self.fields.code("");
@@ -597,10 +630,6 @@ impl Store {
                 field_code,
                 event_type: Val::ABSENT,
                 field: Val::ABSENT,
-                prev: Val::ABSENT,
-                cur: Val::ABSENT,
-                prev_label: Val::ABSENT,
-                cur_label: Val::ABSENT,
                 additional: ListRef::ABSENT,
                 associates: ListRef::ABSENT,
                 extras: ListRef::ABSENT,
@@ -625,7 +654,6 @@ impl Store {
         let kind = e.kind();
         let type_code = self.type_code(e.event_type.as_deref().unwrap_or("(none)"), kind);
         let field_code = self.fields.code(&e.field_key());
-        let c = e.change();
         let associates = match &e.associate_entities {
             Nullable::Absent => ListRef::ABSENT,
             Nullable::Null => ListRef::NULL,
@@ -651,22 +679,10 @@ impl Store {
             field_code,
             event_type: self.str_val(&e.event_type),
             field: self.str_val(&e.updated_field),
-            prev: self.opt_str(c.previous.as_deref()),
-            cur: self.opt_str(c.current.as_deref()),
-            prev_label: self.opt_str(c.previous_label_id.as_deref()),
-            cur_label: self.opt_str(c.current_label_id.as_deref()),
             additional: self.nullable_list(&e.additional_fields),
             associates,
             extras: self.list(&e.extras),
         }
-    }
-
-    fn user_code(&mut self, rid: u32) -> u32 {
-        let label = {
-            let v = self.view_record(rid);
-            v.user_label()
-        };
-        self.users.code(&label)
     }
 
     /// Checks a fingerprint hit really is the same record.
@@ -716,24 +732,19 @@ impl Store {
     /// One event, for display.
     pub fn event(&self, id: EventId) -> EventView<'_> {
         let row = &self.events[id as usize];
+        let rec = &self.records[row.record as usize];
         EventView {
             store: self,
             id,
             row,
-            rec: &self.records[row.record as usize],
+            rec,
+            ctx: &self.contexts[rec.ctx as usize],
         }
     }
 
     /// All events in time order.
     pub fn events(&self) -> impl DoubleEndedIterator<Item = EventView<'_>> + '_ {
         (0..self.events.len() as u32).map(|i| self.event(i))
-    }
-
-    fn view_record(&self, rid: RecordId) -> RecordView<'_> {
-        RecordView {
-            store: self,
-            rec: &self.records[rid as usize],
-        }
     }
 
     fn members(&self, l: ListRef) -> Members {
@@ -808,6 +819,7 @@ impl Store {
     /// and the "raw record" view; nothing of the input text is stored.
     pub fn record(&self, rid: RecordId) -> AuditRecord {
         let r = &self.records[rid as usize];
+        let c = &self.contexts[r.ctx as usize];
         let events = match r.events_presence {
             0 => Nullable::Absent,
             1 => Nullable::Null,
@@ -823,23 +835,23 @@ impl Store {
             }
         };
         AuditRecord {
-            updated_by_user: self.n_str(r.updated_by_user),
-            updated_by: self.n_int(r.updated_by),
-            org_id: self.n_int(r.org_id),
-            entity_type: self.n_str(r.entity_type),
+            updated_by_user: self.n_str(c.updated_by_user),
+            updated_by: self.n_int(c.updated_by),
+            org_id: self.n_int(c.org_id),
+            entity_type: self.n_str(c.entity_type),
             entity_id: self.n_int(r.entity_id),
             created_on: self.n_time(r.created_ms, r.created_raw),
             request_id: self.n_str(r.request_id),
-            till: self.object_members(r.till),
-            store: self.object_members(r.store),
-            user_context: self.object_members(r.user_context),
-            victim: self.object_members(r.victim),
-            survivor: self.object_members(r.survivor),
-            source: self.n_str(r.source),
-            updated_by_mode: self.n_str(r.mode),
+            till: self.object_members(c.till),
+            store: self.object_members(c.store),
+            user_context: self.object_members(c.user_context),
+            victim: self.object_members(c.victim),
+            survivor: self.object_members(c.survivor),
+            source: self.n_str(c.source),
+            updated_by_mode: self.n_str(c.mode),
             auto_update_time: self.n_time(r.auto_ms, r.auto_raw),
             events,
-            extras: self.members(r.extras).0,
+            extras: self.members(self.objects[c.extras as usize]).0,
         }
     }
 
@@ -863,64 +875,79 @@ impl Store {
         }
     }
 
-    /// Every string id visible in an event (its own values and its record's),
-    /// for free-text search. Calls `f` until it returns true.
-    pub(crate) fn any_visible(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
+    /// Values of an object (till, store, user context, …); none for absent/null.
+    fn object_values(&self, o: u32) -> impl Iterator<Item = Val> + '_ {
+        let l = if o < NULL {
+            self.objects[o as usize]
+        } else {
+            ListRef::ABSENT
+        };
+        self.pairs[l.range()].iter().map(|p| p.1)
+    }
+
+    /// True when some record uses context `c`.
+    pub(crate) fn context_in_use(&self, c: usize) -> bool {
+        self.context_uses[c] > 0
+    }
+
+    /// True when any string visible in context `c` (who, how, where, merge
+    /// details, unknown record members) satisfies `f`. Search computes this once
+    /// per context and per needle, so events only look up one bit for it.
+    pub(crate) fn context_visible(&self, c: u32, mut f: impl FnMut(u32) -> bool) -> bool {
+        let c = &self.contexts[c as usize];
+        let mut test = |v: Val| v.id().is_some_and(&mut f);
+        [
+            c.updated_by_user,
+            c.updated_by,
+            c.entity_type,
+            c.source,
+            c.mode,
+        ]
+        .into_iter()
+        .chain(
+            [
+                c.till,
+                c.store,
+                c.user_context,
+                c.victim,
+                c.survivor,
+                c.extras,
+            ]
+            .into_iter()
+            .flat_map(|o| self.object_values(o)),
+        )
+        .any(&mut test)
+    }
+
+    /// The string ids visible in an event that are not in its context: its own
+    /// values (type, field, additional fields, unknown members, associate
+    /// entities) and the record's request id and entity id. Calls `f` until it
+    /// returns true. Previous/current values are among the additional fields.
+    pub(crate) fn any_own_visible(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
         let e = &self.events[id as usize];
         let r = &self.records[e.record as usize];
         let mut test = |v: Val| v.id().is_some_and(&mut f);
-        let vals = [
-            e.event_type,
-            e.field,
-            e.prev,
-            e.cur,
-            e.prev_label,
-            e.cur_label,
-            r.updated_by_user,
-            r.updated_by,
-            r.entity_type,
-            r.entity_id,
-            r.request_id,
-            r.source,
-            r.mode,
-        ];
-        if vals.into_iter().any(&mut test) {
+        if [e.event_type, e.field, r.request_id, r.entity_id]
+            .into_iter()
+            .any(&mut test)
+        {
             return true;
         }
         let pairs = |l: ListRef| self.pairs[l.range()].iter().map(|p| p.1);
-        if pairs(e.additional)
-            .chain(pairs(e.extras))
-            .chain(pairs(r.extras))
-            .any(&mut test)
-        {
-            return true;
-        }
-        let obj = |o: u32| {
-            (o < NULL)
-                .then(|| pairs(self.objects[o as usize]))
-                .into_iter()
-                .flatten()
-        };
-        if [r.till, r.store, r.user_context, r.victim, r.survivor]
-            .into_iter()
-            .flat_map(obj)
-            .any(&mut test)
-        {
-            return true;
-        }
-        self.refs[e.associates.range()]
-            .iter()
-            .flat_map(|&o| obj(o))
-            .any(test)
+        pairs(e.additional).chain(pairs(e.extras)).any(&mut test)
+            || self.refs[e.associates.range()]
+                .iter()
+                .flat_map(|&o| self.object_values(o))
+                .any(test)
     }
 
-    /// Value ids an event changes (`value:` qualifier): previous/current and other
-    /// additional-field values.
+    /// Value ids an event changes (`value:` qualifier): the additional-field
+    /// values (previous/current and the others).
     pub(crate) fn any_value(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
         let e = &self.events[id as usize];
-        let mut test = |v: Val| v.id().is_some_and(&mut f);
-        [e.prev, e.cur].into_iter().any(&mut test)
-            || self.pairs[e.additional.range()].iter().any(|p| test(p.1))
+        self.pairs[e.additional.range()]
+            .iter()
+            .any(|p| p.1.id().is_some_and(&mut f))
     }
 }
 
@@ -964,35 +991,25 @@ impl Fnv {
     }
 }
 
-/// Record-level members of an event, shared by every event of the record.
-#[derive(Clone, Copy)]
-struct RecordView<'a> {
-    store: &'a Store,
-    rec: &'a RecordRow,
-}
-
-impl RecordView<'_> {
-    /// `updatedByUser`, else the user context's `entitySourceId` (who acted in
-    /// Member Care), else `#updatedBy`.
-    fn user_label(&self) -> String {
-        let s = self.store;
-        if let Some(u) = s.cell(self.rec.updated_by_user).as_str() {
-            return u.to_owned();
-        }
-        if self.rec.user_context < NULL {
-            let l = s.objects[self.rec.user_context as usize];
-            for &(k, v) in &s.pairs[l.range()] {
-                if s.strings.get(k) == "entitySourceId" {
-                    if let Some(x) = s.cell(v).as_str() {
-                        return x.to_owned();
-                    }
+/// `updatedByUser`, else the user context's `entitySourceId` (who acted in
+/// Member Care), else `#updatedBy`.
+fn user_label(s: &Store, c: &Context) -> String {
+    if let Some(u) = s.cell(c.updated_by_user).as_str() {
+        return u.to_owned();
+    }
+    if c.user_context < NULL {
+        let l = s.objects[c.user_context as usize];
+        for &(k, v) in &s.pairs[l.range()] {
+            if s.strings.get(k) == "entitySourceId" {
+                if let Some(x) = s.cell(v).as_str() {
+                    return x.to_owned();
                 }
             }
         }
-        match s.cell(self.rec.updated_by).as_str() {
-            Some(id) => format!("#{id}"),
-            None => "(unknown)".into(),
-        }
+    }
+    match s.cell(c.updated_by).as_str() {
+        Some(id) => format!("#{id}"),
+        None => "(unknown)".into(),
     }
 }
 
@@ -1003,6 +1020,7 @@ pub struct EventView<'a> {
     id: EventId,
     row: &'a EventRow,
     rec: &'a RecordRow,
+    ctx: &'a Context,
 }
 
 impl<'a> EventView<'a> {
@@ -1039,64 +1057,98 @@ impl<'a> EventView<'a> {
     }
     /// Previous value; `None` for `"NA"`, null or absent.
     pub fn previous(&self) -> Option<&'a str> {
-        self.store.cell(self.row.prev).as_str()
+        self.change()[0]
     }
     pub fn current(&self) -> Option<&'a str> {
-        self.store.cell(self.row.cur).as_str()
+        self.change()[1]
     }
     pub fn previous_label_id(&self) -> Option<&'a str> {
-        self.store.cell(self.row.prev_label).as_str()
+        self.change()[2]
     }
     pub fn current_label_id(&self) -> Option<&'a str> {
-        self.store.cell(self.row.cur_label).as_str()
+        self.change()[3]
+    }
+
+    /// Previous value, current value, previous and current label id, read from
+    /// the additional-field pairs by the rules of [`Event::change`] (kept in
+    /// step by the `change_matches_event` test): the first member of each key
+    /// counts; a first-status event (`value`/`labelId` without a pair) has only
+    /// a current value and label.
+    fn change(&self) -> [Option<&'a str>; 4] {
+        const KEYS: [&str; 6] = [
+            "previousValue",
+            "currentValue",
+            "previousLabelId",
+            "currentLabelId",
+            "value",
+            "labelId",
+        ];
+        let s = self.store;
+        let mut found: [Option<Val>; 6] = [None; 6];
+        for &(k, v) in &s.pairs[self.row.additional.range()] {
+            let key = s.strings.get(k);
+            if let Some(i) = KEYS.iter().position(|&x| x == key) {
+                found[i].get_or_insert(v);
+            }
+        }
+        let text = |v: Option<Val>| v.and_then(|v| s.cell(v).as_str());
+        if found[0].is_none() && found[1].is_none() && (found[4].is_some() || found[5].is_some()) {
+            return [None, text(found[4]), None, text(found[5])];
+        }
+        [
+            text(found[0]).filter(|p| !crate::audit::is_no_value(p)),
+            text(found[1]),
+            text(found[2]),
+            text(found[3]),
+        ]
     }
     /// `updatedByUser`.
     pub fn user(&self) -> Option<&'a str> {
-        self.store.cell(self.rec.updated_by_user).as_str()
+        self.store.cell(self.ctx.updated_by_user).as_str()
     }
     /// Who, as the user facet shows it (user name, Member Care agent, or `#id`).
     pub fn user_label(&self) -> &'a str {
-        &self.store.users.labels[self.rec.user_code as usize]
+        &self.store.users.labels[self.ctx.user_code as usize]
     }
     /// `updatedBy` (`-1` for system/unknown).
     pub fn updated_by(&self) -> Option<i64> {
-        self.store.cell(self.rec.updated_by).as_str()?.parse().ok()
+        self.store.cell(self.ctx.updated_by).as_str()?.parse().ok()
     }
     pub fn mode(&self) -> Option<&'a str> {
-        self.store.cell(self.rec.mode).as_str()
+        self.store.cell(self.ctx.mode).as_str()
     }
     /// `source` as sent (any case).
     pub fn source(&self) -> Option<&'a str> {
-        self.store.cell(self.rec.source).as_str()
+        self.store.cell(self.ctx.source).as_str()
     }
     pub fn request_id(&self) -> Option<&'a str> {
         self.store.cell(self.rec.request_id).as_str()
     }
     pub fn entity_type(&self) -> Option<&'a str> {
-        self.store.cell(self.rec.entity_type).as_str()
+        self.store.cell(self.ctx.entity_type).as_str()
     }
     pub fn entity_id(&self) -> Option<i64> {
         self.store.cell(self.rec.entity_id).as_str()?.parse().ok()
     }
     pub fn org_id(&self) -> Option<i64> {
-        self.store.cell(self.rec.org_id).as_str()?.parse().ok()
+        self.store.cell(self.ctx.org_id).as_str()?.parse().ok()
     }
     pub fn till(&self) -> Option<Members> {
-        self.store.object_members(self.rec.till).into_option()
+        self.store.object_members(self.ctx.till).into_option()
     }
     pub fn store_place(&self) -> Option<Members> {
-        self.store.object_members(self.rec.store).into_option()
+        self.store.object_members(self.ctx.store).into_option()
     }
     pub fn user_context(&self) -> Option<Members> {
         self.store
-            .object_members(self.rec.user_context)
+            .object_members(self.ctx.user_context)
             .into_option()
     }
     pub fn victim(&self) -> Option<Members> {
-        self.store.object_members(self.rec.victim).into_option()
+        self.store.object_members(self.ctx.victim).into_option()
     }
     pub fn survivor(&self) -> Option<Members> {
-        self.store.object_members(self.rec.survivor).into_option()
+        self.store.object_members(self.ctx.survivor).into_option()
     }
     pub fn associate_entities(&self) -> Vec<Members> {
         self.store.refs[self.row.associates.range()]
@@ -1116,13 +1168,12 @@ impl<'a> EventView<'a> {
         let s = self.store;
         s.pairs[self.row.extras.range()]
             .iter()
-            .chain(&s.pairs[self.rec.extras.range()])
+            .chain(&s.pairs[s.objects[self.ctx.extras as usize].range()])
             .map(move |&(k, v)| (s.strings.get(k), s.cell(v)))
     }
     /// Same status with a new label id.
     pub fn is_label_change(&self) -> bool {
-        self.previous().is_some()
-            && self.previous() == self.current()
-            && self.previous_label_id() != self.current_label_id()
+        let [prev, cur, prev_label, cur_label] = self.change();
+        prev.is_some() && prev == cur && prev_label != cur_label
     }
 }

@@ -160,27 +160,37 @@ impl Strings {
     }
 
     /// Marks in `out` every string whose lowercase form contains `needle`
-    /// (already lowercase). One pass over the whole haystack.
+    /// (already lowercase). One `memmem` pass over the whole haystack; after a
+    /// hit the search resumes at the next string (one hit per string is enough),
+    /// and the string holding a hit is found by walking forward from the last
+    /// one (hits come in order), not by a binary search per hit: a one-letter
+    /// needle hits most strings, and the search per hit was most of its cost.
     pub fn scan_all(&self, needle: &[u8], out: &mut BitSet) {
         if needle.is_empty() {
             out.fill(self.len());
             return;
         }
         let finder = memmem::Finder::new(needle);
+        let starts = &self.lower_starts;
+        let end = |id: usize| starts.get(id + 1).map_or(self.lower.len(), |&e| e as usize);
         let mut from = 0;
+        let mut id = 0;
         while let Some(pos) = finder.find(&self.lower[from..]) {
             let at = from + pos;
-            let id = self.lower_starts.partition_point(|&s| s as usize <= at) - 1;
+            while end(id) <= at {
+                id += 1;
+            }
             out.insert(id as u32);
-            // Continue after this string: one hit per string is enough.
-            from = self
-                .lower_starts
-                .get(id + 1)
-                .map_or(self.lower.len(), |&e| e as usize);
+            from = end(id);
             if from >= self.lower.len() {
                 break;
             }
         }
+    }
+
+    /// True when string `id`'s lowercase form contains the (lowercase) needle.
+    pub fn contains(&self, id: u32, needle: &memmem::Finder<'_>) -> bool {
+        needle.find(self.lower(id)).is_some()
     }
 
     /// Like [`Strings::scan_all`] but only over the strings set in `within`
