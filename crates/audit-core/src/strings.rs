@@ -7,6 +7,12 @@
 //! allocation), and a lowercase copy of each is prepared once at intern time so
 //! case-insensitive search is a plain `memmem` over one buffer per keystroke,
 //! never a lowercase-per-event.
+//!
+//! Except for long mixed-case ASCII strings (push tokens: 150+ characters, a
+//! new one per token change): a second copy of those was ~20 % of the store.
+//! They sit in the haystack as written, and are matched case-insensitively on
+//! the fly when the plain `memmem` pass did not already find the needle in them
+//! (see [`Strings::scan_all`]).
 
 use memchr::memmem;
 
@@ -15,7 +21,8 @@ const SEP: u8 = 0;
 
 #[derive(Debug, Default, Clone)]
 pub(crate) struct Strings {
-    /// Lowercase copies, each followed by [`SEP`]: the search haystack.
+    /// Lowercase copies, each followed by [`SEP`]: the search haystack. Long
+    /// mixed-case ASCII strings are here as written instead (see [`MIXED`]).
     lower: Vec<u8>,
     /// Start offset of string `i` in `lower`.
     lower_starts: Vec<u32>,
@@ -28,9 +35,17 @@ pub(crate) struct Strings {
     text: Vec<u8>,
     /// Open-addressing hash table of `id + 1` (0 = empty slot).
     slots: Vec<u32>,
+    /// Ids of the strings kept as written in the haystack ([`MIXED`]), ascending.
+    mixed: Vec<u32>,
 }
 
 const SAME: u32 = u32::MAX;
+/// `orig` marker: the haystack holds the string as written (ASCII, with
+/// capitals, at least [`MIXED_MIN_LEN`] bytes); search folds its case on the fly.
+const MIXED: u32 = u32::MAX - 1;
+/// Shorter mixed-case strings keep a lowercase copy: they are the repeated,
+/// often-matched ones (names, labels, sources), and cheap to store twice.
+const MIXED_MIN_LEN: usize = 48;
 const NON_ASCII: u32 = 1 << 31;
 
 fn hash(s: &str) -> u64 {
@@ -64,7 +79,7 @@ impl Strings {
     pub fn get(&self, id: u32) -> &str {
         let i = id as usize;
         match self.orig[i] {
-            SAME => utf8(self.lower(id)),
+            SAME | MIXED => utf8(self.lower(id)),
             o if o & NON_ASCII != 0 => {
                 let at = (o & !NON_ASCII) as usize;
                 let mut len = [0u8; 4];
@@ -75,8 +90,9 @@ impl Strings {
         }
     }
 
-    /// The lowercase copy of string `id` (without separator).
-    pub fn lower(&self, id: u32) -> &[u8] {
+    /// The haystack slice of string `id` (without separator): its lowercase
+    /// copy, or the string as written when it is [`MIXED`].
+    fn lower(&self, id: u32) -> &[u8] {
         let i = id as usize;
         let start = self.lower_starts[i] as usize;
         let end = self
@@ -121,7 +137,11 @@ impl Strings {
         let id = self.lower_starts.len() as u32;
         self.lower_starts.push(self.lower.len() as u32);
         let start = self.lower.len();
-        if s.is_ascii() {
+        if s.is_ascii() && s.len() >= MIXED_MIN_LEN && s.bytes().any(|b| b.is_ascii_uppercase()) {
+            self.lower.extend_from_slice(s.as_bytes());
+            self.orig.push(MIXED);
+            self.mixed.push(id);
+        } else if s.is_ascii() {
             self.lower.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
             if &self.lower[start..] == s.as_bytes() {
                 self.orig.push(SAME);
@@ -186,19 +206,46 @@ impl Strings {
                 break;
             }
         }
+        // Mixed-case strings were searched as written: a needle with letters may
+        // still occur in them with other capitals.
+        if needle.iter().any(u8::is_ascii_alphabetic) {
+            let mut folded = Vec::new();
+            for &id in &self.mixed {
+                if !out.contains(id) && self.folded_contains(id, &finder, &mut folded) {
+                    out.insert(id);
+                }
+            }
+        }
+    }
+
+    /// Case-insensitive test of a [`MIXED`] string: ASCII-lowercases it into
+    /// `buf` (reused between calls) and searches that.
+    fn folded_contains(&self, id: u32, needle: &memmem::Finder<'_>, buf: &mut Vec<u8>) -> bool {
+        buf.clear();
+        buf.extend(self.lower(id).iter().map(u8::to_ascii_lowercase));
+        needle.find(buf).is_some()
+    }
+
+    fn matches(&self, id: u32, needle: &memmem::Finder<'_>, buf: &mut Vec<u8>) -> bool {
+        if self.orig[id as usize] == MIXED {
+            self.folded_contains(id, needle, buf)
+        } else {
+            needle.find(self.lower(id)).is_some()
+        }
     }
 
     /// True when string `id`'s lowercase form contains the (lowercase) needle.
     pub fn contains(&self, id: u32, needle: &memmem::Finder<'_>) -> bool {
-        needle.find(self.lower(id)).is_some()
+        self.matches(id, needle, &mut Vec::new())
     }
 
     /// Like [`Strings::scan_all`] but only over the strings set in `within`
     /// (used when a keystroke extends a needle whose matches are known).
     pub fn scan_within(&self, needle: &[u8], within: &BitSet, out: &mut BitSet) {
         let finder = memmem::Finder::new(needle);
+        let mut buf = Vec::new();
         for id in within.iter() {
-            if finder.find(self.lower(id)).is_some() {
+            if self.matches(id, &finder, &mut buf) {
                 out.insert(id);
             }
         }
@@ -208,7 +255,10 @@ impl Strings {
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.lower.capacity()
-            + 4 * (self.orig.capacity() + self.lower_starts.capacity() + self.slots.capacity())
+            + 4 * (self.orig.capacity()
+                + self.lower_starts.capacity()
+                + self.slots.capacity()
+                + self.mixed.capacity())
     }
 
     /// Releases spare capacity once a bulk load is done.
@@ -217,6 +267,7 @@ impl Strings {
         self.lower.shrink_to_fit();
         self.orig.shrink_to_fit();
         self.lower_starts.shrink_to_fit();
+        self.mixed.shrink_to_fit();
     }
 }
 
@@ -248,8 +299,14 @@ impl BitSet {
             .is_some_and(|w| w & (1 << (i % 64)) != 0)
     }
 
+    /// Sets exactly the ids `0..n` (no bits past `n`: callers index by them).
     pub fn fill(&mut self, n: usize) {
         self.words = vec![u64::MAX; n.div_ceil(64)];
+        if n % 64 != 0 {
+            if let Some(last) = self.words.last_mut() {
+                *last = (1 << (n % 64)) - 1;
+            }
+        }
     }
 
     pub fn iter(&self) -> impl Iterator<Item = u32> + '_ {
@@ -300,5 +357,43 @@ mod tests {
         let mut narrowed = BitSet::with_len(s.len());
         s.scan_within(b"value-999", &all, &mut narrowed);
         assert_eq!(narrowed.iter().count(), 1);
+    }
+
+    #[test]
+    fn long_mixed_case_strings_are_kept_once_and_found_in_any_case() {
+        let mut s = Strings::default();
+        let token = "fCyvtyp0MkXjl_Rv4XUZ2F:APA91bGR32O5Bia8L15AMxYzQ-9_kkWWqP0aBcDeFgHiJ";
+        let t = s.intern(token);
+        let short = s.intern("Vatsal");
+        let lower_only = s.intern("abcdefghijklmnopqrstuvwxyz-abcdefghijklmnopqrstuvwxyz");
+        assert_eq!(s.intern(token), t);
+        assert_eq!(s.get(t), token);
+        assert_eq!(s.get(short), "Vatsal");
+        assert_eq!(s.orig[t as usize], MIXED);
+        assert_eq!(
+            s.text.len(),
+            "Vatsal".len(),
+            "only the short one has a second copy"
+        );
+        let hits = |needle: &str| {
+            let mut out = BitSet::with_len(s.len());
+            s.scan_all(needle.as_bytes(), &mut out);
+            out.iter().collect::<Vec<_>>()
+        };
+        // Written lowercase in the token, written with capitals, mixed, no letters.
+        assert_eq!(hits("fcyvtyp"), vec![t]);
+        assert_eq!(hits("apa91bgr"), vec![t]);
+        assert_eq!(hits("xyzq-9_kkww"), vec![t]);
+        assert_eq!(hits("91"), vec![t]);
+        assert_eq!(hits("vats"), vec![short]);
+        assert_eq!(hits("xyz"), vec![t, lower_only]);
+        assert!(hits("fcyvx").is_empty());
+        let mut all = BitSet::with_len(s.len());
+        all.fill(s.len());
+        let mut within = BitSet::with_len(s.len());
+        s.scan_within(b"kxjl_rv4", &all, &mut within);
+        assert_eq!(within.iter().collect::<Vec<_>>(), vec![t]);
+        assert!(s.contains(t, &memmem::Finder::new(b"z2f:apa")));
+        assert!(!s.contains(t, &memmem::Finder::new(b"z2f:apb")));
     }
 }
