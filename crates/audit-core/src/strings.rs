@@ -302,7 +302,7 @@ impl BitSet {
     /// Sets exactly the ids `0..n` (no bits past `n`: callers index by them).
     pub fn fill(&mut self, n: usize) {
         self.words = vec![u64::MAX; n.div_ceil(64)];
-        if n % 64 != 0 {
+        if !n.is_multiple_of(64) {
             if let Some(last) = self.words.last_mut() {
                 *last = (1 << (n % 64)) - 1;
             }
