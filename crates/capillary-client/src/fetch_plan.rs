@@ -287,6 +287,12 @@ const UNITS_PER_REQUEST: i64 = 60_000;
 /// Accepted answers needed before a limit is estimated from a 429.
 pub const MIN_LEARN_SAMPLE: u32 = 10;
 
+/// 429s in a row (no success between them) before a limit is learned. An exhausted quota
+/// refuses everything until it refills; a lone 429 between successes is a passing throttle
+/// (or another client's burst) that `Retry-After`/backoff handles, and pacing the rest of the
+/// listing to an estimate made from it would slow it down for nothing.
+pub const LEARN_AFTER_CONSECUTIVE_429: u32 = 2;
+
 impl Pacer {
     fn new(limit: RateLimit, now_ms: u64) -> Pacer {
         Pacer {
@@ -862,7 +868,10 @@ impl FetchPlan {
             }
             return;
         }
-        if !self.cfg.learn_rate_limit || self.accepted < MIN_LEARN_SAMPLE {
+        if !self.cfg.learn_rate_limit
+            || self.accepted < MIN_LEARN_SAMPLE
+            || self.consecutive_429 < LEARN_AFTER_CONSECUTIVE_429
+        {
             return;
         }
         let elapsed = now_ms.saturating_sub(self.first_request_ms.unwrap_or(now_ms));

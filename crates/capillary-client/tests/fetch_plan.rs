@@ -981,3 +981,34 @@ fn answers_for_pages_not_in_flight_are_ignored() {
         .on_response(1, http(200, &[], page_body(30, 10, 1)), T0 + 7)
         .is_some());
 }
+
+#[test]
+fn isolated_429s_between_successes_do_not_slow_the_listing_to_a_guessed_limit() {
+    // A throttle that refuses one request in seven (another client's burst, a gateway hiccup)
+    // says nothing about a per-minute quota: retry after Retry-After, but do not pace.
+    let (mut plan, mut run) = start(cfg());
+    let mut n = 0u32;
+    let mut server = |page: u32, _: &str, _: u64| {
+        n += 1;
+        if n.is_multiple_of(7) {
+            return (
+                50,
+                http(
+                    429,
+                    &[("Retry-After", "1")],
+                    envelope(429, "Too many requests"),
+                ),
+            );
+        }
+        (50, Outcome::Ok(page_body(2_000, 10, u64::from(page))))
+    };
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    assert_eq!(run.final_action, Some(Action::Done));
+    let p = plan.progress();
+    assert!(
+        p.rate_limited > 10,
+        "the throttle did refuse: {}",
+        p.rate_limited
+    );
+    assert_eq!(p.pacing, None, "no limit learned from isolated refusals");
+}
