@@ -1,9 +1,12 @@
-//! The root component: router, shared state, header and the current page.
+//! The root component: router, shared state, header, the connection panel, the fetch line and
+//! the current page.
 
 use leptos::prelude::*;
 use leptos_router::components::Router;
 
-use crate::explorer::{use_explorer, Explorer};
+use crate::connect::ConnectPanel;
+use crate::explorer::{use_explorer, Explorer, Problem, SourceKind};
+use crate::live::{use_live, Live};
 use crate::timeline::TimelinePage;
 use crate::url_state::View;
 
@@ -21,17 +24,27 @@ pub fn App(#[prop(optional)] pages: Option<Vec<(String, Vec<u8>)>>) -> impl Into
 #[component]
 fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
     let explorer = Explorer::provide();
-    crate::files::accept_dropped_files(explorer);
-    match &pages {
-        Some(pages) => explorer.load_pages(
+    let live = Live::provide(explorer);
+    crate::files::accept_dropped_files(explorer, live);
+    let connect_open = RwSignal::new(false);
+    // The first source is chosen synchronously, so the first paint already shows data.
+    match (&pages, explorer.api_query()) {
+        (Some(pages), _) => explorer.load_pages(
+            SourceKind::Files,
             "pages",
             pages.iter().map(|(n, b)| (n.clone(), b.as_slice())),
         ),
-        None => explorer.load_demo(),
+        (None, None) => explorer.load_demo(),
+        (None, Some(_)) => {}
     }
+    follow_the_link(explorer, live, connect_open);
     view! {
         <div class="app">
-            <Header />
+            <Header connect_open />
+            <Show when=move || connect_open.get()>
+                <ConnectPanel open=connect_open />
+            </Show>
+            <FetchLine />
             <Problems />
             <main>
                 {move || match explorer.state.with(|s| s.view) {
@@ -44,8 +57,40 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
     }
 }
 
+/// Starts, switches or stops the live source whenever the URL's API part changes (a submitted
+/// connection, a shared link, Back/Forward between entities).
+fn follow_the_link(explorer: Explorer, live: Live, connect_open: RwSignal<bool>) {
+    Effect::new(move |previous: Option<Option<_>>| {
+        let request = explorer.api.get();
+        let first = previous.is_none();
+        match &request {
+            Some(Ok(query)) => {
+                live.start(query.clone());
+                if live.needs_credentials.get_untracked().is_some() {
+                    connect_open.set(true);
+                }
+            }
+            Some(Err(e)) => {
+                live.stop();
+                explorer.add_problem(Problem {
+                    kind: "bad-request",
+                    message: format!("The link's `{}` cannot be used: {}", e.param, e.message),
+                });
+                connect_open.set(true);
+            }
+            None if !first && explorer.source_kind() == SourceKind::Api => {
+                live.stop();
+                live.status.set(None);
+                explorer.load_demo();
+            }
+            None => {}
+        }
+        request
+    });
+}
+
 #[component]
-fn Header() -> impl IntoView {
+fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
     let explorer = use_explorer();
     let entity = move || {
         explorer.track();
@@ -88,8 +133,37 @@ fn Header() -> impl IntoView {
                     .collect_view()}
             </nav>
             <span class="counts" data-testid="loaded-count">{loaded}</span>
+            <button
+                data-testid="connect-toggle"
+                aria-expanded=move || connect_open.get().to_string()
+                on:click=move |_| connect_open.update(|o| *o = !*o)
+            >
+                "Connect…"
+            </button>
             <crate::files::OpenFiles />
         </header>
+    }
+}
+
+/// Progress of a live fetch ("1,240 of 5,000 records loaded · 13 of 50 pages · …") with
+/// Cancel while it runs and Resume after a failure.
+#[component]
+fn FetchLine() -> impl IntoView {
+    let live = use_live();
+    move || {
+        live.status.get().map(|s| {
+            view! {
+                <div class="fetch-line" role="status" data-testid="fetch-status" class:failed=s.failed>
+                    <span>{s.summary}</span>
+                    {s.running.then(|| view! {
+                        <button data-testid="fetch-cancel" on:click=move |_| live.cancel()>"Cancel"</button>
+                    })}
+                    {s.failed.then(|| view! {
+                        <button data-testid="fetch-resume" on:click=move |_| live.resume()>"Resume"</button>
+                    })}
+                </div>
+            }
+        })
     }
 }
 

@@ -7,6 +7,9 @@ use leptos::prelude::*;
 use crate::explorer::{event_key, use_explorer};
 use crate::zone;
 
+/// Values at least this long get the changed characters marked.
+const DIFF_MIN_LEN: usize = 24;
+
 #[component]
 pub fn EventDetail(id: EventId) -> impl IntoView {
     let explorer = use_explorer();
@@ -55,8 +58,9 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
             .chain(e.extras())
             .map(|(k, v)| (k.to_owned(), cell_text(v)))
             .collect();
+        // Character diffs help with long values (push tokens); short ones read better whole.
         let diff = match (e.previous(), e.current()) {
-            (Some(p), Some(c)) if p != c => Some(value_diff(p, c)),
+            (Some(p), Some(c)) if p != c && p.len().max(c.len()) >= DIFF_MIN_LEN => Some(value_diff(p, c)),
             _ => None,
         };
         let previous = e.previous().map(str::to_owned);

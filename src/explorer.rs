@@ -14,6 +14,7 @@ use leptos_router::hooks::{use_location, use_navigate, use_query_map};
 use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
+use crate::api_query::{ApiQuery, LinkError};
 use crate::url_state::{encode_query, ViewState};
 
 /// What loading has produced so far, for the header and the banners.
@@ -44,6 +45,15 @@ pub struct QueryOutcome {
 /// The router's navigate function, kept to write the URL from event handlers.
 type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
 
+/// Where the loaded data came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum SourceKind {
+    #[default]
+    Demo,
+    Files,
+    Api,
+}
+
 /// Handle to the explorer state; cheap to copy into closures.
 #[derive(Clone, Copy)]
 pub struct Explorer {
@@ -51,8 +61,11 @@ pub struct Explorer {
     /// Bumped whenever the store changes; memos that read the store track it.
     revision: RwSignal<u64>,
     pub report: RwSignal<LoadReport>,
+    source_kind: StoredValue<SourceKind, LocalStorage>,
     pub state: Memo<ViewState>,
     pub outcome: Memo<Result<QueryOutcome, QueryError>>,
+    /// The live-API request the URL names, if any.
+    pub api: Memo<Option<Result<ApiQuery, LinkError>>>,
     query: Memo<ParamsMap>,
     pathname: Memo<String>,
     navigate: StoredValue<Navigate, LocalStorage>,
@@ -67,6 +80,9 @@ impl Explorer {
         let navigate: Navigate = Box::new(navigate);
         let state = Memo::new(move |_| {
             query.with(|q| ViewState::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+        });
+        let api = Memo::new(move |_| {
+            query.with(|q| ApiQuery::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
         });
         let store = StoredValue::new_local(Store::new());
         let search = StoredValue::new_local(Search::new());
@@ -92,8 +108,10 @@ impl Explorer {
             store,
             revision,
             report: RwSignal::new(LoadReport::default()),
+            source_kind: StoredValue::new_local(SourceKind::Demo),
             state,
             outcome,
+            api,
             query,
             pathname,
             navigate: StoredValue::new_local(navigate),
@@ -118,6 +136,7 @@ impl Explorer {
     /// the API). Damaged or unrecognised pages are reported; everything readable is kept.
     pub fn load_pages<'a>(
         &self,
+        kind: SourceKind,
         source: &str,
         pages: impl IntoIterator<Item = (String, &'a [u8])>,
     ) {
@@ -134,12 +153,53 @@ impl Explorer {
         }
         let records = store.record_count();
         self.store.set_value(store);
+        self.source_kind.set_value(kind);
         self.report.set(LoadReport {
             source: source.to_owned(),
             records,
             problems,
         });
         self.revision.update(|r| *r += 1);
+    }
+
+    /// Starts an incremental source (the live API): an empty store that pages are added to.
+    pub fn begin_source(&self, label: &str) {
+        self.store.set_value(Store::new());
+        self.source_kind.set_value(SourceKind::Api);
+        self.report.set(LoadReport {
+            source: label.to_owned(),
+            records: 0,
+            problems: Vec::new(),
+        });
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// Adds one parsed page to the current store (listing = the request without `pageNo`).
+    pub fn ingest(&self, listing: &str, page: audit_core::Parsed) {
+        self.store.update_value(|s| {
+            s.ingest_page(listing, page);
+        });
+        let records = self.with_store(Store::record_count);
+        self.report.update(|r| r.records = records);
+        self.revision.update(|r| *r += 1);
+    }
+
+    /// The live-API request of the current URL (untracked).
+    pub fn api_query(&self) -> Option<Result<ApiQuery, LinkError>> {
+        self.api.get_untracked()
+    }
+
+    pub fn source_kind(&self) -> SourceKind {
+        self.source_kind.get_value()
+    }
+
+    /// Shows a problem without touching the loaded data.
+    pub fn add_problem(&self, problem: Problem) {
+        self.report.update(|r| {
+            if !r.problems.contains(&problem) {
+                r.problems.push(problem)
+            }
+        });
     }
 
     /// Loads the built-in demo (the shared generator's API-shaped bytes).
@@ -155,25 +215,47 @@ impl Explorer {
         }
         pages.push(("demo customer status log".into(), &demo.customer_status_log));
         pages.push(("demo card status log".into(), &demo.card_status_log));
-        self.load_pages("demo", pages);
+        self.load_pages(SourceKind::Demo, "demo", pages);
     }
 
     /// Writes a new view state to the URL. `replace` for typing (no history flood), push for
     /// discrete moves (views, selections), so Back/Forward walk between them.
     pub fn set_state(&self, next: ViewState, replace: bool) {
+        self.write_url(next, None, replace);
+    }
+
+    /// Opens another source: the API keys of the URL become `api` (none for demo or files),
+    /// with a fresh view (the zone is kept). Pushes a history entry, so Back returns.
+    pub fn set_source(&self, api: Vec<(&'static str, String)>) {
+        let zone = self.state.with_untracked(|s| s.zone.clone());
+        self.write_url(
+            ViewState {
+                zone,
+                ..Default::default()
+            },
+            Some(api),
+            false,
+        );
+    }
+
+    fn write_url(&self, next: ViewState, api: Option<Vec<(&'static str, String)>>, replace: bool) {
         let mut pairs: Vec<(String, String)> = next
             .to_pairs()
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
-        // Keep keys this state does not own (entity and API parameters), in their order.
+        // Keep keys this state does not own (entity and API parameters) unless replaced.
         self.query.with_untracked(|q| {
             for (k, v) in q.latest_values() {
-                if !ViewState::OWNED_KEYS.contains(&k.as_ref()) {
+                let replaced = api.is_some() && crate::api_query::API_KEYS.contains(&k.as_ref());
+                if !(ViewState::OWNED_KEYS.contains(&k.as_ref()) || replaced) {
                     pairs.push((k.to_string(), v.to_owned()));
                 }
             }
         });
+        for (k, v) in api.into_iter().flatten() {
+            pairs.push((k.to_owned(), v));
+        }
         let url = format!("{}{}", self.pathname.get_untracked(), encode_query(&pairs));
         let options = NavigateOptions {
             resolve: false,

@@ -5,16 +5,18 @@ use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::explorer::{use_explorer, Explorer, Problem};
+use crate::explorer::{use_explorer, Explorer, Problem, SourceKind};
+use crate::live::{use_live, Live};
 
 /// "Open files…" button (and drop target) that replaces the data with the chosen responses.
 #[component]
 pub fn OpenFiles() -> impl IntoView {
     let explorer = use_explorer();
+    let live = use_live();
     let on_change = move |e: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&e);
         if let Some(list) = input.files() {
-            load_file_list(explorer, list);
+            load_file_list(explorer, live, list);
         }
         // Choosing the same files again must fire `change` again.
         input.set_value("");
@@ -35,12 +37,12 @@ pub fn OpenFiles() -> impl IntoView {
 }
 
 /// Installs a page-wide drop target for response files.
-pub fn accept_dropped_files(explorer: Explorer) {
+pub fn accept_dropped_files(explorer: Explorer, live: Live) {
     let over = window_event_listener(leptos::ev::dragover, |e| e.prevent_default());
     let drop = window_event_listener(leptos::ev::drop, move |e| {
         e.prevent_default();
         if let Some(list) = e.data_transfer().and_then(|d| d.files()) {
-            load_file_list(explorer, list);
+            load_file_list(explorer, live, list);
         }
     });
     on_cleanup(move || {
@@ -49,7 +51,7 @@ pub fn accept_dropped_files(explorer: Explorer) {
     });
 }
 
-fn load_file_list(explorer: Explorer, list: web_sys::FileList) {
+fn load_file_list(explorer: Explorer, live: Live, list: web_sys::FileList) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     if files.is_empty() {
         return;
@@ -67,7 +69,17 @@ fn load_file_list(explorer: Explorer, list: web_sys::FileList) {
             1 => files[0].name(),
             n => format!("{n} files"),
         };
-        explorer.load_pages(&label, pages.iter().map(|(n, b)| (n.clone(), b.as_slice())));
+        let before = explorer.source_kind();
+        explorer.load_pages(
+            SourceKind::Files,
+            &label,
+            pages.iter().map(|(n, b)| (n.clone(), b.as_slice())),
+        );
+        if before == SourceKind::Api && explorer.source_kind() == SourceKind::Files {
+            // The URL no longer describes a live request.
+            live.stop();
+            explorer.set_source(Vec::new());
+        }
         if !unreadable.is_empty() {
             explorer.report.update(|r| {
                 r.problems.push(Problem {

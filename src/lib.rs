@@ -5,12 +5,16 @@
 //! URL, see [`url_state`]) selects events; pages render them. Components render and dispatch;
 //! they never parse or filter.
 
+mod api_query;
 mod app;
+mod connect;
 mod detail;
 mod explorer;
 mod export;
 mod files;
 mod history;
+mod live;
+mod session;
 mod status_log;
 mod timeline;
 pub mod url_state;

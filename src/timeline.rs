@@ -16,13 +16,16 @@ use crate::zone;
 
 /// Fixed row height: the list only creates DOM rows for the visible window.
 const ROW_HEIGHT: f64 = 52.0;
+/// Facet values shown per group (the most frequent); the rest are one query away.
+const FACET_CHIPS: usize = 8;
 /// Rows rendered above and below the visible window.
 const OVERSCAN: usize = 8;
 
 #[component]
 pub fn TimelinePage() -> impl IntoView {
     let explorer = use_explorer();
-    let cursor = RwSignal::new(0usize);
+    // Keyboard cursor (row index); `None` until j/k is used, so no ring shows for mouse users.
+    let cursor = RwSignal::new(None::<usize>);
     let list_ref = NodeRef::<Div>::new();
     let search_ref = NodeRef::<leptos::html::Input>::new();
     keyboard_shortcuts(explorer, cursor, list_ref, search_ref);
@@ -48,7 +51,7 @@ pub fn TimelinePage() -> impl IntoView {
 /// `/` search, `j`/`k` move, Enter opens the event, Esc closes it (or leaves the search box).
 fn keyboard_shortcuts(
     explorer: Explorer,
-    cursor: RwSignal<usize>,
+    cursor: RwSignal<Option<usize>>,
     list_ref: NodeRef<Div>,
     search_ref: NodeRef<leptos::html::Input>,
 ) {
@@ -83,17 +86,17 @@ fn keyboard_shortcuts(
             }
             "j" | "ArrowDown" if count > 0 => {
                 e.prevent_default();
-                cursor.update(|c| *c = (*c + 1).min(count - 1));
-                scroll_into_view(list_ref, cursor.get_untracked());
+                cursor.update(|c| *c = Some(c.map_or(0, |c| (c + 1).min(count - 1))));
+                scroll_into_view(list_ref, cursor.get_untracked().unwrap_or(0));
             }
             "k" | "ArrowUp" if count > 0 => {
                 e.prevent_default();
-                cursor.update(|c| *c = c.saturating_sub(1));
-                scroll_into_view(list_ref, cursor.get_untracked());
+                cursor.update(|c| *c = Some(c.map_or(0, |c| c.saturating_sub(1))));
+                scroll_into_view(list_ref, cursor.get_untracked().unwrap_or(0));
             }
             "Enter" if count > 0 => {
                 if let Ok(o) = explorer.outcome.get_untracked() {
-                    if let Some(&id) = o.events.get(cursor.get_untracked()) {
+                    if let Some(&id) = cursor.get_untracked().and_then(|c| o.events.get(c)) {
                         open_event(explorer, id);
                     }
                 }
@@ -209,7 +212,7 @@ fn Facets() -> impl IntoView {
                       pick: fn(&audit_core::Facets) -> &Vec<FacetCount>| {
         move || {
             facets.get().map(|f| {
-                let counts: Vec<FacetCount> = pick(&f).iter().take(12).cloned().collect();
+                let counts: Vec<FacetCount> = pick(&f).iter().take(FACET_CHIPS).cloned().collect();
                 (!counts.is_empty()).then(|| view! {
                     <div class="facet-group" data-testid=format!("facet-{qualifier}")>
                         <span class="facet-title">{title}</span>
@@ -298,7 +301,7 @@ fn quote(value: &str) -> String {
 
 #[component]
 fn EventList(
-    cursor: RwSignal<usize>,
+    cursor: RwSignal<Option<usize>>,
     list_ref: NodeRef<Div>,
     selected: Memo<Option<EventId>>,
 ) -> impl IntoView {
@@ -315,7 +318,7 @@ fn EventList(
     // A new result starts at the top.
     Effect::new(move |_| {
         events.track();
-        cursor.set(0);
+        cursor.set(None);
         if let Some(list) = list_ref.get_untracked() {
             list.set_scroll_top(0);
         }
@@ -372,9 +375,9 @@ fn EventList(
                                 row
                                 top
                                 selected=is_selected
-                                focused=Signal::derive(move || cursor.get() == i)
+                                focused=Signal::derive(move || cursor.get() == Some(i))
                                 on_open=Callback::new(move |_| {
-                                    cursor.set(i);
+                                    cursor.set(Some(i));
                                     open_event(explorer, id);
                                 })
                             />

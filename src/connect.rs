@@ -1,0 +1,293 @@
+//! The connection panel: which API (cluster preset, custom URL or same-origin proxy path), how
+//! to authenticate, which entity (by id or identifier), and every audit parameter. Submitting
+//! writes the request into the URL (without credentials), which starts the fetch.
+
+use capillary_client::{ApiBase, Cluster, IdentifierName, ReferenceType};
+use leptos::prelude::*;
+
+use crate::api_query::{ApiQuery, AuthKind};
+use crate::explorer::use_explorer;
+use crate::live::{page_origin, use_live};
+use crate::session::{self, Saved};
+
+/// The form's fields, prefilled from the current link when it names an API.
+#[derive(Clone, Copy, Debug, Default)]
+struct Form {
+    api: RwSignal<String>,
+    auth: RwSignal<String>,
+    username: RwSignal<String>,
+    password: RwSignal<String>,
+    key: RwSignal<String>,
+    secret: RwSignal<String>,
+    keep: RwSignal<bool>,
+    entity_type: RwSignal<String>,
+    by: RwSignal<String>,
+    value: RwSignal<String>,
+    source: RwSignal<String>,
+    limit: RwSignal<String>,
+    sort_order: RwSignal<String>,
+    start: RwSignal<String>,
+    end: RwSignal<String>,
+    reference_type: RwSignal<String>,
+    reference_value: RwSignal<String>,
+    user_context: RwSignal<bool>,
+    legacy: RwSignal<bool>,
+}
+
+impl Form {
+    fn new(current: Option<&ApiQuery>) -> Form {
+        let f = Form {
+            api: RwSignal::new("eu".into()),
+            auth: RwSignal::new("basic".into()),
+            entity_type: RwSignal::new("CUSTOMER".into()),
+            by: RwSignal::new("id".into()),
+            limit: RwSignal::new("50".into()),
+            user_context: RwSignal::new(true),
+            ..Default::default()
+        };
+        if let Some(q) = current {
+            let pairs = q.to_pairs();
+            let get = |k: &str| {
+                pairs
+                    .iter()
+                    .find(|(key, _)| *key == k)
+                    .map(|(_, v)| v.clone())
+            };
+            f.api.set(q.api.clone());
+            f.auth.set(q.auth.key().into());
+            if let Some(t) = get("entityType") {
+                f.entity_type.set(t);
+            }
+            match (get("entityId"), get("idName"), get("idValue")) {
+                (Some(id), _, _) => f.value.set(id),
+                (None, Some(n), Some(v)) => {
+                    f.by.set(n);
+                    f.value.set(v);
+                }
+                _ => {}
+            }
+            let set = |s: RwSignal<String>, k: &str| s.set(get(k).unwrap_or_default());
+            set(f.source, "source");
+            set(f.limit, "limit");
+            set(f.sort_order, "sortOrder");
+            set(f.start, "startDate");
+            set(f.end, "endDate");
+            set(f.reference_type, "referenceType");
+            set(f.reference_value, "referenceValue");
+            f.user_context
+                .set(get("includeUserContext").as_deref() != Some("false"));
+            f.legacy.set(get("legacy").is_some());
+        }
+        f
+    }
+
+    /// The URL pairs the form describes (validated by reading them back as a link would be).
+    fn query(&self) -> Result<ApiQuery, String> {
+        let mut pairs: Vec<(&str, String)> = vec![
+            ("api", self.api.get_untracked()),
+            ("auth", self.auth.get_untracked()),
+        ];
+        let value = self.value.get_untracked().trim().to_owned();
+        match self.by.get_untracked().as_str() {
+            "id" => {
+                pairs.push(("entityType", self.entity_type.get_untracked()));
+                pairs.push(("entityId", value));
+            }
+            name => {
+                pairs.push(("idName", name.to_owned()));
+                pairs.push(("idValue", value));
+            }
+        }
+        for (k, s) in [
+            ("source", self.source),
+            ("limit", self.limit),
+            ("sortOrder", self.sort_order),
+            ("startDate", self.start),
+            ("endDate", self.end),
+            ("referenceType", self.reference_type),
+            ("referenceValue", self.reference_value),
+        ] {
+            pairs.push((k, s.get_untracked()));
+        }
+        pairs.push((
+            "includeUserContext",
+            self.user_context.get_untracked().to_string(),
+        ));
+        if self.legacy.get_untracked() {
+            pairs.push(("legacy", "1".into()));
+        }
+        match ApiQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
+            Some(Ok(q)) => Ok(q),
+            Some(Err(e)) => Err(format!("{}: {}", e.param, e.message)),
+            None => Err("api: choose a cluster, a base URL or a proxy path".into()),
+        }
+    }
+
+    fn saved(&self, base: &ApiBase) -> Option<Saved> {
+        match AuthKind::from_key(&self.auth.get_untracked()) {
+            AuthKind::Basic => Some(Saved::Basic {
+                base: base.as_str().to_owned(),
+                username: self.username.get_untracked().trim().to_owned(),
+                password_md5: capillary_client::md5_hex(&self.password.get_untracked()),
+            }),
+            AuthKind::OAuth => Some(Saved::OAuth {
+                base: base.as_str().to_owned(),
+                key: self.key.get_untracked().trim().to_owned(),
+                secret: self.secret.get_untracked(),
+            }),
+            AuthKind::None => None,
+        }
+    }
+}
+
+/// The panel; `open` toggles it.
+#[component]
+pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
+    let explorer = use_explorer();
+    let live = use_live();
+    let current = explorer.api_query();
+    let form = Form::new(current.as_ref().and_then(|r| r.as_ref().ok()));
+    let error = RwSignal::new(None::<String>);
+    let submit = move |e: leptos::ev::SubmitEvent| {
+        e.prevent_default();
+        let query = match form.query() {
+            Ok(q) => q,
+            Err(message) => return error.set(Some(message)),
+        };
+        let page = page_origin();
+        if let Some(saved) = form.saved(&query.base) {
+            let incomplete = match &saved {
+                Saved::Basic { username, .. } => {
+                    username.is_empty() || form.password.get_untracked().is_empty()
+                }
+                Saved::OAuth { key, secret, .. } => key.is_empty() || secret.is_empty(),
+            };
+            if incomplete {
+                return error.set(Some("Enter the credentials for this API (or choose “None” behind a proxy that adds them).".into()));
+            }
+            if let Some(credentials) = saved.credentials(&page) {
+                live.remember(credentials);
+                if form.keep.get_untracked() {
+                    session::keep(&saved);
+                }
+            }
+        }
+        // The password field is emptied: it is not needed again.
+        form.password.set(String::new());
+        error.set(None);
+        open.set(false);
+        let pairs = query.to_pairs();
+        if Some(&query) == explorer.api_query().and_then(Result::ok).as_ref() {
+            live.start(query); // same link: fetch again
+        } else {
+            explorer.set_source(pairs);
+        }
+    };
+    let use_demo = move |_| {
+        live.stop();
+        open.set(false);
+        explorer.set_source(Vec::new());
+    };
+    let text = |label: &'static str,
+                testid: &'static str,
+                signal: RwSignal<String>,
+                kind: &'static str| {
+        view! {
+            <label class="field">
+                <span>{label}</span>
+                <input type=kind data-testid=testid prop:value=move || signal.get()
+                    on:input=move |e| signal.set(event_target_value(&e)) />
+            </label>
+        }
+    };
+    let auth_is = move |k: &'static str| move || form.auth.get() == k;
+    view! {
+        <form class="connect" data-testid="connect-panel" on:submit=submit aria-label="Connect to the API">
+            {move || live.needs_credentials.get().map(|origin| view! {
+                <p class="banner warn" data-testid="error" data-kind="credentials-needed">
+                    {format!("This link loads data from {origin}. Enter credentials for it: they are sent to that origin only.")}
+                </p>
+            })}
+            <fieldset>
+                <legend>"API"</legend>
+                <label class="field">
+                    <span>"Cluster, base URL or proxy path"</span>
+                    <input list="clusters" data-testid="api-base" prop:value=move || form.api.get()
+                        on:input=move |e| form.api.set(event_target_value(&e))
+                        placeholder="eu · https://host · /capillary" />
+                    <datalist id="clusters">
+                        {Cluster::ALL.into_iter().map(|c| view! { <option value=c.id()>{c.host()}</option> }).collect_view()}
+                    </datalist>
+                </label>
+                <div class="radios" role="radiogroup" aria-label="Authentication">
+                    {[("basic", "Basic"), ("oauth", "OAuth"), ("none", "None (proxy adds it)")].into_iter().map(|(k, label)| view! {
+                        <label><input type="radio" name="auth" value=k data-testid=format!("auth-{k}")
+                            prop:checked=auth_is(k) on:change=move |_| form.auth.set(k.into()) />{label}</label>
+                    }).collect_view()}
+                </div>
+                <Show when=auth_is("basic")>
+                    {text("User name", "username", form.username, "text")}
+                    {text("Password", "password", form.password, "password")}
+                </Show>
+                <Show when=auth_is("oauth")>
+                    {text("Client key", "oauth-key", form.key, "text")}
+                    {text("Client secret", "oauth-secret", form.secret, "password")}
+                </Show>
+                <label class="check"><input type="checkbox" data-testid="keep-session" prop:checked=move || form.keep.get()
+                    on:change=move |e| form.keep.set(event_target_checked(&e)) />
+                    "Keep credentials for this browser tab (sessionStorage)"</label>
+            </fieldset>
+            <fieldset>
+                <legend>"Open"</legend>
+                <div class="row">
+                    <label class="field"><span>"By"</span>
+                        <select data-testid="open-by" prop:value=move || form.by.get() on:change=move |e| form.by.set(event_target_value(&e))>
+                            <option value="id">"Entity id"</option>
+                            {IdentifierName::ALL.into_iter().map(|n| view! { <option value=n.as_str()>{n.as_str()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    <Show when=move || form.by.get() == "id">
+                        <label class="field"><span>"Entity"</span>
+                            <select data-testid="entity-type" prop:value=move || form.entity_type.get() on:change=move |e| form.entity_type.set(event_target_value(&e))>
+                                <option value="CUSTOMER">"Customer"</option>
+                                <option value="CARD">"Card"</option>
+                            </select>
+                        </label>
+                    </Show>
+                    {text("Id or value", "entity-id", form.value, "text")}
+                </div>
+            </fieldset>
+            <details class="advanced">
+                <summary>"Audit parameters"</summary>
+                <div class="grid">
+                    {text("source", "param-source", form.source, "text")}
+                    {text("limit (page size)", "param-limit", form.limit, "number")}
+                    <label class="field"><span>"sortOrder"</span>
+                        <select prop:value=move || form.sort_order.get() on:change=move |e| form.sort_order.set(event_target_value(&e))>
+                            <option value="">"API default"</option><option value="DESC">"DESC"</option><option value="ASC">"ASC"</option>
+                        </select>
+                    </label>
+                    {text("startDate", "param-start", form.start, "datetime-local")}
+                    {text("endDate", "param-end", form.end, "datetime-local")}
+                    <label class="field"><span>"referenceType"</span>
+                        <select prop:value=move || form.reference_type.get() on:change=move |e| form.reference_type.set(event_target_value(&e))>
+                            <option value="">"all"</option>
+                            {ReferenceType::ALL.into_iter().map(|r| view! { <option value=r.as_str()>{r.as_str()}</option> }).collect_view()}
+                        </select>
+                    </label>
+                    {text("referenceValue", "param-reference-value", form.reference_value, "text")}
+                    <label class="check"><input type="checkbox" prop:checked=move || form.user_context.get()
+                        on:change=move |e| form.user_context.set(event_target_checked(&e)) />"includeUserContext"</label>
+                    <label class="check"><input type="checkbox" data-testid="param-legacy" prop:checked=move || form.legacy.get()
+                        on:change=move |e| form.legacy.set(event_target_checked(&e)) />"Legacy endpoint (/v2/auditLog/get)"</label>
+                </div>
+            </details>
+            {move || error.get().map(|m| view! { <p class="form-error" role="alert" data-testid="error" data-kind="bad-request">{m}</p> })}
+            <div class="actions">
+                <button type="submit" class="primary" data-testid="connect-load">"Load"</button>
+                <button type="button" data-testid="use-demo" on:click=use_demo>"Use demo data"</button>
+                <button type="button" on:click=move |_| { session::forget_all(); }>"Forget kept credentials"</button>
+            </div>
+        </form>
+    }
+}

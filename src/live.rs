@@ -1,0 +1,442 @@
+//! The live API source: executes what `capillary-client` plans (every page, bounded concurrency,
+//! 429/5xx back-off, pacing, cancel, resume) with gloo-net, and feeds each page to the store as
+//! it arrives. Status logs are fetched alongside. Credentials stay in memory (or, when the user
+//! asks, sessionStorage) and are only ever sent to the origin they were entered for.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use audit_core::{parse_status_log, StatusLogKind};
+use capillary_client::{
+    card_status_log_url, customer_status_log_url, lookup_url, parse_lookup_customer_id, Action,
+    AuditListing, AuthError, AuthMode, Credentials, EntityType, FetchPlan, IdentifierName, Origin,
+    Outcome, PlanConfig, Problem,
+};
+use futures::stream::{FuturesUnordered, StreamExt};
+use leptos::prelude::*;
+
+use crate::api_query::{ApiQuery, AuthKind, Target};
+use crate::explorer::{Explorer, Problem as Shown};
+
+/// What the fetch line shows.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct FetchStatus {
+    pub summary: String,
+    pub running: bool,
+    /// Set when the fetch stopped on a problem; [`Live::resume`] retries.
+    pub failed: bool,
+}
+
+/// Handle to the live source; provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct Live {
+    explorer: Explorer,
+    credentials: StoredValue<Vec<Credentials>, LocalStorage>,
+    plan: StoredValue<Option<Rc<RefCell<Running>>>, LocalStorage>,
+    /// Bumped to stop the current loop (a new fetch, cancel).
+    generation: StoredValue<u64, LocalStorage>,
+    pub status: RwSignal<Option<FetchStatus>>,
+    /// The origin a link points at when no credentials for it are held.
+    pub needs_credentials: RwSignal<Option<String>>,
+}
+
+struct Running {
+    plan: FetchPlan,
+    listing: AuditListing,
+    credentials: Credentials,
+    page: Origin,
+}
+
+impl Live {
+    pub fn provide(explorer: Explorer) -> Live {
+        let live = Live {
+            explorer,
+            credentials: StoredValue::new_local(crate::session::restore()),
+            plan: StoredValue::new_local(None),
+            generation: StoredValue::new_local(0),
+            status: RwSignal::new(None),
+            needs_credentials: RwSignal::new(None),
+        };
+        provide_context(live);
+        live
+    }
+
+    /// Keeps credentials for their origin (replacing older ones for it).
+    pub fn remember(&self, credentials: Credentials) {
+        self.credentials.update_value(|all| {
+            all.retain(|c| c.bound_origin() != credentials.bound_origin());
+            all.push(credentials);
+        });
+        self.needs_credentials.set(None);
+    }
+
+    /// Starts fetching what `query` names, stopping any earlier fetch. Without credentials for
+    /// the query's origin nothing is sent: the connection panel asks for them instead.
+    pub fn start(&self, query: ApiQuery) {
+        self.stop();
+        let page = page_origin();
+        let target = query.base.origin(&page);
+        let credentials = match query.auth {
+            AuthKind::None => Some(Credentials::none(&query.base, &page)),
+            kind => self.credentials.with_value(|all| {
+                all.iter()
+                    .find(|c| c.bound_origin() == &target && matches_kind(c.mode(), kind))
+                    .cloned()
+            }),
+        };
+        let Some(credentials) = credentials else {
+            self.needs_credentials.set(Some(target.to_string()));
+            self.status.set(Some(FetchStatus {
+                summary: format!("Enter credentials for {target} to load this link."),
+                running: false,
+                failed: false,
+            }));
+            return;
+        };
+        let label = match &query.target {
+            Target::Entity(t, id) => format!("{} {id} · {}", t.as_str(), query.base),
+            Target::Identifier(n, v) => format!("{} {v} · {}", n.as_str(), query.base),
+        };
+        self.explorer.begin_source(&label);
+        let generation = self.generation.get_value();
+        let live = *self;
+        leptos::task::spawn_local(async move {
+            live.open(query, credentials, page, generation).await;
+        });
+    }
+
+    /// Stops the current fetch; what is loaded stays.
+    pub fn cancel(&self) {
+        self.stop();
+        self.status.update(|s| {
+            if let Some(s) = s {
+                s.running = false;
+                s.summary = format!("{} · cancelled", s.summary);
+            }
+        });
+    }
+
+    /// Retries a stopped fetch: pages already loaded are not fetched again.
+    pub fn resume(&self) {
+        let Some(running) = self.plan.get_value() else {
+            return;
+        };
+        running.borrow_mut().plan.resume();
+        self.generation.update_value(|g| *g += 1);
+        let generation = self.generation.get_value();
+        let live = *self;
+        leptos::task::spawn_local(async move { live.drive(running, generation).await });
+    }
+
+    /// Stops the current fetch without a message (another source takes over).
+    pub fn stop(&self) {
+        self.generation.update_value(|g| *g += 1);
+        if let Some(running) = self.plan.get_value() {
+            running.borrow_mut().plan.cancel();
+        }
+    }
+
+    fn current(&self, generation: u64) -> bool {
+        self.generation.get_value() == generation
+    }
+
+    fn fail(&self, problem: &Problem) {
+        self.explorer.add_problem(shown(problem, now()));
+        self.status.set(Some(FetchStatus {
+            summary: problem.message.clone(),
+            running: false,
+            failed: true,
+        }));
+    }
+
+    /// Resolves the target (identifier lookup), loads status logs, then every audit page.
+    async fn open(
+        self,
+        query: ApiQuery,
+        mut credentials: Credentials,
+        page: Origin,
+        generation: u64,
+    ) {
+        self.status.set(Some(FetchStatus {
+            summary: "Connecting…".into(),
+            running: true,
+            failed: false,
+        }));
+        if let AuthMode::OAuth(_) = credentials.mode() {
+            if let Err(p) = renew_token(&mut credentials, &query, &page).await {
+                return self.fail(&p);
+            }
+        }
+        let source = query
+            .params
+            .source
+            .clone()
+            .unwrap_or_else(|| "INSTORE".into());
+        let (entity_type, entity_id, card_number) = match &query.target {
+            Target::Entity(t, id) => (*t, *id, None),
+            Target::Identifier(name, value) => {
+                let url = match lookup_url(&query.base, &source, *name, value) {
+                    Ok(u) => u,
+                    Err(e) => return self.fail(&Problem::from_param_error(&e)),
+                };
+                match get(&url, &credentials, &page).await {
+                    Outcome::Ok(body) => match parse_lookup_customer_id(&body) {
+                        Ok(id) => {
+                            let card = (*name == IdentifierName::CardNumber).then(|| value.clone());
+                            (EntityType::Customer, id, card)
+                        }
+                        Err(p) => return self.fail(&p),
+                    },
+                    other => return self.fail(&problem_of(other, &query, 1)),
+                }
+            }
+        };
+        if !self.current(generation) {
+            return;
+        }
+        // Status logs alongside: useful, but never a reason to stop the audit trail.
+        let logs = [
+            (entity_type == EntityType::Customer)
+                .then(|| customer_status_log_url(&query.base, entity_id).ok())
+                .flatten()
+                .map(|u| (u, StatusLogKind::Customer)),
+            card_number
+                .as_deref()
+                .and_then(|n| card_status_log_url(&query.base, n).ok())
+                .map(|u| (u, StatusLogKind::Card)),
+        ];
+        for (url, kind) in logs.into_iter().flatten() {
+            match get(&url, &credentials, &page).await {
+                Outcome::Ok(body) => self
+                    .explorer
+                    .ingest("status log", parse_status_log(&body, kind)),
+                other => {
+                    let p = problem_of(other, &query, 1);
+                    self.explorer.add_problem(Shown {
+                        kind: p.kind_str(),
+                        message: format!("Status log not loaded: {} {}", p.message, p.next_step),
+                    });
+                }
+            }
+        }
+        let mut params = query.params.clone();
+        params.entity_type = entity_type;
+        params.entity_id = entity_id;
+        let listing = match AuditListing::new(query.base.clone(), params, query.generation) {
+            Ok(l) => l,
+            Err(e) => return self.fail(&Problem::from_param_error(&e)),
+        };
+        let config = PlanConfig {
+            renew_auth_on_401: matches!(credentials.mode(), AuthMode::OAuth(_)),
+            cross_origin: !query.base.is_same_origin(&page),
+            ..PlanConfig::default()
+        };
+        let running = Rc::new(RefCell::new(Running {
+            plan: FetchPlan::new(listing.clone(), config),
+            listing,
+            credentials,
+            page,
+        }));
+        self.plan.set_value(Some(running.clone()));
+        self.drive(running, generation).await;
+    }
+
+    /// The plan loop: start what the plan asks for, wait for an answer or the next due time.
+    async fn drive(self, running: Rc<RefCell<Running>>, generation: u64) {
+        let mut in_flight = FuturesUnordered::new();
+        loop {
+            if !self.current(generation) {
+                return;
+            }
+            let now_ms = now();
+            let actions = running.borrow_mut().plan.poll(now_ms);
+            let mut wake: Option<u64> = None;
+            for action in actions {
+                match action {
+                    Action::Fetch { page, url } => {
+                        let (credentials, origin) = {
+                            let r = running.borrow();
+                            (r.credentials.clone(), r.page.clone())
+                        };
+                        in_flight
+                            .push(async move { (page, get(&url, &credentials, &origin).await) });
+                    }
+                    Action::Wait { until_ms, .. } => {
+                        wake = Some(wake.map_or(until_ms, |w| w.min(until_ms)))
+                    }
+                    Action::RenewAuth => {
+                        let result = {
+                            let mut r = running.borrow_mut();
+                            r.credentials.on_unauthorized();
+                            r.credentials.clone()
+                        };
+                        let mut credentials = result;
+                        let page = running.borrow().page.clone();
+                        let base = running.borrow().listing.base().clone();
+                        let renewed = renew_with(&mut credentials, &base, &page).await;
+                        let mut r = running.borrow_mut();
+                        if renewed.is_ok() {
+                            r.credentials = credentials.clone();
+                            self.remember(credentials);
+                        }
+                        r.plan.auth_renewed(renewed);
+                    }
+                    Action::Done => {
+                        self.show_progress(&running, false, false);
+                        return;
+                    }
+                    Action::Failed(problem) => {
+                        self.explorer.add_problem(shown(&problem, now()));
+                        self.show_progress(&running, false, true);
+                        return;
+                    }
+                    Action::Cancelled => return,
+                }
+            }
+            self.show_progress(&running, true, false);
+            let next = in_flight.next();
+            futures::pin_mut!(next);
+            let delay = wake
+                .map(|w| w.saturating_sub(now()))
+                .unwrap_or(500)
+                .clamp(10, 1_000) as u32;
+            let timer = gloo_timers::future::TimeoutFuture::new(delay);
+            // Otherwise a timer tick (countdowns refresh) or nothing in flight.
+            if let futures::future::Either::Left((Some((page, outcome)), _)) =
+                futures::future::select(next, timer).await
+            {
+                if !self.current(generation) {
+                    return;
+                }
+                let delivery = running.borrow_mut().plan.on_response(page, outcome, now());
+                if let Some(d) = delivery {
+                    let key = running.borrow().listing.key();
+                    if let Some(p) = &d.damaged {
+                        self.explorer.add_problem(Shown {
+                            kind: p.kind_str(),
+                            message: format!("Page {}: {} {}", d.page + 1, p.message, p.next_step),
+                        });
+                    }
+                    self.explorer.ingest(&key, d.parsed);
+                }
+            }
+        }
+    }
+
+    fn show_progress(&self, running: &Rc<RefCell<Running>>, running_now: bool, failed: bool) {
+        let summary = running.borrow().plan.progress().summary(now());
+        self.status.set(Some(FetchStatus {
+            summary,
+            running: running_now,
+            failed,
+        }));
+    }
+}
+
+fn matches_kind(mode: &AuthMode, kind: AuthKind) -> bool {
+    matches!(
+        (mode, kind),
+        (AuthMode::Basic { .. }, AuthKind::Basic)
+            | (AuthMode::OAuth(_), AuthKind::OAuth)
+            | (AuthMode::None, AuthKind::None)
+    )
+}
+
+fn shown(p: &Problem, now_ms: u64) -> Shown {
+    Shown {
+        kind: p.kind_str(),
+        message: format!("{} {}", p.message, p.next_step_at(now_ms)),
+    }
+}
+
+fn problem_of(outcome: Outcome, query: &ApiQuery, attempts: u32) -> Problem {
+    let cross_origin = !query.base.is_same_origin(&page_origin());
+    match outcome {
+        Outcome::Ok(body) => Problem::from_http(200, &[], &body, now()),
+        Outcome::Http {
+            status,
+            headers,
+            body,
+        } => Problem::from_http(status, &headers, &body, now()),
+        Outcome::Network(detail) => Problem::network(&detail, cross_origin, attempts),
+    }
+}
+
+async fn renew_token(
+    credentials: &mut Credentials,
+    query: &ApiQuery,
+    page: &Origin,
+) -> Result<(), Problem> {
+    renew_with(credentials, &query.base, page).await
+}
+
+/// Asks the token endpoint for a new OAuth token.
+async fn renew_with(
+    credentials: &mut Credentials,
+    base: &capillary_client::ApiBase,
+    page: &Origin,
+) -> Result<(), Problem> {
+    let request = credentials
+        .token_request(base, page)
+        .map_err(auth_problem)?;
+    let sent = gloo_net::http::Request::post(&request.url)
+        .header("Content-Type", "application/json")
+        .body(request.body)
+        .map_err(|e| Problem::network(&e.to_string(), true, 1))?
+        .send()
+        .await;
+    let response =
+        sent.map_err(|e| Problem::network(&e.to_string(), !base.is_same_origin(page), 1))?;
+    let status = response.status();
+    let body = response.binary().await.unwrap_or_default();
+    match credentials.oauth_mut() {
+        Some(o) => o.accept_token_response(status, &body, now()),
+        None => Err(auth_problem(AuthError::NotOAuth)),
+    }
+}
+
+fn auth_problem(e: AuthError) -> Problem {
+    Problem::unrecognised(e.to_string())
+}
+
+/// One GET with the credentials' header, when (and only when) the URL is on their origin.
+async fn get(url: &str, credentials: &Credentials, page: &Origin) -> Outcome {
+    let header = match credentials.header_for(url, page, now()) {
+        Ok(h) => h,
+        Err(e) => return Outcome::Network(format!("not sent: {e}")),
+    };
+    let mut request = gloo_net::http::Request::get(url);
+    if let Some((name, value)) = &header {
+        request = request.header(name, value);
+    }
+    match request.send().await {
+        Ok(response) => {
+            let status = response.status();
+            let headers: Vec<(String, String)> = response.headers().entries().collect();
+            match response.binary().await {
+                Ok(body) if (200..300).contains(&status) => Outcome::Ok(body),
+                Ok(body) => Outcome::Http {
+                    status,
+                    headers,
+                    body,
+                },
+                Err(e) => Outcome::Network(e.to_string()),
+            }
+        }
+        Err(e) => Outcome::Network(e.to_string()),
+    }
+}
+
+pub fn page_origin() -> Origin {
+    let origin = window().location().origin().unwrap_or_default();
+    Origin::parse(&origin)
+        .unwrap_or_else(|_| Origin::parse("http://localhost").expect("valid origin"))
+}
+
+fn now() -> u64 {
+    js_sys::Date::now() as u64
+}
+
+pub fn use_live() -> Live {
+    expect_context::<Live>()
+}

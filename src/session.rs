@@ -1,0 +1,127 @@
+//! Optional keeping of credentials in sessionStorage (the user's choice; never localStorage,
+//! never the URL). Only what is needed to rebuild them is kept: the API base, the user name and
+//! the MD5 of the password for Basic, or the key and secret for OAuth. The tab's session ends it.
+
+use capillary_client::{basic_header_from_md5, ApiBase, AuthMode, Credentials, OAuth, Origin};
+use serde_json::{json, Value};
+
+const KEY: &str = "audit-explorer.credentials";
+
+/// What the connection form produced, before it becomes [`Credentials`].
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Saved {
+    Basic {
+        base: String,
+        username: String,
+        password_md5: String,
+    },
+    OAuth {
+        base: String,
+        key: String,
+        secret: String,
+    },
+}
+
+impl Saved {
+    pub fn credentials(&self, page: &Origin) -> Option<Credentials> {
+        match self {
+            Saved::Basic {
+                base,
+                username,
+                password_md5,
+            } => {
+                let base = ApiBase::parse(base).ok()?;
+                let header = basic_header_from_md5(username, password_md5);
+                Some(Credentials::new(
+                    &base,
+                    page,
+                    AuthMode::Basic {
+                        username: username.clone(),
+                        header,
+                    },
+                ))
+            }
+            Saved::OAuth { base, key, secret } => {
+                let base = ApiBase::parse(base).ok()?;
+                Some(Credentials::new(
+                    &base,
+                    page,
+                    AuthMode::OAuth(OAuth::new(key, secret)),
+                ))
+            }
+        }
+    }
+
+    fn to_json(&self) -> Value {
+        match self {
+            Saved::Basic {
+                base,
+                username,
+                password_md5,
+            } => {
+                json!({"kind": "basic", "base": base, "username": username, "md5": password_md5})
+            }
+            Saved::OAuth { base, key, secret } => {
+                json!({"kind": "oauth", "base": base, "key": key, "secret": secret})
+            }
+        }
+    }
+
+    fn from_json(v: &Value) -> Option<Saved> {
+        let s = |k: &str| v.get(k)?.as_str().map(str::to_owned);
+        match v.get("kind")?.as_str()? {
+            "basic" => Some(Saved::Basic {
+                base: s("base")?,
+                username: s("username")?,
+                password_md5: s("md5")?,
+            }),
+            "oauth" => Some(Saved::OAuth {
+                base: s("base")?,
+                key: s("key")?,
+                secret: s("secret")?,
+            }),
+            _ => None,
+        }
+    }
+}
+
+fn storage() -> Option<web_sys::Storage> {
+    web_sys::window()?.session_storage().ok()?
+}
+
+fn read_all() -> Vec<Saved> {
+    storage()
+        .and_then(|s| s.get_item(KEY).ok()?)
+        .and_then(|text| serde_json::from_str::<Vec<Value>>(&text).ok())
+        .map(|items| items.iter().filter_map(Saved::from_json).collect())
+        .unwrap_or_default()
+}
+
+/// Credentials kept in this tab's sessionStorage, rebuilt for this page.
+pub fn restore() -> Vec<Credentials> {
+    let page = crate::live::page_origin();
+    read_all()
+        .iter()
+        .filter_map(|s| s.credentials(&page))
+        .collect()
+}
+
+/// Keeps `saved` for this tab's session (replacing one for the same base).
+pub fn keep(saved: &Saved) {
+    let Some(storage) = storage() else { return };
+    let base_of = |s: &Saved| match s {
+        Saved::Basic { base, .. } | Saved::OAuth { base, .. } => base.clone(),
+    };
+    let mut all = read_all();
+    all.retain(|s| base_of(s) != base_of(saved));
+    all.push(saved.clone());
+    let text = Value::Array(all.iter().map(Saved::to_json).collect()).to_string();
+    let _ = storage.set_item(KEY, &text);
+}
+
+/// Forgets every kept credential.
+pub fn forget_all() {
+    if let Some(storage) = storage() {
+        let _ = storage.remove_item(KEY);
+    }
+}

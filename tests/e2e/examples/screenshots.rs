@@ -1,0 +1,33 @@
+//! Regenerates the README screenshots from the release build on the demo data:
+//! `trunk build --release && cargo run -p e2e --example screenshots`.
+
+use std::path::PathBuf;
+
+use e2e::{dist_dir, Browser, StaticServer};
+
+#[tokio::main]
+async fn main() {
+    let out = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../docs");
+    let server = StaticServer::start(&dist_dir(), "/").await;
+    let b = Browser::start().await;
+    b.client
+        .set_window_size(1400, 860)
+        .await
+        .expect("window size");
+
+    b.goto(&server.url("q=-type%3Acommchannel")).await;
+    b.wait_for("[data-testid=event-row]").await;
+    b.wait_for("[data-testid=event-row][data-field=mobile]")
+        .await
+        .click()
+        .await
+        .expect("open a row");
+    b.wait_for("[data-testid=event-detail]").await;
+    b.screenshot(&out.join("timeline.png")).await;
+
+    b.goto(&server.url("view=status")).await;
+    b.wait_for("[data-testid=status-entry]").await;
+    b.screenshot(&out.join("status-log.png")).await;
+    b.close().await;
+    println!("wrote {}", out.display());
+}

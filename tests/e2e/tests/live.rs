@@ -1,0 +1,321 @@
+//! The live API flows against the in-process simulator: connect with Basic or OAuth, fetch every
+//! page with progress, open by identifier, and name each failure plainly (401, 404/8015, CORS
+//! blocked, damaged pages), retrying what can be retried.
+
+use capillary_sim::Config;
+use e2e::{dist_dir, Browser, StaticServer};
+use fantoccini::Locator;
+
+/// The explorer on a static host and a simulator that allows it by CORS (unless `cors` is off).
+async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::Running, Browser) {
+    let app = StaticServer::start(&dist_dir(), "/").await;
+    if cors {
+        config.cors_origins = vec![app.origin()];
+    }
+    let sim = capillary_sim::spawn(config)
+        .await
+        .expect("simulator starts");
+    let browser = Browser::start().await;
+    browser.goto(&app.url("")).await;
+    browser.wait_for("[data-testid=event-row]").await;
+    (app, sim, browser)
+}
+
+async fn fill(b: &Browser, testid: &str, value: &str) {
+    let input = b.wait_for(&format!("[data-testid={testid}]")).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+async fn select(b: &Browser, testid: &str, value: &str) {
+    let el = b.wait_for(&format!("[data-testid={testid}]")).await;
+    el.select_by_value(value).await.unwrap();
+}
+
+/// Opens the panel and loads `id` (or an identifier when `by` is not "id") with Basic auth.
+async fn connect_basic(b: &Browser, api: &str, user: &str, password: &str, by: &str, value: &str) {
+    if b.all("[data-testid=connect-panel]").await.is_empty() {
+        b.wait_for("[data-testid=connect-toggle]")
+            .await
+            .click()
+            .await
+            .unwrap();
+    }
+    fill(b, "api-base", api).await;
+    b.wait_for("[data-testid=auth-basic]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(b, "username", user).await;
+    fill(b, "password", password).await;
+    select(b, "open-by", by).await;
+    fill(b, "entity-id", value).await;
+    b.wait_for("[data-testid=connect-load]")
+        .await
+        .click()
+        .await
+        .unwrap();
+}
+
+async fn status_text(b: &Browser) -> String {
+    match b
+        .client
+        .find(Locator::Css("[data-testid=fetch-status]"))
+        .await
+    {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn url(b: &Browser) -> String {
+    b.client.current_url().await.unwrap().to_string()
+}
+
+async fn error_kinds(b: &Browser) -> Vec<String> {
+    let mut kinds = Vec::new();
+    for e in b.all("[data-testid=error]").await {
+        kinds.push(e.attr("data-kind").await.unwrap().unwrap_or_default());
+    }
+    kinds
+}
+
+#[tokio::test]
+async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_secrets() {
+    let (_app, sim, b) = setup(Config::default(), true).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662655").await;
+    b.eventually("all 5,000 records arrive", || async {
+        status_text(&b)
+            .await
+            .contains("5,000 of 5,000 records loaded")
+    })
+    .await;
+    let status = status_text(&b).await;
+    assert!(status.contains("pages"), "{status}");
+    assert!(b.text("[data-testid=entity]").await.contains("98662655"));
+    let link = url(&b).await;
+    assert!(
+        link.contains("entityId=98662655") && link.contains("api="),
+        "{link}"
+    );
+    assert!(
+        !link.contains("demo123") && !link.to_lowercase().contains("password"),
+        "no secrets in {link}"
+    );
+    let stored: serde_json::Value = b
+        .client
+        .execute(
+            "return [localStorage.length, sessionStorage.length]",
+            vec![],
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        stored,
+        serde_json::json!([0, 0]),
+        "nothing kept unless asked"
+    );
+
+    // Another entity, then Back: the first one comes back.
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    b.eventually("the small customer loads", || async {
+        b.text("[data-testid=entity]").await.contains("98662654")
+            && status_text(&b).await.contains("12 of 12")
+    })
+    .await;
+    b.client.back().await.unwrap();
+    b.eventually("Back reopens the first entity", || async {
+        status_text(&b)
+            .await
+            .contains("5,000 of 5,000 records loaded")
+    })
+    .await;
+
+    // A reload keeps the link but not the in-memory credentials: it asks instead of sending.
+    b.client.refresh().await.unwrap();
+    let ask = b
+        .wait_for("[data-testid=error][data-kind=credentials-needed]")
+        .await;
+    assert!(
+        ask.text().await.unwrap().contains(&sim.url()),
+        "names the origin"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn identifier_lookup_oauth_and_status_logs() {
+    let (_app, sim, b) = setup(Config::default(), true).await;
+    b.wait_for("[data-testid=connect-toggle]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&b, "api-base", &sim.url()).await;
+    b.wait_for("[data-testid=auth-oauth]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&b, "oauth-key", "demo-key").await;
+    fill(&b, "oauth-secret", "demo-secret").await;
+    select(&b, "open-by", "cardnumber").await;
+    let demo = audit_gen_card_number();
+    fill(&b, "entity-id", &demo).await;
+    b.wait_for("[data-testid=connect-load]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.eventually("the demo customer loads by card number", || async {
+        status_text(&b).await.contains("240 of 240 records loaded")
+    })
+    .await;
+    assert!(b.text("[data-testid=entity]").await.contains("100200300"));
+    b.wait_for("[data-testid=view-status]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("[data-testid=status-entry]").await;
+    let mut statuses = Vec::new();
+    for e in b.all("[data-testid=status-entry]").await {
+        statuses.push(e.attr("data-status").await.unwrap().unwrap_or_default());
+    }
+    assert!(
+        statuses.iter().any(|s| s == "NOT_ISSUED"),
+        "card status log fetched too: {statuses:?}"
+    );
+    b.close().await;
+}
+
+/// The demo card's number: the simulator serves audit-gen's demo story.
+fn audit_gen_card_number() -> String {
+    audit_gen::demo().card_number
+}
+
+#[tokio::test]
+async fn wrong_password_and_unknown_customer_are_named_plainly() {
+    let (_app, sim, b) = setup(Config::default(), true).await;
+    connect_basic(&b, &sim.url(), "demo", "wrong", "id", "98662654").await;
+    let e = b
+        .wait_for("[data-testid=error][data-kind=unauthorized]")
+        .await;
+    assert!(!e.text().await.unwrap().is_empty());
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "424242").await;
+    let e = b.wait_for("[data-testid=error][data-kind=not-found]").await;
+    let text = e.text().await.unwrap().to_lowercase();
+    assert!(text.contains("customer"), "{text}");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_cluster_without_cors_is_explained_with_the_proxy_fix() {
+    let (_app, sim, b) = setup(Config::default(), false).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    let e = b.wait_for("[data-testid=error][data-kind=network]").await;
+    let text = e.text().await.unwrap().to_lowercase();
+    assert!(
+        text.contains("proxy"),
+        "explains the same-origin proxy: {text}"
+    );
+    // The demo data that was on screen is still there.
+    assert!(
+        !b.all("[data-testid=event-row]").await.is_empty() || status_text(&b).await.contains("0")
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn rate_limits_server_errors_and_damaged_pages_are_survived() {
+    let config = Config {
+        faults: vec![
+            "status=429,every=7,burst=1,retry_after=1,path=/api_gateway".into(),
+            "status=500,every=11,burst=1,path=/api_gateway".into(),
+            "damage,every=13,burst=1,path=/api_gateway".into(),
+        ],
+        ..Config::default()
+    };
+    let (_app, sim, b) = setup(config, true).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662655").await;
+    // The form's default page size is 50: 100 pages.
+    let deadline = std::time::Instant::now() + e2e::PATIENCE;
+    loop {
+        let s = status_text(&b).await;
+        // Damaged pages lose their damaged records (reported below); every page is loaded.
+        if s.contains("of 5,000 records loaded") && s.contains("100 of 100 pages") {
+            break;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "the listing did not complete: {s:?}, problems {:?}",
+            error_kinds(&b).await
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let kinds = error_kinds(&b).await;
+    assert!(
+        kinds.iter().any(|k| k == "damaged"),
+        "damaged pages reported: {kinds:?}"
+    );
+    assert!(
+        !kinds.iter().any(|k| k == "server" || k == "rate-limited"),
+        "retried, not failed: {kinds:?}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn credentials_are_bound_to_their_origin() {
+    let (app, sim, b) = setup(Config::default(), true).await;
+    let other = capillary_sim::spawn(Config {
+        cors_origins: vec![app.origin()],
+        ..Config::default()
+    })
+    .await
+    .unwrap();
+    // Keep them for the tab so a reload restores them.
+    b.wait_for("[data-testid=connect-toggle]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.wait_for("[data-testid=keep-session]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    b.eventually("loads", || async {
+        status_text(&b).await.contains("12 of 12")
+    })
+    .await;
+
+    // A link to another API host in the same tab: the kept credentials are not sent there.
+    let link = app.url(&format!(
+        "api={}&entityType=CUSTOMER&entityId=98662654",
+        other.url()
+    ));
+    b.goto(&link).await;
+    let ask = b
+        .wait_for("[data-testid=error][data-kind=credentials-needed]")
+        .await;
+    assert!(ask.text().await.unwrap().contains(&other.url()));
+    assert!(
+        !status_text(&b).await.contains("records loaded"),
+        "nothing fetched"
+    );
+
+    // The original host's link still works from the tab's session.
+    b.goto(&app.url(&format!(
+        "api={}&entityType=CUSTOMER&entityId=98662654",
+        sim.url()
+    )))
+    .await;
+    b.eventually("kept credentials reload the link", || async {
+        status_text(&b).await.contains("12 of 12")
+    })
+    .await;
+    b.close().await;
+}
