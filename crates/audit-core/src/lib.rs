@@ -48,9 +48,11 @@
 //!   position that parses as a whole record (see [`parse`]), which survives the
 //!   curly quote in the seed that would fool a quote-parity scanner.
 //! - **No raw JSON kept.** The store interns every string once (u32 ids) in one
-//!   buffer with a lowercase copy prepared at intern time; rows are small fixed
-//!   structs; records are rebuilt on demand for display and export. This keeps a
-//!   million events within the WASM memory budget.
+//!   buffer with a lowercase copy prepared at intern time (not for long
+//!   mixed-case strings such as push tokens, which are case-folded while
+//!   searching); rows are small fixed structs, with the members that repeat
+//!   across records in shared contexts; records are rebuilt on demand for
+//!   display and export. This keeps a million events under half the raw JSON.
 //! - **Search matches distinct strings, then ids.** A needle is searched once over
 //!   the prepared haystack (or only over the hits of the needle it extends), and
 //!   events are filtered by bitset lookups; a query that extends the previous one
