@@ -12,6 +12,7 @@ mod detail;
 mod explorer;
 mod export;
 mod files;
+mod histogram;
 mod history;
 mod live;
 mod session;

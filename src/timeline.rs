@@ -39,6 +39,7 @@ pub fn TimelinePage() -> impl IntoView {
             <section class="filters" aria-label="Filters">
                 <SearchBox search_ref />
                 <Facets />
+                <crate::histogram::Histogram />
             </section>
             <div class="results">
                 <EventList cursor list_ref selected />
@@ -236,6 +237,7 @@ fn Facets() -> impl IntoView {
             {group("User", "user", |f| &f.users)}
             <button
                 class="clear"
+                title="Clear the query, facets and time range"
                 data-testid="clear-filters"
                 disabled=move || !has_filter()
                 on:click=move |_| explorer.update_state(false, |s| {
@@ -342,7 +344,15 @@ fn EventList(
                     let id = ids[i];
                     let prev_same = i > 0 && same_request(store, ids[i - 1], id);
                     let next_same = i + 1 < ids.len() && same_request(store, ids[i + 1], id);
-                    let row = RowData::new(store, id, &zone, prev_same, next_same);
+                    let mut row = RowData::new(store, id, &zone, prev_same, next_same);
+                    row.day_start = i == 0 || {
+                        let above = store
+                            .event(ids[i - 1])
+                            .time()
+                            .map(|t| zone::format_in(&zone, t));
+                        above.as_deref().map(|a| &a[..10])
+                            != Some(&row.time[..row.time.len().min(10)])
+                    };
                     let is_selected = selected == Some(id);
                     (i, row, is_selected)
                 })
@@ -413,6 +423,8 @@ struct RowData {
     /// Part of a change set: does the row above / below share its request id.
     joined_above: bool,
     joined_below: bool,
+    /// First row of a day (in the chosen zone): the timeline's day boundary.
+    day_start: bool,
 }
 
 impl RowData {
@@ -447,6 +459,7 @@ impl RowData {
             request_id: e.request_id().unwrap_or("").to_owned(),
             joined_above: above,
             joined_below: below,
+            day_start: false,
         }
     }
 }
@@ -465,6 +478,11 @@ fn EventRowView(
         format!("{} ({})", row.kind, row.type_label)
     };
     let field_attr = row.field.clone();
+    // `YYYY-MM-DD HH:MM:SS`, or a word when the time is unknown.
+    let (date, clock) = match row.time.split_once(' ') {
+        Some((d, c)) if d.len() == 10 => (d.to_owned(), c.to_owned()),
+        _ => (row.time.clone(), String::new()),
+    };
     view! {
         <div
             class="event-row"
@@ -472,6 +490,7 @@ fn EventRowView(
             class:focused=focused
             class:joined-above=row.joined_above
             class:joined-below=row.joined_below
+            class:day-start=row.day_start
             style:top=top
             role="button"
             tabindex="-1"
@@ -481,7 +500,11 @@ fn EventRowView(
             data-request-id=row.request_id
             on:click=move |_| on_open.run(())
         >
-            <time>{row.time}</time>
+            <time>
+                <span class="date">{date}</span>
+                " "
+                <span class="clock">{clock}</span>
+            </time>
             <span class="kind" title=kind_label.clone()>{row.kind}</span>
             <span class="field">{row.field}</span>
             <span class="change">

@@ -342,3 +342,53 @@ async fn field_history_and_state_as_of_a_date() {
     assert!(current_url(&b).await.contains("asof="));
     b.close().await;
 }
+
+#[tokio::test]
+async fn dragging_across_the_histogram_sets_the_time_range() {
+    let (_server, b) = open("").await;
+    b.wait_for("[data-testid=event-row]").await;
+    let (_, total) = match_count(&b).await;
+    let svg = b.wait_for("[data-testid=histogram] svg").await;
+    b.client
+        .execute(
+            r#"const svg = arguments[0]; const r = svg.getBoundingClientRect();
+               const at = (type, f) => svg.dispatchEvent(new PointerEvent(type,
+                   {bubbles: true, clientX: r.left + r.width * f, clientY: r.top + r.height / 2}));
+               at('pointerdown', 0.25); at('pointermove', 0.5); at('pointerup', 0.75);"#,
+            vec![serde_json::to_value(&svg).unwrap()],
+        )
+        .await
+        .unwrap();
+    b.eventually("the range narrows the result", || async {
+        let (n, _) = match_count(&b).await;
+        n > 0 && n < total
+    })
+    .await;
+    let link = current_url(&b).await;
+    assert!(
+        link.contains("from=") && link.contains("to="),
+        "range in the URL: {link}"
+    );
+    assert!(b
+        .text("[data-testid=histogram-label]")
+        .await
+        .contains("double-click"));
+    b.client.refresh().await.unwrap();
+    b.eventually("the range survives a reload", || async {
+        match_count(&b).await.0 < total
+    })
+    .await;
+    let svg = b.wait_for("[data-testid=histogram] svg").await;
+    b.client
+        .execute(
+            "arguments[0].dispatchEvent(new MouseEvent('dblclick', {bubbles: true}))",
+            vec![serde_json::to_value(&svg).unwrap()],
+        )
+        .await
+        .unwrap();
+    b.eventually("double-click clears the range", || async {
+        match_count(&b).await.0 == total
+    })
+    .await;
+    b.close().await;
+}
