@@ -44,10 +44,12 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
                 facts.push((label, members_text(&m)));
             }
         }
-        let associates: Vec<String> = e.associate_entities().iter().map(members_text).collect();
-        if !associates.is_empty() {
-            facts.push(("Linked entities", associates.join("; ")));
-        }
+        // Linked entities with a type and id become links (a card event → its customer).
+        let links: Vec<(String, i64)> = e
+            .associate_entities()
+            .iter()
+            .filter_map(|m| Some((m.text("entityType")?.into_owned(), m.int("entityId")?)))
+            .collect();
         if let (Some(p), Some(c)) = (e.previous_label_id(), e.current_label_id()) {
             facts.push(("Label id", format!("{p} → {c}")));
         } else if let Some(c) = e.current_label_id() {
@@ -89,6 +91,10 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
                 <ValueChange previous current diff />
                 <dl class="facts">
                     {facts.into_iter().filter(|(_, v)| !v.is_empty()).map(|(k, v)| view! { <dt>{k}</dt><dd>{v}</dd> }).collect_view()}
+                    {(!links.is_empty()).then(|| view! {
+                        <dt>"Linked"</dt>
+                        <dd>{links.into_iter().map(|(kind, id)| view! { <EntityLink kind id /> }).collect_view()}</dd>
+                    })}
                 </dl>
                 {merge.map(|m| view! {
                     <h3>"Merge"</h3>
@@ -126,6 +132,30 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
             </aside>
         }
     })
+}
+
+/// Opens a linked entity: from the live API its own trail; in loaded data, its events.
+#[component]
+fn EntityLink(kind: String, id: i64) -> impl IntoView {
+    let explorer = use_explorer();
+    let live_api = explorer.api_query().and_then(Result::ok);
+    let label = format!("{kind} {id}");
+    let open = move |_| match &live_api {
+        Some(query) => {
+            let mut next = query.clone();
+            if let Some(t) = capillary_client::EntityType::parse(&kind) {
+                next.target = crate::api_query::Target::Entity(t, id);
+                next.params.entity_type = t;
+                next.params.entity_id = id;
+                explorer.set_source(next.to_pairs());
+            }
+        }
+        None => explorer.update_state(false, |s| {
+            s.query = id.to_string();
+            s.event = None;
+        }),
+    };
+    view! { <button class="link" data-testid="entity-link" on:click=open>{label}" →"</button> }
 }
 
 /// Old and new value; for differing values the changed characters are marked (push tokens are

@@ -392,3 +392,32 @@ async fn dragging_across_the_histogram_sets_the_time_range() {
     .await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_card_event_links_to_its_customer() {
+    let (_server, b) = open("q=type%3A%22card%20status%22%20ACTIVE").await;
+    b.wait_for("[data-testid=event-row]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let link = b
+        .wait_for("[data-testid=event-detail] [data-testid=entity-link]")
+        .await;
+    let text = link.text().await.unwrap();
+    assert!(text.contains("CUSTOMER 100200300"), "{text}");
+    link.click().await.unwrap();
+    // The customer's own trail (hundreds of events), not just the card's six.
+    b.eventually("the customer's events are listed", || async {
+        match_count(&b).await.0 > 200
+    })
+    .await;
+    let value = b
+        .wait_for("[data-testid=search-input]")
+        .await
+        .prop("value")
+        .await
+        .unwrap();
+    assert_eq!(value.as_deref(), Some("100200300"));
+    b.close().await;
+}
