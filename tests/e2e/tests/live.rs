@@ -319,3 +319,31 @@ async fn credentials_are_bound_to_their_origin() {
     .await;
     b.close().await;
 }
+
+#[tokio::test]
+async fn served_from_the_api_origin_no_cors_is_needed() {
+    // Like a same-origin reverse proxy: the simulator serves dist/ under a sub-path and the API
+    // at its root, and sends no CORS headers at all.
+    let config = Config {
+        dist: Some(dist_dir()),
+        dist_prefix: "/tools/audit/".into(),
+        ..Config::default()
+    };
+    let sim = capillary_sim::spawn(config)
+        .await
+        .expect("simulator starts");
+    let b = Browser::start().await;
+    b.goto(&format!("{}/tools/audit/", sim.url())).await;
+    b.wait_for("[data-testid=event-row]").await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    b.eventually("loads without CORS", || async {
+        status_text(&b).await.contains("12 of 12")
+    })
+    .await;
+    assert!(
+        error_kinds(&b).await.is_empty(),
+        "{:?}",
+        error_kinds(&b).await
+    );
+    b.close().await;
+}
