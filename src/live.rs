@@ -249,6 +249,32 @@ impl Live {
                 return;
             }
             let now_ms = now();
+            // An OAuth token is renewed shortly before it expires, not after requests fail.
+            let token_due = {
+                let r = running.borrow();
+                match r.credentials.mode() {
+                    AuthMode::OAuth(o) => o.needs_token(now_ms),
+                    _ => false,
+                }
+            };
+            if token_due {
+                let (mut credentials, base, page) = {
+                    let r = running.borrow();
+                    (
+                        r.credentials.clone(),
+                        r.listing.base().clone(),
+                        r.page.clone(),
+                    )
+                };
+                if let Err(p) = renew_with(&mut credentials, &base, &page).await {
+                    self.explorer.add_problem(shown(&p, now()));
+                    self.show_progress(&running, false, true);
+                    return;
+                }
+                running.borrow_mut().credentials = credentials.clone();
+                self.remember(credentials);
+                continue;
+            }
             let actions = running.borrow_mut().plan.poll(now_ms);
             let mut wake: Option<u64> = None;
             for action in actions {

@@ -173,10 +173,13 @@ fn SearchBox(search_ref: NodeRef<leptos::html::Input>) -> impl IntoView {
                 >
                     <option value="utc">"UTC"</option>
                     <option value="browser">"Browser zone"</option>
-                    <option value="+05:30">"UTC+05:30 (India)"</option>
-                    <option value="+08:00">"UTC+08:00 (Singapore)"</option>
-                    <option value="+01:00">"UTC+01:00"</option>
-                    <option value="-05:00">"UTC−05:00"</option>
+                    {zone::COMMON.map(|z| view! { <option value=z>{z}</option> }).collect_view()}
+                    // A zone from the link that the list does not offer.
+                    {move || {
+                        let key = zone_key();
+                        let listed = key == "utc" || key == "browser" || zone::COMMON.contains(&key.as_str());
+                        (!listed).then(|| view! { <option value=key.clone()>{key.clone()}</option> })
+                    }}
                 </select>
             </label>
             <ExportButtons />
@@ -412,6 +415,8 @@ fn same_request(store: &audit_core::Store, a: EventId, b: EventId) -> bool {
 struct RowData {
     id: EventId,
     time: String,
+    /// "2 years ago": the relative age, shown as a hint on the absolute time.
+    age: String,
     kind: &'static str,
     type_label: String,
     field: String,
@@ -445,6 +450,10 @@ impl RowData {
             .join(" · ");
         RowData {
             id,
+            age: e
+                .time()
+                .map(|t| zone::age(t, js_sys::Date::now() as i64))
+                .unwrap_or_default(),
             time: e
                 .time()
                 .map(|t| zone::format_in(zone, t))
@@ -500,7 +509,7 @@ fn EventRowView(
             data-request-id=row.request_id
             on:click=move |_| on_open.run(())
         >
-            <time>
+            <time title=row.age>
                 <span class="date">{date}</span>
                 " "
                 <span class="clock">{clock}</span>

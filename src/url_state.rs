@@ -40,12 +40,14 @@ impl View {
     }
 }
 
-/// How times are shown: UTC, the browser's zone, or a fixed offset such as `+05:30`.
+/// How times are shown: UTC, the browser's zone, a named IANA zone (`Asia/Kolkata`, resolved by
+/// the browser's Intl data, daylight saving included), or a fixed offset such as `+05:30`.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub enum Zone {
     #[default]
     Utc,
     Browser,
+    Named(String),
     /// Minutes east of UTC.
     Fixed(i32),
 }
@@ -55,6 +57,7 @@ impl Zone {
         match self {
             Zone::Utc => "utc".into(),
             Zone::Browser => "browser".into(),
+            Zone::Named(name) => name.clone(),
             Zone::Fixed(m) => {
                 let sign = if *m < 0 { '-' } else { '+' };
                 format!("{sign}{:02}:{:02}", m.abs() / 60, m.abs() % 60)
@@ -62,13 +65,27 @@ impl Zone {
         }
     }
 
-    /// `utc`, `browser`, or `±HH:MM`; anything else is UTC.
+    /// `utc`, `browser`, `±HH:MM`, or an IANA name (`Area/City`); anything else is UTC.
     pub fn from_key(key: &str) -> Zone {
         match key {
             "browser" | "local" => Zone::Browser,
+            k if is_zone_name(k) => Zone::Named(k.to_owned()),
             k => parse_offset(k).map(Zone::Fixed).unwrap_or_default(),
         }
     }
+}
+
+/// Looks like an IANA zone name (`Asia/Kolkata`, `America/Argentina/Buenos_Aires`); whether the
+/// browser knows it is checked when times are formatted.
+fn is_zone_name(s: &str) -> bool {
+    s.contains('/')
+        && s.len() <= 64
+        && s.split('/').all(|part| {
+            !part.is_empty()
+                && part
+                    .chars()
+                    .all(|c| c.is_ascii_alphanumeric() || matches!(c, '_' | '-' | '+'))
+        })
 }
 
 fn parse_offset(s: &str) -> Option<i32> {
@@ -231,6 +248,16 @@ mod tests {
         assert_eq!(Zone::Fixed(-480).key(), "-08:00");
         assert_eq!(Zone::from_key("browser"), Zone::Browser);
         assert_eq!(Zone::from_key("+25:00"), Zone::Utc);
+        assert_eq!(
+            Zone::from_key("Asia/Kolkata"),
+            Zone::Named("Asia/Kolkata".into())
+        );
+        assert_eq!(
+            Zone::Named("America/New_York".into()).key(),
+            "America/New_York"
+        );
+        assert_eq!(Zone::from_key("Asia/<script>"), Zone::Utc);
+        assert_eq!(Zone::from_key("/"), Zone::Utc);
     }
 
     #[test]

@@ -421,3 +421,39 @@ async fn a_card_event_links_to_its_customer() {
     assert_eq!(value.as_deref(), Some("100200300"));
     b.close().await;
 }
+
+/// `YYYY-MM-DD HH:MM:SS` → minutes since an arbitrary epoch (enough to compare two readings).
+fn minutes(stamp: &str) -> i64 {
+    let n = |r: std::ops::Range<usize>| stamp[r].parse::<i64>().unwrap();
+    let days = n(0..4) * 372 + n(5..7) * 31 + n(8..10);
+    days * 1440 + n(11..13) * 60 + n(14..16)
+}
+
+#[tokio::test]
+async fn the_zone_switch_applies_everywhere_and_lives_in_the_url() {
+    let (_server, b) = open("q=field%3Amobile").await;
+    let utc = b.text("[data-testid=event-row] time").await;
+    b.wait_for("[data-testid=zone-select]")
+        .await
+        .select_by_value("Asia/Kolkata")
+        .await
+        .unwrap();
+    b.eventually("times move to Asia/Kolkata", || async {
+        b.text("[data-testid=event-row] time").await != utc
+    })
+    .await;
+    let ist = b.text("[data-testid=event-row] time").await;
+    let shift = minutes(&ist) - minutes(&utc);
+    // +05:30, modulo a day boundary that the coarse calendar above may cross.
+    assert!(shift == 330 || (shift - 330).abs() > 1000, "{utc} → {ist}");
+    assert!(current_url(&b).await.contains("tz=Asia%2FKolkata"));
+    // The detail names the zone and its offset.
+    b.wait_for("[data-testid=event-row]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    let when = b.text("[data-testid=event-detail] .when").await;
+    assert!(when.contains("Asia/Kolkata (UTC+05:30)"), "{when}");
+    b.close().await;
+}

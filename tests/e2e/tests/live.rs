@@ -347,3 +347,68 @@ async fn served_from_the_api_origin_no_cors_is_needed() {
     );
     b.close().await;
 }
+
+#[tokio::test]
+async fn forbidden_and_a_bad_link_parameter_are_named() {
+    let config = Config {
+        faults: vec!["status=403,path=/api_gateway".into()],
+        ..Config::default()
+    };
+    let (app, sim, b) = setup(config, true).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    let e = b.wait_for("[data-testid=error][data-kind=forbidden]").await;
+    let text = e.text().await.unwrap().to_lowercase();
+    assert!(text.contains("access"), "names the access group: {text}");
+
+    // A shared link with a malformed parameter says which one, and opens the panel to fix it.
+    b.goto(&app.url(&format!("api={}&entityId=12ab", sim.url())))
+        .await;
+    let e = b
+        .wait_for("[data-testid=error][data-kind=bad-request]")
+        .await;
+    assert!(e.text().await.unwrap().contains("entityId"));
+    b.wait_for("[data-testid=connect-panel]").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn oauth_tokens_are_renewed_during_a_long_listing() {
+    // Tokens live 2 s; 100 pages at 150 ms each take longer than that.
+    let config = Config {
+        token_ttl_secs: 2,
+        faults: vec!["latency=150,path=/api_gateway".into()],
+        ..Config::default()
+    };
+    let (_app, sim, b) = setup(config, true).await;
+    b.wait_for("[data-testid=connect-toggle]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&b, "api-base", &sim.url()).await;
+    b.wait_for("[data-testid=auth-oauth]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    fill(&b, "oauth-key", "demo-key").await;
+    fill(&b, "oauth-secret", "demo-secret").await;
+    fill(&b, "entity-id", "98662655").await;
+    b.wait_for("[data-testid=connect-load]")
+        .await
+        .click()
+        .await
+        .unwrap();
+    b.eventually("every page arrives across token renewals", || async {
+        status_text(&b)
+            .await
+            .contains("5,000 of 5,000 records loaded")
+    })
+    .await;
+    assert!(
+        error_kinds(&b).await.is_empty(),
+        "{:?}",
+        error_kinds(&b).await
+    );
+    b.close().await;
+}
