@@ -1008,6 +1008,8 @@ fn user_label(s: &Store, c: &Context) -> String {
         }
     }
     match s.cell(c.updated_by).as_str() {
+        // `updatedBy: -1` is how the API marks a change made by the system, not a user.
+        Some("-1") => "system (#-1)".into(),
         Some(id) => format!("#{id}"),
         None => "(unknown)".into(),
     }

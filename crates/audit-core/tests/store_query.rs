@@ -309,3 +309,17 @@ fn damaged_page_records_enter_the_store() {
     assert_eq!((r.records_added, r.damaged_spans), (1, 1));
     assert_eq!(store.event(0).current(), Some("ESL000000000110"));
 }
+
+#[test]
+fn who_falls_back_from_user_to_agent_to_id_and_names_the_system() {
+    let page = br#"{"data":[
+        {"requestId":"a","updatedBy":-1,"autoUpdateTime":1700000000000,"entityType":"CARD","entityId":1,
+         "events":[{"eventType":"Card Status","updatedField":"CardStatus","additionalFields":{"labelId":"26","value":"NOT_ISSUED"}}]},
+        {"requestId":"b","updatedBy":75083604,"autoUpdateTime":1700000001000,"entityType":"CARD","entityId":1,
+         "events":[{"eventType":"Card Status","updatedField":"CardStatus","additionalFields":{"previousValue":"NOT_ISSUED","currentValue":"ACTIVE"}}]}],
+        "pagination":{"totalElements":2,"totalPages":1,"numberOfElements":2,"number":0}}"#;
+    let mut store = Store::new();
+    store.ingest(parse_response(page));
+    let labels: Vec<&str> = store.events().map(|e| e.user_label()).collect();
+    assert_eq!(labels, ["system (#-1)", "#75083604"]);
+}
