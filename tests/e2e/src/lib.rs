@@ -174,6 +174,24 @@ impl Browser {
             .unwrap_or_else(|e| panic!("waiting for `{css}`: {e}"))
     }
 
+    /// Waits for `css` and clicks the first match.
+    pub async fn click(&self, css: &str) {
+        self.wait_for(css)
+            .await
+            .click()
+            .await
+            .unwrap_or_else(|e| panic!("clicking `{css}`: {e}"));
+    }
+
+    /// The address bar.
+    pub async fn url(&self) -> String {
+        self.client
+            .current_url()
+            .await
+            .expect("current URL")
+            .to_string()
+    }
+
     pub async fn all(&self, css: &str) -> Vec<Element> {
         self.client
             .find_all(Locator::Css(css))

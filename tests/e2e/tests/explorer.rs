@@ -21,10 +21,6 @@ async fn match_count(b: &Browser) -> (usize, usize) {
     (nums.next().unwrap_or(usize::MAX), nums.next().unwrap_or(0))
 }
 
-async fn current_url(b: &Browser) -> String {
-    b.client.current_url().await.unwrap().to_string()
-}
-
 #[tokio::test]
 async fn typing_a_query_narrows_the_list_and_lives_in_the_url() {
     let (_server, b) = open("").await;
@@ -60,7 +56,7 @@ async fn typing_a_query_narrows_the_list_and_lives_in_the_url() {
             Some("mobile")
         );
     }
-    let url = current_url(&b).await;
+    let url = b.url().await;
     assert!(
         url.contains("q=type%3Aidentifier%20field%3Amobile"),
         "query in URL: {url}"
@@ -171,11 +167,7 @@ async fn facet_chips_include_and_exclude_and_clear_all_resets() {
         .unwrap()
         .unwrap();
     assert_eq!(value, "-type:\"Customer Status\"");
-    b.wait_for("[data-testid=clear-filters]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=clear-filters]").await;
     b.eventually("Clear all restores everything", || async {
         match_count(&b).await.0 == total
     })
@@ -197,7 +189,7 @@ async fn an_event_opens_in_detail_by_permalink_and_back_closes_it() {
         lower.contains("before") && lower.contains("after"),
         "old and new value: {text}"
     );
-    let url = current_url(&b).await;
+    let url = b.url().await;
     assert!(url.contains("event="), "selection is in the URL: {url}");
 
     // The permalink opens the same event in a fresh browser.
@@ -208,11 +200,8 @@ async fn an_event_opens_in_detail_by_permalink_and_back_closes_it() {
     other.close().await;
 
     // Raw JSON is there, as text.
-    b.wait_for("[data-testid=event-detail] details.raw summary")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=event-detail] details.raw summary")
+        .await;
     let raw = b.text("[data-testid=raw-json]").await;
     assert!(
         raw.contains("\"requestId\"") && raw.contains(&request_id),
@@ -225,7 +214,7 @@ async fn an_event_opens_in_detail_by_permalink_and_back_closes_it() {
     })
     .await;
     assert!(
-        current_url(&b).await.contains("q=field%3Amobile"),
+        b.url().await.contains("q=field%3Amobile"),
         "the query survives"
     );
     drop(server);
@@ -276,11 +265,7 @@ async fn keyboard_slash_j_k_enter_and_escape() {
 #[tokio::test]
 async fn status_log_view_shows_periods_with_the_current_one_marked() {
     let (_server, b) = open("").await;
-    b.wait_for("[data-testid=view-status]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=view-status]").await;
     b.wait_for("[data-testid=status-entry]").await;
     let entries = b.all("[data-testid=status-entry]").await;
     assert!(
@@ -307,7 +292,7 @@ async fn status_log_view_shows_periods_with_the_current_one_marked() {
         "the card starts NOT_ISSUED: {statuses:?}"
     );
     assert_eq!(current, 2, "one current period per lane (customer, card)");
-    assert!(current_url(&b).await.contains("view=status"));
+    assert!(b.url().await.contains("view=status"));
     // Back returns to the timeline.
     b.client.back().await.unwrap();
     b.wait_for("[data-testid=event-row]").await;
@@ -339,7 +324,7 @@ async fn field_history_and_state_as_of_a_date() {
         .unwrap();
     b.wait_for("[data-testid=as-of-entry][data-field=mobile]")
         .await;
-    assert!(current_url(&b).await.contains("asof="));
+    assert!(b.url().await.contains("asof="));
     b.close().await;
 }
 
@@ -364,7 +349,7 @@ async fn dragging_across_the_histogram_sets_the_time_range() {
         n > 0 && n < total
     })
     .await;
-    let link = current_url(&b).await;
+    let link = b.url().await;
     assert!(
         link.contains("from=") && link.contains("to="),
         "range in the URL: {link}"
@@ -396,11 +381,7 @@ async fn dragging_across_the_histogram_sets_the_time_range() {
 #[tokio::test]
 async fn a_card_event_links_to_its_customer() {
     let (_server, b) = open("q=type%3A%22card%20status%22%20ACTIVE").await;
-    b.wait_for("[data-testid=event-row]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=event-row]").await;
     let link = b
         .wait_for("[data-testid=event-detail] [data-testid=entity-link]")
         .await;
@@ -446,13 +427,9 @@ async fn the_zone_switch_applies_everywhere_and_lives_in_the_url() {
     let shift = minutes(&ist) - minutes(&utc);
     // +05:30, modulo a day boundary that the coarse calendar above may cross.
     assert!(shift == 330 || (shift - 330).abs() > 1000, "{utc} → {ist}");
-    assert!(current_url(&b).await.contains("tz=Asia%2FKolkata"));
+    assert!(b.url().await.contains("tz=Asia%2FKolkata"));
     // The detail names the zone and its offset.
-    b.wait_for("[data-testid=event-row]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=event-row]").await;
     let when = b.text("[data-testid=event-detail] .when").await;
     assert!(when.contains("Asia/Kolkata (UTC+05:30)"), "{when}");
     b.close().await;

@@ -35,27 +35,15 @@ async fn select(b: &Browser, testid: &str, value: &str) {
 /// Opens the panel and loads `id` (or an identifier when `by` is not "id") with Basic auth.
 async fn connect_basic(b: &Browser, api: &str, user: &str, password: &str, by: &str, value: &str) {
     if b.all("[data-testid=connect-panel]").await.is_empty() {
-        b.wait_for("[data-testid=connect-toggle]")
-            .await
-            .click()
-            .await
-            .unwrap();
+        b.click("[data-testid=connect-toggle]").await;
     }
     fill(b, "api-base", api).await;
-    b.wait_for("[data-testid=auth-basic]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=auth-basic]").await;
     fill(b, "username", user).await;
     fill(b, "password", password).await;
     select(b, "open-by", by).await;
     fill(b, "entity-id", value).await;
-    b.wait_for("[data-testid=connect-load]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-load]").await;
 }
 
 async fn status_text(b: &Browser) -> String {
@@ -67,10 +55,6 @@ async fn status_text(b: &Browser) -> String {
         Ok(e) => e.text().await.unwrap_or_default(),
         Err(_) => String::new(),
     }
-}
-
-async fn url(b: &Browser) -> String {
-    b.client.current_url().await.unwrap().to_string()
 }
 
 async fn error_kinds(b: &Browser) -> Vec<String> {
@@ -94,7 +78,7 @@ async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_se
     let status = status_text(&b).await;
     assert!(status.contains("pages"), "{status}");
     assert!(b.text("[data-testid=entity]").await.contains("98662655"));
-    let link = url(&b).await;
+    let link = b.url().await;
     assert!(
         link.contains("entityId=98662655") && link.contains("api="),
         "{link}"
@@ -147,37 +131,21 @@ async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_se
 #[tokio::test]
 async fn identifier_lookup_oauth_and_status_logs() {
     let (_app, sim, b) = setup(Config::default(), true).await;
-    b.wait_for("[data-testid=connect-toggle]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-toggle]").await;
     fill(&b, "api-base", &sim.url()).await;
-    b.wait_for("[data-testid=auth-oauth]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=auth-oauth]").await;
     fill(&b, "oauth-key", "demo-key").await;
     fill(&b, "oauth-secret", "demo-secret").await;
     select(&b, "open-by", "cardnumber").await;
     let demo = audit_gen_card_number();
     fill(&b, "entity-id", &demo).await;
-    b.wait_for("[data-testid=connect-load]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-load]").await;
     b.eventually("the demo customer loads by card number", || async {
         status_text(&b).await.contains("240 of 240 records loaded")
     })
     .await;
     assert!(b.text("[data-testid=entity]").await.contains("100200300"));
-    b.wait_for("[data-testid=view-status]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=view-status]").await;
     b.wait_for("[data-testid=status-entry]").await;
     let mut statuses = Vec::new();
     for e in b.all("[data-testid=status-entry]").await {
@@ -276,16 +244,8 @@ async fn credentials_are_bound_to_their_origin() {
     .await
     .unwrap();
     // Keep them for the tab so a reload restores them.
-    b.wait_for("[data-testid=connect-toggle]")
-        .await
-        .click()
-        .await
-        .unwrap();
-    b.wait_for("[data-testid=keep-session]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-toggle]").await;
+    b.click("[data-testid=keep-session]").await;
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
     b.eventually("loads", || async {
         status_text(&b).await.contains("12 of 12")
@@ -380,25 +340,13 @@ async fn oauth_tokens_are_renewed_during_a_long_listing() {
         ..Config::default()
     };
     let (_app, sim, b) = setup(config, true).await;
-    b.wait_for("[data-testid=connect-toggle]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-toggle]").await;
     fill(&b, "api-base", &sim.url()).await;
-    b.wait_for("[data-testid=auth-oauth]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=auth-oauth]").await;
     fill(&b, "oauth-key", "demo-key").await;
     fill(&b, "oauth-secret", "demo-secret").await;
     fill(&b, "entity-id", "98662655").await;
-    b.wait_for("[data-testid=connect-load]")
-        .await
-        .click()
-        .await
-        .unwrap();
+    b.click("[data-testid=connect-load]").await;
     b.eventually("every page arrives across token renewals", || async {
         status_text(&b)
             .await
