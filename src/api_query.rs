@@ -201,6 +201,9 @@ impl ApiQuery {
                 out.push(("entityId", id.to_string()));
             }
             Target::Identifier(name, value) => {
+                if self.params.entity_type == EntityType::Card {
+                    out.push(("entityType", "CARD".into()));
+                }
                 out.push(("idName", name.as_str().to_owned()));
                 out.push(("idValue", value.clone()));
             }
@@ -266,6 +269,24 @@ mod tests {
         assert_eq!(q.generation, Generation::Legacy);
         assert_eq!(q.params.limit, Some(50));
         assert_eq!(q.params.sort_order, Some(SortOrder::Asc));
+        let back = q.to_pairs();
+        let again = ApiQuery::from_pairs(back.iter().map(|(k, v)| (*k, v.as_str())))
+            .unwrap()
+            .unwrap();
+        assert_eq!(again, q);
+    }
+
+    #[test]
+    fn a_card_by_number_keeps_its_entity_type() {
+        let q = read(&[
+            ("api", "eu"),
+            ("entityType", "CARD"),
+            ("idName", "cardnumber"),
+            ("idValue", "DIWALI1"),
+        ])
+        .unwrap()
+        .unwrap();
+        assert_eq!(q.params.entity_type, EntityType::Card);
         let back = q.to_pairs();
         let again = ApiQuery::from_pairs(back.iter().map(|(k, v)| (*k, v.as_str())))
             .unwrap()

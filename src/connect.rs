@@ -94,6 +94,10 @@ impl Form {
                 pairs.push(("entityId", value));
             }
             name => {
+                // A card number opens the card itself when "Card" is chosen, else its customer.
+                if name == "cardnumber" {
+                    pairs.push(("entityType", self.entity_type.get_untracked()));
+                }
                 pairs.push(("idName", name.to_owned()));
                 pairs.push(("idValue", value));
             }
@@ -246,7 +250,7 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
                             {IdentifierName::ALL.into_iter().map(|n| view! { <option value=n.as_str()>{n.as_str()}</option> }).collect_view()}
                         </select>
                     </label>
-                    <Show when=move || form.by.get() == "id">
+                    <Show when=move || matches!(form.by.get().as_str(), "id" | "cardnumber")>
                         <label class="field"><span>"Entity"</span>
                             <select data-testid="entity-type" prop:value=move || form.entity_type.get() on:change=move |e| form.entity_type.set(event_target_value(&e))>
                                 <option value="CUSTOMER">"Customer"</option>

@@ -174,6 +174,34 @@ impl Live {
             .unwrap_or_else(|| "INSTORE".into());
         let (entity_type, entity_id, card_number) = match &query.target {
             Target::Entity(t, id) => (*t, *id, None),
+            // A card by number: its status log carries the card's id, which its audit trail needs.
+            Target::Identifier(IdentifierName::CardNumber, number)
+                if query.params.entity_type == EntityType::Card =>
+            {
+                let url = match card_status_log_url(&query.base, number) {
+                    Ok(u) => u,
+                    Err(e) => return self.fail(&Problem::from_param_error(&e)),
+                };
+                match get(&url, &credentials, &page).await {
+                    Outcome::Ok(body) => {
+                        let parsed = parse_status_log(&body, StatusLogKind::Card);
+                        let id = parsed
+                            .status_entries
+                            .iter()
+                            .find_map(|e| e.entity_id.get().copied());
+                        self.explorer.ingest("card status log", parsed);
+                        match id {
+                            Some(id) => (EntityType::Card, id, None),
+                            None => {
+                                return self.fail(&Problem::unrecognised(format!(
+                                    "the status log of card {number} names no card id"
+                                )))
+                            }
+                        }
+                    }
+                    other => return self.fail(&problem_of(other, &query, 1)),
+                }
+            }
             Target::Identifier(name, value) => {
                 let url = match lookup_url(&query.base, &source, *name, value) {
                     Ok(u) => u,

@@ -360,3 +360,40 @@ async fn oauth_tokens_are_renewed_during_a_long_listing() {
     );
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_card_opens_by_its_number_and_links_to_its_customer() {
+    let (_app, sim, b) = setup(Config::default(), true).await;
+    b.click("[data-testid=connect-toggle]").await;
+    select(&b, "open-by", "cardnumber").await;
+    select(&b, "entity-type", "CARD").await;
+    connect_basic(
+        &b,
+        &sim.url(),
+        "demo",
+        "demo123",
+        "cardnumber",
+        &audit_gen_card_number(),
+    )
+    .await;
+    b.eventually("the card's own trail loads", || async {
+        status_text(&b).await.contains("6 of 6 records loaded")
+    })
+    .await;
+    let demo = audit_gen::demo();
+    assert!(b
+        .text("[data-testid=entity]")
+        .await
+        .contains(&format!("CARD {}", demo.card_id)));
+    // From a linked card event to its customer, fetched from the API.
+    b.click("[data-testid=event-row][data-event-type='Card Status']")
+        .await;
+    b.click("[data-testid=event-detail] [data-testid=entity-link]")
+        .await;
+    b.eventually("the customer's trail loads", || async {
+        status_text(&b).await.contains("240 of 240 records loaded")
+    })
+    .await;
+    assert!(b.url().await.contains("entityId=100200300"));
+    b.close().await;
+}
