@@ -87,9 +87,12 @@ impl Explorer {
         let store = StoredValue::new_local(Store::new());
         let search = StoredValue::new_local(Search::new());
         let revision = RwSignal::new(0u64);
+        // Only the query text and range select events: opening an event or switching views must
+        // not re-run a search over a million events.
+        let query_text = Memo::new(move |_| state.with(ViewState::effective_query));
         let outcome = Memo::new(move |_| {
             revision.track();
-            let query = Query::parse(&state.with(ViewState::effective_query))?;
+            let query = Query::parse(&query_text.get())?;
             let now = js_sys::Date::now() as i64;
             let (events, facets) = store.with_value(|store| {
                 let mut events = search
