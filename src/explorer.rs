@@ -196,6 +196,12 @@ impl Explorer {
         self.source_kind.get_value()
     }
 
+    /// Removes the banners of `kinds` (a retried fetch clears the failure it retries).
+    pub fn clear_problems(&self, kinds: &[&str]) {
+        self.report
+            .update(|r| r.problems.retain(|p| !kinds.contains(&p.kind)));
+    }
+
     /// Shows a problem without touching the loaded data.
     pub fn add_problem(&self, problem: Problem) {
         self.report.update(|r| {

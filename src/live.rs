@@ -121,6 +121,14 @@ impl Live {
         let Some(running) = self.plan.get_value() else {
             return;
         };
+        // The failure being retried is no longer the news; a new one shows again.
+        self.explorer.clear_problems(&[
+            "server",
+            "network",
+            "rate-limited",
+            "unauthorized",
+            "forbidden",
+        ]);
         running.borrow_mut().plan.resume();
         self.generation.update_value(|g| *g += 1);
         let generation = self.generation.get_value();

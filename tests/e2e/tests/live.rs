@@ -397,3 +397,44 @@ async fn a_card_opens_by_its_number_and_links_to_its_customer() {
     assert!(b.url().await.contains("entityId=100200300"));
     b.close().await;
 }
+
+#[tokio::test]
+async fn a_failed_listing_resumes_and_a_running_one_cancels_keeping_what_loaded() {
+    // The first four audit requests fail (page 0 uses up its attempts), everything after works.
+    let config = Config {
+        faults: vec![
+            "status=500,every=100000,burst=4,path=/api_gateway".into(),
+            "latency=120,path=/api_gateway".into(),
+        ],
+        ..Config::default()
+    };
+    let (_app, sim, b) = setup(config, true).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662655").await;
+    b.wait_for("[data-testid=error][data-kind=server]").await;
+    b.click("[data-testid=fetch-resume]").await;
+    b.eventually("the retried failure's banner goes", || async {
+        !error_kinds(&b).await.iter().any(|k| k == "server")
+    })
+    .await;
+    b.eventually("the resumed listing makes progress", || async {
+        let s = status_text(&b).await;
+        s.contains("of 5,000 records loaded") && !s.starts_with("0 of")
+    })
+    .await;
+    // Cancel while pages are still coming: what is loaded stays on screen.
+    b.click("[data-testid=fetch-cancel]").await;
+    b.eventually("cancelled", || async {
+        status_text(&b).await.contains("cancelled")
+    })
+    .await;
+    let status = status_text(&b).await;
+    assert!(
+        !status.contains("5,000 of 5,000"),
+        "stopped before the end: {status}"
+    );
+    assert!(
+        !b.all("[data-testid=event-row]").await.is_empty(),
+        "loaded rows stay"
+    );
+    b.close().await;
+}
