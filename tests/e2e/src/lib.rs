@@ -95,11 +95,24 @@ impl Drop for StaticServer {
 }
 
 /// A headless Chromium session behind its own ChromeDriver. Call [`Browser::close`] at the end of
-/// a test; dropping it without closing still kills the driver (and with it the browser).
+/// a test. A test that panics first drops it instead: the driver runs in its own process group,
+/// and dropping kills the whole group, so no browser outlives its test.
 pub struct Browser {
     pub client: Client,
     driver: Child,
     _profile: tempfile::TempDir,
+}
+
+impl Drop for Browser {
+    fn drop(&mut self) {
+        if let Some(pid) = self.driver.id() {
+            // The group id is the driver's pid (`process_group(0)`); `-pid` addresses the group.
+            let _ = std::process::Command::new("kill")
+                .args(["-KILL", "--", &format!("-{pid}")])
+                .stderr(Stdio::null())
+                .status();
+        }
+    }
 }
 
 impl Browser {
@@ -111,6 +124,7 @@ impl Browser {
         let driver = Command::new(&chromedriver)
             .arg(format!("--port={port}"))
             .arg("--allowed-ips=127.0.0.1")
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .kill_on_drop(true)
@@ -229,9 +243,9 @@ impl Browser {
         std::fs::write(path, png).expect("write screenshot");
     }
 
-    pub async fn close(mut self) {
+    /// Ends the WebDriver session (the browser quits); dropping then stops the driver.
+    pub async fn close(self) {
         let _ = self.client.clone().close().await;
-        let _ = self.driver.kill().await;
     }
 }
 
