@@ -171,7 +171,7 @@ impl Live {
             failed: false,
         }));
         if let AuthMode::OAuth(_) = credentials.mode() {
-            if let Err(p) = renew_token(&mut credentials, &query, &page).await {
+            if let Err(p) = renew_with(&mut credentials, &query.base, &page).await {
                 return self.fail(&p);
             }
         }
@@ -294,21 +294,11 @@ impl Live {
                 }
             };
             if token_due {
-                let (mut credentials, base, page) = {
-                    let r = running.borrow();
-                    (
-                        r.credentials.clone(),
-                        r.listing.base().clone(),
-                        r.page.clone(),
-                    )
-                };
-                if let Err(p) = renew_with(&mut credentials, &base, &page).await {
+                if let Err(p) = self.renew_running(&running).await {
                     self.explorer.add_problem(shown(&p, now()));
                     self.show_progress(&running, false, true);
                     return;
                 }
-                running.borrow_mut().credentials = credentials.clone();
-                self.remember(credentials);
                 continue;
             }
             let actions = running.borrow_mut().plan.poll(now_ms);
@@ -327,21 +317,9 @@ impl Live {
                         wake = Some(wake.map_or(until_ms, |w| w.min(until_ms)))
                     }
                     Action::RenewAuth => {
-                        let result = {
-                            let mut r = running.borrow_mut();
-                            r.credentials.on_unauthorized();
-                            r.credentials.clone()
-                        };
-                        let mut credentials = result;
-                        let page = running.borrow().page.clone();
-                        let base = running.borrow().listing.base().clone();
-                        let renewed = renew_with(&mut credentials, &base, &page).await;
-                        let mut r = running.borrow_mut();
-                        if renewed.is_ok() {
-                            r.credentials = credentials.clone();
-                            self.remember(credentials);
-                        }
-                        r.plan.auth_renewed(renewed);
+                        running.borrow_mut().credentials.on_unauthorized();
+                        let renewed = self.renew_running(&running).await;
+                        running.borrow_mut().plan.auth_renewed(renewed);
                     }
                     Action::Done => {
                         self.show_progress(&running, false, false);
@@ -385,6 +363,23 @@ impl Live {
         }
     }
 
+    /// Renews the running fetch's OAuth token (before expiry, or after a 401); on success the
+    /// fetch uses the new token and it is remembered for later fetches.
+    async fn renew_running(&self, running: &Rc<RefCell<Running>>) -> Result<(), Problem> {
+        let (mut credentials, base, page) = {
+            let r = running.borrow();
+            (
+                r.credentials.clone(),
+                r.listing.base().clone(),
+                r.page.clone(),
+            )
+        };
+        renew_with(&mut credentials, &base, &page).await?;
+        running.borrow_mut().credentials = credentials.clone();
+        self.remember(credentials);
+        Ok(())
+    }
+
     fn show_progress(&self, running: &Rc<RefCell<Running>>, running_now: bool, failed: bool) {
         let summary = running.borrow().plan.progress().summary(now());
         self.status.set(Some(FetchStatus {
@@ -422,14 +417,6 @@ fn problem_of(outcome: Outcome, query: &ApiQuery, attempts: u32) -> Problem {
         } => Problem::from_http(status, &headers, &body, now()),
         Outcome::Network(detail) => Problem::network(&detail, cross_origin, attempts),
     }
-}
-
-async fn renew_token(
-    credentials: &mut Credentials,
-    query: &ApiQuery,
-    page: &Origin,
-) -> Result<(), Problem> {
-    renew_with(credentials, &query.base, page).await
 }
 
 /// Asks the token endpoint for a new OAuth token.
