@@ -278,6 +278,58 @@ fn bench_index(c: &mut Criterion) {
     g.finish();
 }
 
+/// The live path: one `parse_response` + `Store::ingest_page` per page, as the
+/// app ingests API pages, in the API's order (newest first: last page first,
+/// its records reversed) and oldest first. Prints the total and the longest
+/// single `ingest_page` call (the main-thread task a page costs in the app).
+fn bench_pages(_: &mut Criterion) {
+    for n in sizes(&[100_000, 1_000_000]) {
+        let pages = generate(n, 1000, 17);
+        let bytes: usize = pages.iter().map(Vec::len).sum();
+        for newest_first in [true, false] {
+            let order: Vec<&Vec<u8>> = if newest_first {
+                pages.iter().rev().collect()
+            } else {
+                pages.iter().collect()
+            };
+            let mut store = Store::new();
+            let (mut parse, mut ingest, mut longest) =
+                (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+            for (i, p) in order.into_iter().enumerate() {
+                let t0 = Instant::now();
+                let mut parsed = parse_response(p);
+                parse += t0.elapsed();
+                if newest_first {
+                    parsed.records.reverse();
+                }
+                let t1 = Instant::now();
+                black_box(store.ingest_page("listing", parsed));
+                let took = t1.elapsed();
+                ingest += took;
+                longest = longest.max(took);
+                if i == 0 {
+                    // The first page sizes nothing; keep it out of the longest.
+                    longest = Duration::ZERO;
+                }
+            }
+            let t0 = Instant::now();
+            let q = Query::parse("ios").unwrap_or_else(|e| panic!("{e:?}"));
+            let hits = Search::new()
+                .run(&store, &q, 1_700_000_000_000)
+                .events
+                .len();
+            let first_query = t0.elapsed();
+            eprintln!(
+                "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} \
+                 longest_ingest_page={longest:?} total_mib_s={:.1} first_query={first_query:?} hits={hits}",
+                if newest_first { "newest-first" } else { "oldest-first" },
+                pages.len(),
+                bytes as f64 / (1 << 20) as f64 / (parse + ingest).as_secs_f64(),
+            );
+        }
+    }
+}
+
 fn bench_query(c: &mut Criterion) {
     let mut g = c.benchmark_group("keystroke_query");
     let queries = keystrokes();
@@ -331,5 +383,5 @@ fn bench_query(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_parse, bench_index, bench_query);
+criterion_group!(benches, bench_parse, bench_index, bench_pages, bench_query);
 criterion_main!(benches);

@@ -75,8 +75,10 @@ pub use parse::{
 pub use status_log::{StatusEntry, StatusLogKind};
 pub use time::{format_at_offset, format_utc, parse_time, TimeRaw, TimeValue, UtcMillis};
 pub use value::{Extras, Nullable};
+mod rows;
 pub mod store;
 mod strings;
+mod table;
 pub use store::{
     Cell, EventId, EventView, IngestReport, ListingReport, RecordId, Store, StoredStatus,
 };

@@ -9,9 +9,12 @@
 //! ([`Store::record`]), which is what keeps memory well under the input size.
 //!
 //! Event ids are positions in time order (oldest first), so a query result is an
-//! ascending list of ids and history views walk the table in order. Ingesting
-//! re-sorts (a run-aware stable sort, linear for a new sorted page) and therefore
-//! renumbers events; record ids are stable.
+//! ascending list of ids and history views walk the table in order. Ingesting a
+//! page sorts only the page and merges it in ([`Rows::merge`]): a page newer than
+//! everything held is appended, one older (the API lists newest first) goes into
+//! spare room at the front, and one in between moves only the shorter side, so a
+//! page costs about its own size, not the store's. Ingesting renumbers events;
+//! record ids are stable.
 
 use std::collections::{BTreeMap, HashMap};
 
@@ -20,8 +23,10 @@ use serde_json::{Number, Value};
 use crate::audit::{AuditRecord, Event, EventKind};
 use crate::json::Members;
 use crate::parse::{ApiError, Parsed, ResponseShape};
+use crate::rows::Rows;
 use crate::status_log::{StatusEntry, StatusLogKind};
 use crate::strings::Strings;
+use crate::table::IdTable;
 use crate::time::{TimeRaw, TimeValue, UtcMillis};
 use crate::value::Nullable;
 
@@ -137,6 +142,8 @@ pub(crate) struct RecordRow {
     /// Index into [`Store::contexts`].
     pub ctx: u32,
     pub n_events: u32,
+    /// Slot of the record's first event row ([`Rows::slot`]), not its id: slots
+    /// stay put when rows are added at the front.
     pub first_event: u32,
     /// 0 absent, 1 null, 2 list (possibly empty).
     pub events_presence: u8,
@@ -168,7 +175,7 @@ pub(crate) struct Context {
     pub mode_code: u32,
 }
 
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct EventRow {
     pub record: u32,
     pub when: i64,
@@ -268,7 +275,9 @@ pub struct Store {
     /// Records using each context (a context can fall out of use when a
     /// duplicate record brings a richer user context).
     context_uses: Vec<u32>,
-    pub(crate) events: Vec<EventRow>,
+    pub(crate) events: Rows,
+    /// Rows of the page being ingested, merged into `events` at its end.
+    staged: Vec<EventRow>,
     /// `(key, value)` pairs of additional fields, extras and objects.
     pub(crate) pairs: Vec<(u32, Val)>,
     /// Object references of associate-entity lists.
@@ -282,7 +291,9 @@ pub struct Store {
     pub(crate) sources: FacetTable,
     pub(crate) modes: FacetTable,
     pub(crate) users: FacetTable,
-    fingerprints: HashMap<u64, u32>,
+    /// Fingerprint of each record ([`fingerprint`]), and the records by it.
+    fingerprints: Vec<u64>,
+    by_fingerprint: IdTable,
     listings: BTreeMap<String, Listing>,
     pub(crate) status: Vec<StoredStatus>,
     /// Bumped on every change so cached searches know they are stale.
@@ -302,23 +313,31 @@ impl Store {
     /// Merges one page of a listing. `listing` identifies the query the page
     /// answers (the app's request URL without `pageNo`, say) so gaps can be
     /// reported per listing; records are deduplicated across all listings.
+    ///
+    /// Costs about the page's own size, not the store's: the page's rows are
+    /// sorted on their own and merged in (see [`Rows::merge`]), so a live load
+    /// can call this per page at a million events.
     pub fn ingest_page(&mut self, listing: &str, page: Parsed) -> IngestReport {
-        let mut report = self.ingest_unsorted(listing, page);
-        self.sort_events();
-        report.events_added = report.events_added.min(self.events.len());
+        let report = self.ingest_unsorted(listing, page);
+        let mut staged = std::mem::take(&mut self.staged);
+        let records = &mut self.records;
+        self.events.merge(&mut staged, |r, slot| {
+            records[r as usize].first_event = slot;
+        });
+        staged.clear();
+        self.staged = staged;
         report
     }
 
-    /// Merges several pages with a single re-sort at the end (faster for bulk loads).
+    /// Merges several pages, then releases spare capacity (for bulk loads).
     pub fn ingest_all(
         &mut self,
         pages: impl IntoIterator<Item = (String, Parsed)>,
     ) -> Vec<IngestReport> {
         let out = pages
             .into_iter()
-            .map(|(l, p)| self.ingest_unsorted(&l, p))
+            .map(|(l, p)| self.ingest_page(&l, p))
             .collect();
-        self.sort_events();
         self.shrink_to_fit();
         out
     }
@@ -330,6 +349,7 @@ impl Store {
         self.records.shrink_to_fit();
         self.contexts.shrink_to_fit();
         self.events.shrink_to_fit();
+        self.staged = Vec::new();
         self.pairs.shrink_to_fit();
         self.refs.shrink_to_fit();
         self.objects.shrink_to_fit();
@@ -362,10 +382,10 @@ impl Store {
             }
         }
         for r in page.records {
-            let before = self.events.len();
+            let before = self.staged.len();
             if self.add_record(r) {
                 report.records_added += 1;
-                report.events_added += self.events.len() - before;
+                report.events_added += self.staged.len() - before;
             } else {
                 report.records_duplicate += 1;
             }
@@ -443,7 +463,8 @@ impl Store {
             + self.pairs.capacity() * 8
             + self.refs.capacity() * 4
             + self.objects.capacity() * 8
-            + self.fingerprints.capacity() * 16
+            + self.fingerprints.capacity() * 8
+            + self.by_fingerprint.heap_bytes()
     }
 
     // ---- interning -------------------------------------------------------
@@ -555,26 +576,29 @@ impl Store {
 
     fn add_record(&mut self, r: AuditRecord) -> bool {
         let fp = fingerprint(&r);
-        if let Some(&existing) = self.fingerprints.get(&fp) {
-            if self.same_record(existing, &r) {
-                // Same record seen again (page shift, overlapping listing). Keep the
-                // richer user context: listings without includeUserContext send null.
-                let has_ctx = |o: u32| o < NULL && self.objects[o as usize].len > 0;
-                let old = self.records[existing as usize].ctx as usize;
-                if !has_ctx(self.contexts[old].user_context)
-                    && r.user_context.get().is_some_and(|c| !c.is_empty())
-                {
-                    let mut c = self.contexts[old].clone();
-                    c.user_context = self.object(&r.user_context);
-                    self.context_uses[old] -= 1;
-                    self.records[existing as usize].ctx = self.context(c);
-                    self.generation += 1;
-                }
-                return false;
+        let fps = &self.fingerprints;
+        if let Some(existing) = self.by_fingerprint.find(fp, |rid| {
+            fps[rid as usize] == fp && self.same_record(rid, &r)
+        }) {
+            // Same record seen again (page shift, overlapping listing). Keep the
+            // richer user context: listings without includeUserContext send null.
+            let has_ctx = |o: u32| o < NULL && self.objects[o as usize].len > 0;
+            let old = self.records[existing as usize].ctx as usize;
+            if !has_ctx(self.contexts[old].user_context)
+                && r.user_context.get().is_some_and(|c| !c.is_empty())
+            {
+                let mut c = self.contexts[old].clone();
+                c.user_context = self.object(&r.user_context);
+                self.context_uses[old] -= 1;
+                self.records[existing as usize].ctx = self.context(c);
+                self.generation += 1;
             }
+            return false;
         }
         let rid = self.records.len() as u32;
-        self.fingerprints.insert(fp, rid);
+        self.fingerprints.push(fp);
+        let fps = &self.fingerprints;
+        self.by_fingerprint.insert(fp, |rid| fps[rid as usize]);
         let (created_ms, created_raw) = self.time_val(&r.created_on);
         let (auto_ms, auto_raw) = self.time_val(&r.auto_update_time);
         let when = r.when().unwrap_or(NO_MS);
@@ -610,7 +634,8 @@ impl Store {
             request_id: self.str_val(&r.request_id),
             ctx: self.context(context),
             n_events: r.events().len() as u32,
-            first_event: self.events.len() as u32,
+            // Set when the page's rows are merged in.
+            first_event: u32::MAX,
             events_presence: match r.events {
                 Nullable::Absent => 0,
                 Nullable::Null => 1,
@@ -621,7 +646,7 @@ impl Store {
         if r.events().is_empty() {
             let type_code = self.type_code("(no events)", EventKind::Other);
             let field_code = self.fields.code("");
-            self.events.push(EventRow {
+            self.staged.push(EventRow {
                 record: rid,
                 when,
                 kind: EventKind::Other,
@@ -637,7 +662,7 @@ impl Store {
         }
         for e in r.events() {
             let row = self.event_row(rid, when, e);
-            self.events.push(row);
+            self.staged.push(row);
         }
         true
     }
@@ -698,18 +723,6 @@ impl Store {
                     .unwrap_or(NO_MS)
             && row.created_ms == r.created_on.get().and_then(|t| t.utc_ms).unwrap_or(NO_MS)
             && text(row.entity_id) == r.entity_id.get().map(|n| n.to_string()).as_deref()
-    }
-
-    fn sort_events(&mut self) {
-        // Stable: events of one record stay together and in order.
-        self.events.sort_by_key(|e| e.when);
-        let mut last = u32::MAX;
-        for (i, e) in self.events.iter().enumerate() {
-            if e.record != last {
-                self.records[e.record as usize].first_event = i as u32;
-                last = e.record;
-            }
-        }
     }
 
     // ---- reading ---------------------------------------------------------
@@ -824,9 +837,9 @@ impl Store {
             0 => Nullable::Absent,
             1 => Nullable::Null,
             _ => {
-                let first = r.first_event as usize;
-                let list = self.events[first..]
-                    .iter()
+                let first = self.events.id(r.first_event);
+                let list = (first..self.events.len())
+                    .map(|i| &self.events[i])
                     .take_while(|e| e.record == rid)
                     .filter(|e| !e.placeholder)
                     .map(|e| self.rebuild_event(e))

@@ -16,6 +16,8 @@
 
 use memchr::memmem;
 
+use crate::table::IdTable;
+
 /// Separates strings in the lowercase haystack so a match never spans two strings.
 const SEP: u8 = 0;
 
@@ -33,8 +35,8 @@ pub(crate) struct Strings {
     /// Originals that differ from their lowercase form. ASCII ones have the
     /// lowercase copy's length; others are prefixed with their `u32` length.
     text: Vec<u8>,
-    /// Open-addressing hash table of `id + 1` (0 = empty slot).
-    slots: Vec<u32>,
+    /// Ids by the hash of their string.
+    table: IdTable,
     /// Ids of the strings kept as written in the haystack ([`MIXED`]), ascending.
     mixed: Vec<u32>,
 }
@@ -106,35 +108,19 @@ impl Strings {
     /// Id of `s`, if interned.
     #[cfg(test)]
     pub fn find(&self, s: &str) -> Option<u32> {
-        if self.slots.is_empty() {
-            return None;
-        }
-        let mask = self.slots.len() - 1;
-        let mut i = hash(s) as usize & mask;
-        loop {
-            match self.slots[i] {
-                0 => return None,
-                v if self.get(v - 1) == s => return Some(v - 1),
-                _ => i = (i + 1) & mask,
-            }
-        }
+        self.table.find(hash(s), |id| self.get(id) == s)
     }
 
     /// Id of `s`, interning it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        if self.slots.len() < 16 || self.len() * 2 >= self.slots.len() {
-            self.grow();
+        let h = hash(s);
+        if let Some(id) = self.table.find(h, |id| self.get(id) == s) {
+            return id;
         }
-        let mask = self.slots.len() - 1;
-        let mut i = hash(s) as usize & mask;
-        loop {
-            match self.slots[i] {
-                0 => break,
-                v if self.get(v - 1) == s => return v - 1,
-                _ => i = (i + 1) & mask,
-            }
-        }
-        let id = self.lower_starts.len() as u32;
+        let mut table = std::mem::take(&mut self.table);
+        let id = table.insert(h, |id| hash(self.get(id)));
+        self.table = table;
+        debug_assert_eq!(id as usize, self.lower_starts.len());
         self.lower_starts.push(self.lower.len() as u32);
         let start = self.lower.len();
         if s.is_ascii() && s.len() >= MIXED_MIN_LEN && s.bytes().any(|b| b.is_ascii_uppercase()) {
@@ -161,22 +147,7 @@ impl Strings {
             }
         }
         self.lower.push(SEP);
-        self.slots[i] = id + 1;
         id
-    }
-
-    fn grow(&mut self) {
-        let cap = (self.slots.len() * 2).max(64);
-        let mut slots = vec![0u32; cap];
-        let mask = cap - 1;
-        for id in 0..self.len() as u32 {
-            let mut i = hash(self.get(id)) as usize & mask;
-            while slots[i] != 0 {
-                i = (i + 1) & mask;
-            }
-            slots[i] = id + 1;
-        }
-        self.slots = slots;
     }
 
     /// Marks in `out` every string whose lowercase form contains `needle`
@@ -255,10 +226,8 @@ impl Strings {
     pub fn heap_bytes(&self) -> usize {
         self.text.capacity()
             + self.lower.capacity()
-            + 4 * (self.orig.capacity()
-                + self.lower_starts.capacity()
-                + self.slots.capacity()
-                + self.mixed.capacity())
+            + 4 * (self.orig.capacity() + self.lower_starts.capacity() + self.mixed.capacity())
+            + self.table.heap_bytes()
     }
 
     /// Releases spare capacity once a bulk load is done.
