@@ -17,6 +17,7 @@
 //! record ids are stable.
 
 use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Number, Value};
 
@@ -198,8 +199,57 @@ pub(crate) struct EventRow {
 pub(crate) struct FacetTable {
     pub labels: Vec<String>,
     pub lower: Vec<String>,
-    map: HashMap<String, u32>,
+    map: FastMap<String, u32>,
 }
+
+/// Multiply-rotate hashing (as rustc's `FxHasher`) for the store's small maps
+/// of ids: several lookups per record, where SipHash was a visible cost. Keys
+/// are the store's own ids and labels; no random state (WASM has no entropy
+/// to ask for).
+#[derive(Default, Clone, Copy)]
+pub(crate) struct FastHasher(u64);
+
+impl FastHasher {
+    #[inline]
+    fn add(&mut self, x: u64) {
+        self.0 = (self.0.rotate_left(5) ^ x).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+impl Hasher for FastHasher {
+    #[inline]
+    fn write(&mut self, bytes: &[u8]) {
+        let mut chunks = bytes.chunks_exact(8);
+        for c in &mut chunks {
+            self.add(u64::from_le_bytes(c.try_into().unwrap_or([0; 8])));
+        }
+        for &b in chunks.remainder() {
+            self.add(u64::from(b));
+        }
+    }
+    #[inline]
+    fn write_u8(&mut self, n: u8) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u32(&mut self, n: u32) {
+        self.add(u64::from(n));
+    }
+    #[inline]
+    fn write_u64(&mut self, n: u64) {
+        self.add(n);
+    }
+    #[inline]
+    fn write_usize(&mut self, n: usize) {
+        self.add(n as u64);
+    }
+    #[inline]
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+pub(crate) type FastMap<K, V> = HashMap<K, V, BuildHasherDefault<FastHasher>>;
 
 impl FacetTable {
     fn code(&mut self, label: &str) -> u32 {
@@ -271,7 +321,9 @@ pub struct Store {
     pub(crate) strings: Strings,
     pub(crate) records: Vec<RecordRow>,
     pub(crate) contexts: Vec<Context>,
-    context_index: HashMap<Context, u32>,
+    /// Contexts by their members (the facet codes, derived from the members,
+    /// are left at 0 in these keys).
+    context_index: FastMap<Context, u32>,
     /// Records using each context (a context can fall out of use when a
     /// duplicate record brings a richer user context).
     context_uses: Vec<u32>,
@@ -284,7 +336,13 @@ pub struct Store {
     pub(crate) refs: Vec<u32>,
     /// Deduplicated objects (till, store, user context, merge details, associates).
     pub(crate) objects: Vec<ListRef>,
-    object_index: HashMap<Vec<(u32, Val)>, u32>,
+    object_index: FastMap<Vec<(u32, Val)>, u32>,
+    /// Reused buffer for an object's pairs while looking it up.
+    scratch: Vec<(u32, Val)>,
+    /// Type and field facet codes by the interned `eventType` / `updatedField`
+    /// (fields of subscription events are keyed by channel too, so not here).
+    type_by_val: FastMap<u32, (u32, EventKind)>,
+    field_by_val: FastMap<u32, u32>,
     pub(crate) types: FacetTable,
     pub(crate) type_kinds: Vec<EventKind>,
     pub(crate) fields: FacetTable,
@@ -481,7 +539,9 @@ impl Store {
         match n {
             Nullable::Absent => Val::ABSENT,
             Nullable::Null => Val::NULL,
-            Nullable::Present(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+            Nullable::Present(n) => {
+                Val::tagged(TAG_NUM, self.strings.intern(decimal(*n, &mut [0; 20])))
+            }
         }
     }
 
@@ -489,7 +549,10 @@ impl Store {
         match v {
             Value::Null => Val::NULL,
             Value::String(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
-            Value::Number(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+            Value::Number(n) => match n.as_i64() {
+                Some(i) => Val::tagged(TAG_NUM, self.strings.intern(decimal(i, &mut [0; 20]))),
+                None => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
+            },
             other => Val::tagged(TAG_JSON, self.strings.intern(&other.to_string())),
         }
     }
@@ -510,17 +573,12 @@ impl Store {
         }
     }
 
-    fn pairs_of(&mut self, members: &[(String, Value)]) -> Vec<(u32, Val)> {
-        members
-            .iter()
-            .map(|(k, v)| (self.strings.intern(k), self.json_val(v)))
-            .collect()
-    }
-
     fn list(&mut self, members: &[(String, Value)]) -> ListRef {
-        let p = self.pairs_of(members);
         let start = self.pairs.len() as u32;
-        self.pairs.extend(p);
+        for (k, v) in members {
+            let pair = (self.strings.intern(k), self.json_val(v));
+            self.pairs.push(pair);
+        }
         ListRef {
             start,
             len: members.len() as u32,
@@ -545,32 +603,46 @@ impl Store {
 
     /// Id of the deduplicated object holding `members`.
     fn object_of(&mut self, members: &[(String, Value)]) -> u32 {
-        let p = self.pairs_of(members);
-        if let Some(&id) = self.object_index.get(&p) {
-            return id;
+        let mut p = std::mem::take(&mut self.scratch);
+        p.clear();
+        for (k, v) in members {
+            p.push((self.strings.intern(k), self.json_val(v)));
         }
-        let start = self.pairs.len() as u32;
-        self.pairs.extend_from_slice(&p);
-        let id = self.objects.len() as u32;
-        self.objects.push(ListRef {
-            start,
-            len: p.len() as u32,
-        });
-        self.object_index.insert(p, id);
+        let id = match self.object_index.get(p.as_slice()) {
+            Some(&id) => id,
+            None => {
+                let start = self.pairs.len() as u32;
+                self.pairs.extend_from_slice(&p);
+                let id = self.objects.len() as u32;
+                self.objects.push(ListRef {
+                    start,
+                    len: p.len() as u32,
+                });
+                self.object_index.insert(p.clone(), id);
+                id
+            }
+        };
+        self.scratch = p;
         id
     }
 
     /// Id of the shared context equal to `c`, adding it if new.
+    /// Its facet codes are derived here, once per distinct context.
     fn context(&mut self, mut c: Context) -> u32 {
-        c.user_code = self.users.code(&user_label(self, &c));
+        (c.user_code, c.source_code, c.mode_code) = (0, 0, 0);
         if let Some(&id) = self.context_index.get(&c) {
             self.context_uses[id as usize] += 1;
             return id;
         }
         let id = self.contexts.len() as u32;
-        self.contexts.push(c.clone());
+        self.context_index.insert(c.clone(), id);
+        c.user_code = self.users.code(&user_label(self, &c));
+        let source = self.cell(c.source).as_str().map(str::to_ascii_uppercase);
+        c.source_code = self.sources.code(source.as_deref().unwrap_or("(none)"));
+        let mode = self.cell(c.mode).as_str().unwrap_or("(none)").to_owned();
+        c.mode_code = self.modes.code(&mode);
+        self.contexts.push(c);
         self.context_uses.push(1);
-        self.context_index.insert(c, id);
         id
     }
 
@@ -602,12 +674,6 @@ impl Store {
         let (created_ms, created_raw) = self.time_val(&r.created_on);
         let (auto_ms, auto_raw) = self.time_val(&r.auto_update_time);
         let when = r.when().unwrap_or(NO_MS);
-        let source_label = r
-            .source
-            .as_deref()
-            .map(str::to_ascii_uppercase)
-            .unwrap_or_else(|| "(none)".into());
-        let mode_label = r.updated_by_mode.as_deref().unwrap_or("(none)").to_owned();
         let context = Context {
             updated_by_user: self.str_val(&r.updated_by_user),
             updated_by: self.int_val(&r.updated_by),
@@ -622,8 +688,8 @@ impl Store {
             survivor: self.object(&r.survivor),
             extras: self.object_of(&r.extras),
             user_code: 0,
-            source_code: self.sources.code(&source_label),
-            mode_code: self.modes.code(&mode_label),
+            source_code: 0,
+            mode_code: 0,
         };
         let row = RecordRow {
             created_ms,
@@ -676,17 +742,32 @@ impl Store {
     }
 
     fn event_row(&mut self, rid: u32, when: i64, e: &Event) -> EventRow {
-        let kind = e.kind();
-        let type_code = self.type_code(e.event_type.as_deref().unwrap_or("(none)"), kind);
-        let field_code = self.fields.code(&e.field_key());
+        let event_type = self.str_val(&e.event_type);
+        let field = self.str_val(&e.updated_field);
+        // Labels, kinds and field keys are worked out once per distinct value.
+        let (type_code, kind) = match self.type_by_val.get(&event_type.0) {
+            Some(&known) => known,
+            None => {
+                let kind = e.kind();
+                let code = self.type_code(e.event_type.as_deref().unwrap_or("(none)"), kind);
+                self.type_by_val.insert(event_type.0, (code, kind));
+                (code, kind)
+            }
+        };
+        let field_code = if e.subscription().is_some() {
+            self.fields.code(&e.field_key())
+        } else if let Some(&code) = self.field_by_val.get(&field.0) {
+            code
+        } else {
+            let code = self.fields.code(&e.field_key());
+            self.field_by_val.insert(field.0, code);
+            code
+        };
         let associates = match &e.associate_entities {
             Nullable::Absent => ListRef::ABSENT,
             Nullable::Null => ListRef::NULL,
             Nullable::Present(list) => {
-                let ids: Vec<u32> = list
-                    .iter()
-                    .map(|m| self.object(&Nullable::Present(m.clone())))
-                    .collect();
+                let ids: Vec<u32> = list.iter().map(|m| self.object_of(&m.0)).collect();
                 let start = self.refs.len() as u32;
                 self.refs.extend_from_slice(&ids);
                 ListRef {
@@ -702,8 +783,8 @@ impl Store {
             placeholder: false,
             type_code,
             field_code,
-            event_type: self.str_val(&e.event_type),
-            field: self.str_val(&e.updated_field),
+            event_type,
+            field,
             additional: self.nullable_list(&e.additional_fields),
             associates,
             extras: self.list(&e.extras),
@@ -980,7 +1061,12 @@ fn fingerprint(r: &AuditRecord) -> u64 {
         if let Some(af) = e.additional_fields.get() {
             for (k, v) in af.iter() {
                 h.str(k);
-                h.str(&crate::value::display_value(v));
+                // As `display_value`, without a copy of every string.
+                match v {
+                    Value::String(s) => h.str(s),
+                    Value::Null => h.str(""),
+                    other => h.str(&other.to_string()),
+                }
             }
         }
     }
@@ -991,9 +1077,8 @@ struct Fnv(u64);
 
 impl Fnv {
     fn bytes(&mut self, b: &[u8]) {
-        for &x in b {
-            self.0 = (self.0 ^ u64::from(x)).wrapping_mul(0x0000_0100_0000_01b3);
-        }
+        // A word at a time (the string table's hash): push tokens are long.
+        self.0 = (self.0 ^ crate::strings::hash(b)).wrapping_mul(0x0000_0100_0000_01b3);
         self.0 = (self.0 ^ 0xff).wrapping_mul(0x0000_0100_0000_01b3);
     }
     fn str(&mut self, s: &str) {
@@ -1002,6 +1087,25 @@ impl Fnv {
     fn num(&mut self, n: i64) {
         self.bytes(&n.to_le_bytes());
     }
+}
+
+/// `n` in decimal, written into `buf` (no allocation per number interned).
+fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
+    let mut i = buf.len();
+    let mut m = n.unsigned_abs();
+    loop {
+        i -= 1;
+        buf[i] = b'0' + (m % 10) as u8;
+        m /= 10;
+        if m == 0 {
+            break;
+        }
+    }
+    if n < 0 {
+        i -= 1;
+        buf[i] = b'-';
+    }
+    std::str::from_utf8(&buf[i..]).unwrap_or("")
 }
 
 /// `updatedByUser`, else the user context's `entitySourceId` (who acted in
@@ -1190,5 +1294,17 @@ impl<'a> EventView<'a> {
     pub fn is_label_change(&self) -> bool {
         let [prev, cur, prev_label, cur_label] = self.change();
         prev.is_some() && prev == cur && prev_label != cur_label
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn numbers_are_interned_as_they_print() {
+        for n in [0, 7, -7, 10, 100458, i64::MAX, i64::MIN, -1] {
+            assert_eq!(decimal(n, &mut [0; 20]), n.to_string());
+        }
     }
 }

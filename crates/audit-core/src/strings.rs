@@ -50,11 +50,10 @@ const MIXED: u32 = u32::MAX - 1;
 const MIXED_MIN_LEN: usize = 48;
 const NON_ASCII: u32 = 1 << 31;
 
-fn hash(s: &str) -> u64 {
+pub(crate) fn hash(b: &[u8]) -> u64 {
     // FNV-1a over 8-byte words: fast, deterministic, no random state (the WASM
     // build must not ask the host for randomness).
     let mut h: u64 = 0xcbf2_9ce4_8422_2325;
-    let b = s.as_bytes();
     let mut chunks = b.chunks_exact(8);
     for c in &mut chunks {
         let w = u64::from_le_bytes(c.try_into().unwrap_or([0; 8]));
@@ -79,16 +78,22 @@ impl Strings {
     }
 
     pub fn get(&self, id: u32) -> &str {
-        let i = id as usize;
-        match self.orig[i] {
-            SAME | MIXED => utf8(self.lower(id)),
+        utf8(self.bytes(id))
+    }
+
+    /// The bytes of string `id` as written (what [`Strings::get`] returns,
+    /// without checking UTF-8 again: interning compares and hashes these).
+    #[inline]
+    fn bytes(&self, id: u32) -> &[u8] {
+        match self.orig[id as usize] {
+            SAME | MIXED => self.lower(id),
             o if o & NON_ASCII != 0 => {
                 let at = (o & !NON_ASCII) as usize;
                 let mut len = [0u8; 4];
                 len.copy_from_slice(&self.text[at..at + 4]);
-                utf8(&self.text[at + 4..at + 4 + u32::from_le_bytes(len) as usize])
+                &self.text[at + 4..at + 4 + u32::from_le_bytes(len) as usize]
             }
-            o => utf8(&self.text[o as usize..o as usize + self.lower(id).len()]),
+            o => &self.text[o as usize..o as usize + self.lower(id).len()],
         }
     }
 
@@ -108,17 +113,18 @@ impl Strings {
     /// Id of `s`, if interned.
     #[cfg(test)]
     pub fn find(&self, s: &str) -> Option<u32> {
-        self.table.find(hash(s), |id| self.get(id) == s)
+        let s = s.as_bytes();
+        self.table.find(hash(s), |id| self.bytes(id) == s)
     }
 
     /// Id of `s`, interning it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        let h = hash(s);
-        if let Some(id) = self.table.find(h, |id| self.get(id) == s) {
+        let h = hash(s.as_bytes());
+        if let Some(id) = self.table.find(h, |id| self.bytes(id) == s.as_bytes()) {
             return id;
         }
         let mut table = std::mem::take(&mut self.table);
-        let id = table.insert(h, |id| hash(self.get(id)));
+        let id = table.insert(h, |id| hash(self.bytes(id)));
         self.table = table;
         debug_assert_eq!(id as usize, self.lower_starts.len());
         self.lower_starts.push(self.lower.len() as u32);
