@@ -1,0 +1,73 @@
+//! Browser benchmark of issue #7. Built for `wasm32-unknown-unknown`, this library is the
+//! benchmark page's module: it generates API-shaped pages ([`gen`]), runs our pipeline
+//! (audit-core: [`ingest_page`], keystroke search, facets) and mounts the real app for the render
+//! measures. The page's `baseline.js` does the same work the way a plain JavaScript explorer
+//! would. The native `bench-browser` binary (src/main.rs) drives it all in headless Chromium.
+
+pub mod gen;
+#[cfg(target_arch = "wasm32")]
+mod wasm;
+
+use audit_core::{parse_response, IngestReport, Query, Store};
+
+/// Our ingest step, done the way the app does it for pages that arrive one by one (the live
+/// source, `Explorer::ingest` in src/explorer.rs): parse the response bytes, then merge the page
+/// into the store. This is the one function to change when the store's ingest API changes.
+pub fn ingest_page(store: &mut Store, listing: &str, bytes: &[u8]) -> IngestReport {
+    store.ingest_page(listing, parse_response(bytes))
+}
+
+/// Called once after the last page (nothing to do with today's per-page ingest).
+pub fn finish_ingest(_store: &mut Store) {}
+
+/// The typed sequences of the native bench: every prefix of each query is one keystroke.
+pub const TYPED: [&str; 3] = [
+    "field:mobile 99",
+    "ios fcyv",
+    "-source:inst user:aldo type:comm",
+];
+
+/// The keystrokes both pipelines run: every prefix of [`TYPED`] that parses (`field:` alone, for
+/// one, is an error the app shows instead of searching).
+pub fn keystrokes() -> Vec<String> {
+    TYPED
+        .iter()
+        .flat_map(|q| (1..=q.len()).map(move |i| &q[..i]))
+        .filter(|text| Query::parse(text).is_ok())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// Filter changes for the facet and render measures: each selects a different share of events.
+pub const FILTERS: [&str; 5] = [
+    "type:identifiers",
+    "field:mobile",
+    "-source:instore",
+    "mode:member_care",
+    "",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fifty_keystrokes_as_in_the_native_bench() {
+        let k = keystrokes();
+        assert_eq!(k.len(), 50, "{k:?}");
+        assert!(!k.iter().any(|q| q.ends_with(':')));
+    }
+
+    #[test]
+    fn ingest_page_adds_every_event_of_a_page() {
+        let mut store = Store::new();
+        for page in gen::Pages::new(1_500, 1000, 9) {
+            ingest_page(&mut store, "bench", &page);
+        }
+        finish_ingest(&mut store);
+        assert!(store.len() >= 1_500);
+        for f in FILTERS {
+            assert!(Query::parse(f).is_ok(), "{f}");
+        }
+    }
+}
