@@ -204,6 +204,14 @@ pub enum AuthMode {
         header: String,
     },
     OAuth(OAuth),
+    /// An OAuth token handed over by an embedding host page: sent as the OAuth header, never
+    /// renewed here (the host is asked for a new one).
+    Token(String),
+    /// Any header an embedding host page says to send (its own gateway's session header, say).
+    Header {
+        name: String,
+        value: String,
+    },
 }
 
 impl fmt::Debug for AuthMode {
@@ -216,7 +224,37 @@ impl fmt::Debug for AuthMode {
                 .field("header", &REDACTED)
                 .finish(),
             AuthMode::OAuth(o) => o.fmt(f),
+            AuthMode::Token(_) => f.debug_tuple("Token").field(&REDACTED).finish(),
+            AuthMode::Header { name, .. } => f
+                .debug_struct("Header")
+                .field("name", name)
+                .field("value", &REDACTED)
+                .finish(),
         }
+    }
+}
+
+impl AuthMode {
+    /// A header mode from an embedding host, refused when the name is not an HTTP token or
+    /// the value could split the request (CR, LF, NUL).
+    pub fn header(name: &str, value: &str) -> Result<AuthMode, String> {
+        let name = name.trim();
+        let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
+        if name.is_empty() || !name.chars().all(token_char) {
+            return Err(format!("`{name}` is not a valid header name"));
+        }
+        if value.is_empty() || value.contains(['\r', '\n', '\0']) {
+            return Err(format!("the value for `{name}` is empty or spans lines"));
+        }
+        Ok(AuthMode::Header {
+            name: name.to_owned(),
+            value: value.to_owned(),
+        })
+    }
+
+    /// True for credentials an embedding host supplied (they answer any `auth` a link names).
+    pub fn is_from_host(&self) -> bool {
+        matches!(self, AuthMode::Token(_) | AuthMode::Header { .. })
     }
 }
 
@@ -343,7 +381,7 @@ impl Credentials {
         url: &str,
         page: &Origin,
         now_ms: u64,
-    ) -> Result<Option<(&'static str, String)>, AuthError> {
+    ) -> Result<Option<(String, String)>, AuthError> {
         let target = Origin::of_target(url, page).map_err(AuthError::BadUrl)?;
         if target != self.origin {
             return Err(AuthError::OriginMismatch {
@@ -353,11 +391,15 @@ impl Credentials {
         }
         match &self.mode {
             AuthMode::None => Ok(None),
-            AuthMode::Basic { header, .. } => Ok(Some((AUTHORIZATION, header.clone()))),
+            AuthMode::Basic { header, .. } => Ok(Some((AUTHORIZATION.into(), header.clone()))),
             AuthMode::OAuth(o) => match &o.token {
-                Some(t) if !o.needs_token(now_ms) => Ok(Some((OAUTH_HEADER, t.token.clone()))),
+                Some(t) if !o.needs_token(now_ms) => {
+                    Ok(Some((OAUTH_HEADER.into(), t.token.clone())))
+                }
                 _ => Err(AuthError::TokenNeeded),
             },
+            AuthMode::Token(token) => Ok(Some((OAUTH_HEADER.into(), token.clone()))),
+            AuthMode::Header { name, value } => Ok(Some((name.clone(), value.clone()))),
         }
     }
 

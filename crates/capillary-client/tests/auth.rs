@@ -36,7 +36,7 @@ fn documented_basic_example() {
     let url = audit_url(&eu, &AuditParams::customer(1), Generation::Current).unwrap();
     assert_eq!(
         c.header_for(&url, &page(), 0).unwrap(),
-        Some((AUTHORIZATION, header))
+        Some((AUTHORIZATION.to_owned(), header))
     );
 }
 
@@ -176,7 +176,7 @@ fn oauth_token_is_renewed_before_expiry_and_after_401() {
     assert_eq!(t.renew_at_ms(), issued + 240_000);
     assert_eq!(
         c.header_for(url, &page(), issued + 239_999),
-        Ok(Some((OAUTH_HEADER, "tok-1".to_string())))
+        Ok(Some((OAUTH_HEADER.to_owned(), "tok-1".to_string())))
     );
     assert_eq!(
         c.header_for(url, &page(), issued + 240_000),
@@ -203,7 +203,7 @@ fn oauth_token_is_renewed_before_expiry_and_after_401() {
         .unwrap();
     assert_eq!(
         c.header_for(url, &page(), issued + 2000),
-        Ok(Some((OAUTH_HEADER, "tok-2".to_string())))
+        Ok(Some((OAUTH_HEADER.to_owned(), "tok-2".to_string())))
     );
     // Short lifetimes get a proportionate margin (a fifth): renew at 8 s of 10.
     assert!(!c.oauth_mut().unwrap().needs_token(issued + 2000 + 7_999));
@@ -225,4 +225,36 @@ fn token_errors_are_classified() {
     assert_eq!(p.kind, ProblemKind::Unrecognised);
     assert!(o.token().is_none());
     assert!(o.needs_token(0));
+}
+
+#[test]
+fn host_supplied_token_and_header_go_only_to_their_origin_and_never_print() {
+    let eu = ApiBase::cluster(Cluster::Eu);
+    let url = audit_url(&eu, &AuditParams::customer(1), Generation::Current).unwrap();
+    let token = Credentials::new(&eu, &page(), AuthMode::Token("tok-123".into()));
+    assert_eq!(
+        token.header_for(&url, &page(), 0).unwrap(),
+        Some(("X-CAP-API-OAUTH-TOKEN".to_owned(), "tok-123".to_owned()))
+    );
+    assert!(token.mode().is_from_host());
+    let header = AuthMode::header("X-Portal-Session", "s3cret").unwrap();
+    let header = Credentials::new(&eu, &page(), header);
+    assert_eq!(
+        header.header_for(&url, &page(), 0).unwrap(),
+        Some(("X-Portal-Session".to_owned(), "s3cret".to_owned()))
+    );
+    assert!(header
+        .header_for("https://us.api.capillarytech.com/x", &page(), 0)
+        .is_err());
+    for c in [&token, &header] {
+        let debug = format!("{c:?}");
+        assert!(
+            !debug.contains("tok-123") && !debug.contains("s3cret"),
+            "{debug}"
+        );
+    }
+    assert!(AuthMode::header("X Portal", "v").is_err());
+    assert!(AuthMode::header("", "v").is_err());
+    assert!(AuthMode::header("X-A", "v\r\nX-Injected: 1").is_err());
+    assert!(AuthMode::header("X-A", "").is_err());
 }
