@@ -96,6 +96,16 @@ impl ApiQuery {
     pub fn from_pairs<'a>(
         pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
     ) -> Option<Result<ApiQuery, LinkError>> {
+        ApiQuery::from_pairs_or(pairs, None)
+    }
+
+    /// [`ApiQuery::from_pairs`] where a link that names an entity but no `api`
+    /// (`?entityType=CUSTOMER&entityId=…`, as a host page links) uses `default_api`: the API an
+    /// embedding host supplied, or the first one config.json offers.
+    pub fn from_pairs_or<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        default_api: Option<&str>,
+    ) -> Option<Result<ApiQuery, LinkError>> {
         let map: Vec<(&str, &str)> = pairs.into_iter().collect();
         let get = |k: &str| {
             map.iter()
@@ -104,7 +114,18 @@ impl ApiQuery {
                 .map(|(_, v)| v.trim())
                 .filter(|v| !v.is_empty())
         };
-        let api = get("api")?;
+        let names_entity = get("entityId").is_some() || get("idName").is_some();
+        let api = match (get("api"), default_api) {
+            (Some(api), _) => api,
+            (None, Some(api)) if names_entity => api,
+            (None, None) if names_entity => {
+                return Some(Err(LinkError {
+                    param: "api",
+                    message: "the link names an entity but no API (add `api=` with a cluster, URL or proxy path)".into(),
+                }))
+            }
+            (None, _) => return None,
+        };
         Some(Self::read(api, &get))
     }
 
@@ -250,7 +271,23 @@ mod tests {
 
     #[test]
     fn no_api_key_means_no_live_source() {
-        assert!(read(&[("q", "x"), ("entityId", "5")]).is_none());
+        assert!(read(&[("q", "x"), ("view", "status")]).is_none());
+        assert!(ApiQuery::from_pairs_or([("q", "x")], Some("eu")).is_none());
+    }
+
+    #[test]
+    fn an_entity_link_without_api_uses_the_deployment_default() {
+        let link = [("entityType", "CUSTOMER"), ("entityId", "5")];
+        let q = ApiQuery::from_pairs_or(link, Some("/capillary"))
+            .unwrap()
+            .unwrap();
+        assert_eq!(q.api, "/capillary");
+        assert_eq!(q.target, Target::Entity(EntityType::Customer, 5));
+        let e = read(&link).unwrap().unwrap_err();
+        assert_eq!(
+            e.param, "api",
+            "no default: the link is refused, not ignored"
+        );
     }
 
     #[test]

@@ -4,27 +4,40 @@
 use leptos::prelude::*;
 use leptos_router::components::Router;
 
+use explorer_config::{Config, Loaded};
+
 use crate::connect::ConnectPanel;
+use crate::deployment::{use_deployment, Deployment};
 use crate::explorer::{use_explorer, Explorer, Problem, SourceKind};
 use crate::live::{use_live, Live};
 use crate::timeline::TimelinePage;
 use crate::url_state::View;
 
-/// The whole explorer. With no configuration it opens on the built-in demo data; `pages`
-/// (named response bodies, as saved from the API) replace the demo.
+/// The whole explorer. With no link it opens on the built-in demo data; `pages` (named
+/// response bodies, as saved from the API) replace the demo. `config` is the deployment's
+/// config.json as read by [`crate::load_config`] (defaults without it).
 #[component]
-pub fn App(#[prop(optional)] pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
+pub fn App(
+    #[prop(optional)] pages: Option<Vec<(String, Vec<u8>)>>,
+    #[prop(optional)] config: Option<Loaded>,
+) -> impl IntoView {
+    let config = config.unwrap_or_else(|| Loaded {
+        config: Config::default(),
+        error: None,
+        warnings: Vec::new(),
+    });
     view! {
         <Router>
-            <Shell pages />
+            <Shell pages config />
         </Router>
     }
 }
 
 #[component]
-fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
-    let explorer = Explorer::provide();
-    let live = Live::provide(explorer);
+fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView {
+    let deployment = Deployment::provide(config.config.clone());
+    let explorer = Explorer::provide(deployment);
+    let live = Live::provide(explorer, deployment);
     crate::files::accept_dropped_files(explorer, live);
     let connect_open = RwSignal::new(false);
     // The first source is chosen synchronously, so the first paint already shows data.
@@ -37,9 +50,11 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
         (None, None) => explorer.load_demo(),
         (None, Some(_)) => {}
     }
-    follow_the_link(explorer, live, connect_open);
+    crate::deployment::report(explorer, &config);
+    follow_the_link(explorer, live, deployment, connect_open);
+    crate::embed::connect_host(explorer, live, deployment);
     view! {
-        <div class="app">
+        <div class="app" class:embed=deployment.embed>
             <Header connect_open />
             <Show when=move || connect_open.get()>
                 <ConnectPanel open=connect_open />
@@ -59,7 +74,14 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>) -> impl IntoView {
 
 /// Starts, switches or stops the live source whenever the URL's API part changes (a submitted
 /// connection, a shared link, Back/Forward between entities).
-fn follow_the_link(explorer: Explorer, live: Live, connect_open: RwSignal<bool>) {
+fn follow_the_link(
+    explorer: Explorer,
+    live: Live,
+    deployment: Deployment,
+    connect_open: RwSignal<bool>,
+) {
+    // In a host page that supplies the connection, the panel never opens by itself.
+    let ask = move || connect_open.set(!deployment.hosted);
     Effect::new(move |previous: Option<Option<_>>| {
         let request = explorer.api.get();
         let first = previous.is_none();
@@ -67,7 +89,7 @@ fn follow_the_link(explorer: Explorer, live: Live, connect_open: RwSignal<bool>)
             Some(Ok(query)) => {
                 live.start(query.clone());
                 if live.needs_credentials.get_untracked().is_some() {
-                    connect_open.set(true);
+                    ask();
                 }
             }
             Some(Err(e)) => {
@@ -76,7 +98,7 @@ fn follow_the_link(explorer: Explorer, live: Live, connect_open: RwSignal<bool>)
                     kind: "bad-request",
                     message: format!("The link's `{}` cannot be used: {}", e.param, e.message),
                 });
-                connect_open.set(true);
+                ask();
             }
             None if !first && explorer.source_kind() == SourceKind::Api => {
                 live.stop();
@@ -133,13 +155,15 @@ fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
                     .collect_view()}
             </nav>
             <span class="counts" data-testid="loaded-count">{loaded}</span>
-            <button
-                data-testid="connect-toggle"
-                aria-expanded=move || connect_open.get().to_string()
-                on:click=move |_| connect_open.update(|o| *o = !*o)
-            >
-                "Connect…"
-            </button>
+            <Show when=move || !use_deployment().hosted>
+                <button
+                    data-testid="connect-toggle"
+                    aria-expanded=move || connect_open.get().to_string()
+                    on:click=move |_| connect_open.update(|o| *o = !*o)
+                >
+                    "Connect…"
+                </button>
+            </Show>
             <crate::files::OpenFiles />
         </header>
     }

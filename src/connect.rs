@@ -2,10 +2,12 @@
 //! to authenticate, which entity (by id or identifier), and every audit parameter. Submitting
 //! writes the request into the URL (without credentials), which starts the fetch.
 
-use capillary_client::{ApiBase, Cluster, IdentifierName, ReferenceType};
+use capillary_client::{ApiBase, IdentifierName, ReferenceType};
+use explorer_config::Config;
 use leptos::prelude::*;
 
 use crate::api_query::{ApiQuery, AuthKind};
+use crate::deployment::use_deployment;
 use crate::explorer::use_explorer;
 use crate::live::{page_origin, use_live};
 use crate::session::{self, Saved};
@@ -35,13 +37,13 @@ struct Form {
 }
 
 impl Form {
-    fn new(current: Option<&ApiQuery>) -> Form {
+    fn new(current: Option<&ApiQuery>, config: &Config) -> Form {
         let f = Form {
-            api: RwSignal::new("eu".into()),
-            auth: RwSignal::new("basic".into()),
+            api: RwSignal::new(config.default_api().unwrap_or_default().into()),
+            auth: RwSignal::new(config.auth_modes.first().copied().unwrap_or("basic").into()),
             entity_type: RwSignal::new("CUSTOMER".into()),
             by: RwSignal::new("id".into()),
-            limit: RwSignal::new("50".into()),
+            limit: RwSignal::new(config.page_size.to_string()),
             user_context: RwSignal::new(true),
             ..Default::default()
         };
@@ -82,7 +84,7 @@ impl Form {
     }
 
     /// The URL pairs the form describes (validated by reading them back as a link would be).
-    fn query(&self) -> Result<ApiQuery, String> {
+    fn query(&self, config: &Config) -> Result<ApiQuery, String> {
         let mut pairs: Vec<(&str, String)> = vec![
             ("api", self.api.get_untracked()),
             ("auth", self.auth.get_untracked()),
@@ -121,6 +123,17 @@ impl Form {
             pairs.push(("legacy", "1".into()));
         }
         match ApiQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
+            Some(Ok(q)) if !config.allows_auth(q.auth.key()) => Err(format!(
+                "auth: this deployment allows {} only (config.json `authModes`)",
+                config.auth_modes.join(", ")
+            )),
+            Some(Ok(q)) if !config.allows_api(&q.base) => {
+                let offered: Vec<&str> = config.apis.iter().map(|c| c.api.as_str()).collect();
+                Err(format!(
+                    "api: this deployment connects only to {} (config.json `apis`)",
+                    offered.join(", ")
+                ))
+            }
             Some(Ok(q)) => Ok(q),
             Some(Err(e)) => Err(format!("{}: {}", e.param, e.message)),
             None => Err("api: choose a cluster, a base URL or a proxy path".into()),
@@ -149,12 +162,14 @@ impl Form {
 pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
     let explorer = use_explorer();
     let live = use_live();
+    let config = use_deployment().config();
     let current = explorer.api_query();
-    let form = Form::new(current.as_ref().and_then(|r| r.as_ref().ok()));
+    let form = Form::new(current.as_ref().and_then(|r| r.as_ref().ok()), &config);
     let error = RwSignal::new(None::<String>);
+    let form_config = config.clone();
     let submit = move |e: leptos::ev::SubmitEvent| {
         e.prevent_default();
-        let query = match form.query() {
+        let query = match form.query(&form_config) {
             Ok(q) => q,
             Err(message) => return error.set(Some(message)),
         };
@@ -205,6 +220,12 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
         }
     };
     let auth_is = move |k: &'static str| move || form.auth.get() == k;
+    let offered: Vec<(String, String)> = config
+        .apis
+        .iter()
+        .map(|c| (c.api.clone(), c.label.clone()))
+        .collect();
+    let modes = config.auth_modes.clone();
     view! {
         <form class="connect" data-testid="connect-panel" on:submit=submit aria-label="Connect to the API">
             {move || live.needs_credentials.get().map(|origin| view! {
@@ -220,11 +241,11 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
                         on:input=move |e| form.api.set(event_target_value(&e))
                         placeholder="eu · https://host · /capillary" />
                     <datalist id="clusters">
-                        {Cluster::ALL.into_iter().map(|c| view! { <option value=c.id()>{c.host()}</option> }).collect_view()}
+                        {offered.into_iter().map(|(api, label)| view! { <option value=api>{label}</option> }).collect_view()}
                     </datalist>
                 </label>
                 <div class="radios" role="radiogroup" aria-label="Authentication">
-                    {[("basic", "Basic"), ("oauth", "OAuth"), ("none", "None (proxy adds it)")].into_iter().map(|(k, label)| view! {
+                    {[("basic", "Basic"), ("oauth", "OAuth"), ("none", "None (proxy adds it)")].into_iter().filter(|(k, _)| modes.contains(k)).map(|(k, label)| view! {
                         <label><input type="radio" name="auth" value=k data-testid=format!("auth-{k}")
                             prop:checked=auth_is(k) on:change=move |_| form.auth.set(k.into()) />{label}</label>
                     }).collect_view()}

@@ -8,7 +8,9 @@
 mod api_query;
 mod app;
 mod connect;
+mod deployment;
 mod detail;
+mod embed;
 mod explorer;
 mod export;
 mod files;
@@ -22,3 +24,4 @@ pub mod url_state;
 mod zone;
 
 pub use app::App;
+pub use deployment::load_config;

@@ -16,6 +16,7 @@ use futures::stream::{FuturesUnordered, StreamExt};
 use leptos::prelude::*;
 
 use crate::api_query::{ApiQuery, AuthKind, Target};
+use crate::deployment::Deployment;
 use crate::explorer::{Explorer, Problem as Shown};
 
 /// What the fetch line shows.
@@ -38,6 +39,10 @@ pub struct Live {
     pub status: RwSignal<Option<FetchStatus>>,
     /// The origin a link points at when no credentials for it are held.
     pub needs_credentials: RwSignal<Option<String>>,
+    /// Records per request when the link names no `limit` (config.json `pageSize`).
+    page_size: u32,
+    /// Credentials come from an embedding host page, not from the connection panel.
+    hosted: bool,
 }
 
 struct Running {
@@ -48,8 +53,10 @@ struct Running {
 }
 
 impl Live {
-    pub fn provide(explorer: Explorer) -> Live {
+    pub fn provide(explorer: Explorer, deployment: Deployment) -> Live {
         let live = Live {
+            page_size: deployment.config().page_size,
+            hosted: deployment.hosted,
             explorer,
             credentials: StoredValue::new_local(crate::session::restore()),
             plan: StoredValue::new_local(None),
@@ -80,14 +87,22 @@ impl Live {
             AuthKind::None => Some(Credentials::none(&query.base, &page)),
             kind => self.credentials.with_value(|all| {
                 all.iter()
-                    .find(|c| c.bound_origin() == &target && matches_kind(c.mode(), kind))
+                    .find(|c| {
+                        c.bound_origin() == &target
+                            && (c.mode().is_from_host() || matches_kind(c.mode(), kind))
+                    })
                     .cloned()
             }),
         };
         let Some(credentials) = credentials else {
             self.needs_credentials.set(Some(target.to_string()));
+            let summary = if self.hosted {
+                format!("Waiting for the host page to connect to {target}…")
+            } else {
+                format!("Enter credentials for {target} to load this link.")
+            };
             self.status.set(Some(FetchStatus {
-                summary: format!("Enter credentials for {target} to load this link."),
+                summary,
                 running: false,
                 failed: false,
             }));
@@ -256,6 +271,7 @@ impl Live {
             }
         }
         let mut params = query.params.clone();
+        params.limit.get_or_insert(self.page_size);
         params.entity_type = entity_type;
         params.entity_id = entity_id;
         let listing = match AuditListing::new(query.base.clone(), params, query.generation) {

@@ -1,7 +1,10 @@
-//! Entry point: only mounts the app (everything else lives in the library crate, where the
-//! component tests can reach it).
+//! Entry point: reads the deployment's config.json, then mounts the app (everything else lives in
+//! the library crate, where the component tests can reach it).
 
 fn main() {
     console_error_panic_hook::set_once();
-    leptos::mount::mount_to_body(|| leptos::view! { <audit_explorer::App /> });
+    wasm_bindgen_futures::spawn_local(async {
+        let config = audit_explorer::load_config().await;
+        leptos::mount::mount_to_body(move || leptos::view! { <audit_explorer::App config /> });
+    });
 }

@@ -125,7 +125,19 @@ impl ViewState {
     /// Reads the state from decoded query pairs; unknown keys are left for other owners
     /// (entity and API parameters).
     pub fn from_pairs<'a>(pairs: impl IntoIterator<Item = (&'a str, &'a str)>) -> ViewState {
-        let mut s = ViewState::default();
+        ViewState::from_pairs_in(pairs, &Zone::Utc)
+    }
+
+    /// [`ViewState::from_pairs`] for a deployment whose default zone (config.json `timeZone`)
+    /// applies when the link has no `tz`.
+    pub fn from_pairs_in<'a>(
+        pairs: impl IntoIterator<Item = (&'a str, &'a str)>,
+        default_zone: &Zone,
+    ) -> ViewState {
+        let mut s = ViewState {
+            zone: default_zone.clone(),
+            ..ViewState::default()
+        };
         for (k, v) in pairs {
             match k {
                 "view" => s.view = View::from_key(v),
@@ -144,6 +156,11 @@ impl ViewState {
 
     /// The pairs to write, defaults omitted so links stay short.
     pub fn to_pairs(&self) -> Vec<(&'static str, String)> {
+        self.to_pairs_in(&Zone::Utc)
+    }
+
+    /// [`ViewState::to_pairs`] omitting `tz` when it is the deployment's default zone.
+    pub fn to_pairs_in(&self, default_zone: &Zone) -> Vec<(&'static str, String)> {
         let mut out = Vec::new();
         if self.view != View::Timeline {
             out.push(("view", self.view.key().to_owned()));
@@ -154,7 +171,7 @@ impl ViewState {
         if let Some(e) = &self.event {
             out.push(("event", e.clone()));
         }
-        if self.zone != Zone::Utc {
+        if self.zone != *default_zone {
             out.push(("tz", self.zone.key()));
         }
         if let Some(f) = self.from {
@@ -232,6 +249,22 @@ mod tests {
         let pairs = s.to_pairs();
         let back = ViewState::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
         assert_eq!(back, s);
+    }
+
+    #[test]
+    fn a_deployment_default_zone_applies_without_tz_and_utc_is_then_written() {
+        let paris = Zone::from_key("Europe/Paris");
+        let s = ViewState::from_pairs_in([("q", "x")], &paris);
+        assert_eq!(s.zone, paris);
+        assert!(s.to_pairs_in(&paris).iter().all(|(k, _)| *k != "tz"));
+        let utc = ViewState {
+            zone: Zone::Utc,
+            ..s
+        };
+        let pairs = utc.to_pairs_in(&paris);
+        assert!(pairs.contains(&("tz", "utc".to_owned())), "{pairs:?}");
+        let back = ViewState::from_pairs_in(pairs.iter().map(|(k, v)| (*k, v.as_str())), &paris);
+        assert_eq!(back, utc);
     }
 
     #[test]

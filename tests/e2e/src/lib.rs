@@ -39,18 +39,71 @@ pub struct StaticServer {
     stop: Option<oneshot::Sender<()>>,
 }
 
+/// How a test deploys `dist/`: which config.json the host serves, and whether it sends the
+/// Content-Security-Policy header that config calls for (as deploy/nginx.conf does).
+#[derive(Clone, Debug, Default)]
+pub struct Deployment {
+    /// `None`: the config.json in dist/. `Some(None)`: no config.json at all (404).
+    /// `Some(Some(text))`: this text instead.
+    pub config: Option<Option<String>>,
+    /// Send `Content-Security-Policy` computed from the served config.
+    pub csp_header: bool,
+}
+
 impl StaticServer {
+    /// A plain host: dist/ as built, no headers (a bucket without configuration).
     pub async fn start(dir: &Path, prefix: &str) -> StaticServer {
+        StaticServer::deploy(dir, prefix, Deployment::default()).await
+    }
+
+    /// dist/ as a deployment would serve it (see [`Deployment`]).
+    pub async fn deploy(dir: &Path, prefix: &str, deployment: Deployment) -> StaticServer {
         assert!(
             prefix.starts_with('/') && prefix.ends_with('/'),
             "prefix like /a/b/"
         );
         let files = tower_http::services::ServeDir::new(dir);
-        let app = if prefix == "/" {
+        let mut app = if prefix == "/" {
             axum::Router::new().fallback_service(files)
         } else {
             axum::Router::new().nest_service(prefix.trim_end_matches('/'), files)
         };
+        let config_text = match &deployment.config {
+            None => std::fs::read_to_string(dir.join(explorer_config::FILE_NAME)).ok(),
+            Some(text) => text.clone(),
+        };
+        if let Some(config) = &deployment.config {
+            let path = format!("{prefix}{}", explorer_config::FILE_NAME);
+            let body = config.clone();
+            app = app.route(
+                &path,
+                axum::routing::get(move || async move {
+                    match body {
+                        Some(text) => (axum::http::StatusCode::OK, text),
+                        None => (axum::http::StatusCode::NOT_FOUND, "not found".into()),
+                    }
+                }),
+            );
+        }
+        if deployment.csp_header {
+            let config = explorer_config::Config::read(config_text.as_deref().unwrap_or("")).config;
+            let csp = axum::http::HeaderValue::from_str(&config.content_security_policy())
+                .expect("CSP is a valid header value");
+            app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                csp,
+            ));
+        }
+        StaticServer::serve(app, prefix).await
+    }
+
+    /// Serves one HTML page at every path (a host page that embeds the explorer).
+    pub async fn page(html: String) -> StaticServer {
+        let app = axum::Router::new().fallback(move || async move { axum::response::Html(html) });
+        StaticServer::serve(app, "/").await
+    }
+
+    async fn serve(app: axum::Router, prefix: &str) -> StaticServer {
         let listener = TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind loopback");

@@ -1,0 +1,471 @@
+//! The deployed explorer's runtime configuration: `config.json` beside `index.html`, read by the
+//! app at start-up so one build serves every deployment (which APIs it may call, how people
+//! authenticate, who may embed it).
+//!
+//! The same file decides the page's Content-Security-Policy ([`Config::content_security_policy`]):
+//! scripts only from the app's own origin, connections only to the configured API hosts, framing
+//! only by the configured parent origins. Serving that policy as a header is the host's job; the
+//! `explorer-config csp` command prints it for a given file, and the test servers send it.
+//!
+//! Reading is forgiving, because a typo must not take the tool down: invalid JSON gives the safe
+//! defaults plus one error; a bad value gives that key's default plus a warning naming the key.
+//! Pure (no browser, no IO), so it is tested natively and shared by the app, the e2e servers and
+//! the command.
+
+use capillary_client::{ApiBase, BaseKind, Cluster, Origin};
+use serde_json::{Map, Value};
+
+/// The file the app fetches, relative to `index.html`.
+pub const FILE_NAME: &str = "config.json";
+
+/// Page size used when neither the link nor the config names one.
+pub const DEFAULT_PAGE_SIZE: u32 = 50;
+
+/// Largest page size accepted (the API's own maximum is undocumented).
+pub const MAX_PAGE_SIZE: u32 = 1000;
+
+/// The authentication modes the connection panel can offer.
+pub const AUTH_MODES: [&str; 3] = ["basic", "oauth", "none"];
+
+/// Keys a config may have; anything else is reported as a likely typo.
+const KEYS: [&str; 9] = [
+    "apis",
+    "proxyPath",
+    "otherApis",
+    "authModes",
+    "timeZone",
+    "pageSize",
+    "embed",
+    "allowedParentOrigins",
+    "theme",
+];
+
+/// Colour scheme: follow the system (`prefers-color-scheme`) or force one.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Theme {
+    #[default]
+    Auto,
+    Light,
+    Dark,
+}
+
+impl Theme {
+    pub fn parse(s: &str) -> Option<Theme> {
+        match s {
+            "auto" => Some(Theme::Auto),
+            "light" => Some(Theme::Light),
+            "dark" => Some(Theme::Dark),
+            _ => None,
+        }
+    }
+
+    pub fn key(self) -> &'static str {
+        match self {
+            Theme::Auto => "auto",
+            Theme::Light => "light",
+            Theme::Dark => "dark",
+        }
+    }
+}
+
+/// One API the deployment offers.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ApiChoice {
+    /// As it goes into links: a cluster id (`eu`), a base URL, or a proxy path (`/capillary`).
+    pub api: String,
+    pub label: String,
+    pub base: ApiBase,
+}
+
+/// A deployment's settings. [`Config::default`] is what a deployment without `config.json` gets.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Config {
+    /// Offered in the connection panel; the first one is used by links that name no API
+    /// (`?entityType=CUSTOMER&entityId=…`).
+    pub apis: Vec<ApiChoice>,
+    /// Whether people may type or link an API not in `apis`. The CSP then allows any `https:`
+    /// host.
+    pub other_apis: bool,
+    /// Subset of [`AUTH_MODES`], in the order offered.
+    pub auth_modes: Vec<&'static str>,
+    /// Time zone key used when the link has no `tz` (`UTC`, `browser`, `Europe/Paris`, `+05:30`).
+    pub time_zone: Option<String>,
+    /// Records per request when the link has no `limit`.
+    pub page_size: u32,
+    /// Start in embed mode (compact chrome) even without `embed=1` in the URL.
+    pub embed: bool,
+    /// Pages that may frame the explorer and talk to it by `postMessage`. Empty: nobody.
+    pub allowed_parent_origins: Vec<Origin>,
+    pub theme: Theme,
+}
+
+impl Default for Config {
+    fn default() -> Config {
+        Config {
+            apis: Cluster::ALL
+                .into_iter()
+                .map(|c| ApiChoice {
+                    api: c.id().to_owned(),
+                    label: c.host().to_owned(),
+                    base: ApiBase::cluster(c),
+                })
+                .collect(),
+            other_apis: true,
+            auth_modes: AUTH_MODES.to_vec(),
+            time_zone: None,
+            page_size: DEFAULT_PAGE_SIZE,
+            embed: false,
+            allowed_parent_origins: Vec::new(),
+            theme: Theme::Auto,
+        }
+    }
+}
+
+/// What reading a config produced: the settings to use and sentences about what was wrong.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Loaded {
+    pub config: Config,
+    /// The file could not be used at all (defaults apply).
+    pub error: Option<String>,
+    /// Keys that were ignored or replaced by their default.
+    pub warnings: Vec<String>,
+}
+
+impl Config {
+    /// Reads `config.json` text. Never fails: see [`Loaded`].
+    pub fn read(text: &str) -> Loaded {
+        let value: Value = match serde_json::from_str(text) {
+            Ok(v) => v,
+            Err(e) => {
+                return Loaded {
+                    config: Config::default(),
+                    error: Some(format!(
+                        "{FILE_NAME} is not valid JSON ({e}); using safe defaults."
+                    )),
+                    warnings: Vec::new(),
+                }
+            }
+        };
+        let Value::Object(map) = value else {
+            return Loaded {
+                config: Config::default(),
+                error: Some(format!(
+                    "{FILE_NAME} must be a JSON object {{ … }}; using safe defaults."
+                )),
+                warnings: Vec::new(),
+            };
+        };
+        let mut reader = Reader {
+            map: &map,
+            warnings: Vec::new(),
+        };
+        let config = reader.config();
+        let mut warnings = reader.warnings;
+        let mut unknown: Vec<&str> = map
+            .keys()
+            .map(String::as_str)
+            .filter(|k| !KEYS.contains(k))
+            .collect();
+        unknown.sort_unstable();
+        if !unknown.is_empty() {
+            warnings.push(format!(
+                "{FILE_NAME}: unknown key(s) {} ignored; known keys are {}.",
+                quoted(&unknown),
+                quoted(&KEYS)
+            ));
+        }
+        Loaded {
+            config,
+            error: None,
+            warnings,
+        }
+    }
+
+    /// The API to use for `api` (as typed or linked), if this deployment allows it.
+    pub fn allows_api(&self, base: &ApiBase) -> bool {
+        self.other_apis || self.apis.iter().any(|c| &c.base == base)
+    }
+
+    /// True when the connection panel may offer `mode` (`basic`, `oauth`, `none`).
+    pub fn allows_auth(&self, mode: &str) -> bool {
+        self.auth_modes.contains(&mode)
+    }
+
+    /// The `api` value links use when they name none.
+    pub fn default_api(&self) -> Option<&str> {
+        self.apis.first().map(|c| c.api.as_str())
+    }
+
+    pub fn allows_parent(&self, origin: &str) -> bool {
+        Origin::parse(origin).is_ok_and(|o| self.allowed_parent_origins.contains(&o))
+    }
+
+    /// The Content-Security-Policy header value for this deployment: no inline or foreign
+    /// script (WebAssembly compilation allowed), no plugins, connections to the app's own origin
+    /// and the configured API hosts only, framing by the allowed parent origins only.
+    pub fn content_security_policy(&self) -> String {
+        let mut connect = vec!["'self'".to_owned()];
+        for choice in &self.apis {
+            if choice.base.kind() != BaseKind::Proxy {
+                let origin = choice.base.origin(&same_origin_placeholder()).to_string();
+                let covered = self.other_apis && origin.starts_with("https:");
+                if !covered && !connect.contains(&origin) {
+                    connect.push(origin);
+                }
+            }
+        }
+        if self.other_apis {
+            connect.push("https:".to_owned());
+        }
+        let ancestors = if self.allowed_parent_origins.is_empty() {
+            "'none'".to_owned()
+        } else {
+            self.allowed_parent_origins
+                .iter()
+                .map(Origin::to_string)
+                .collect::<Vec<_>>()
+                .join(" ")
+        };
+        [
+            "default-src 'none'".to_owned(),
+            "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+            "style-src 'self'".to_owned(),
+            "img-src 'self' data:".to_owned(),
+            format!("connect-src {}", connect.join(" ")),
+            format!("frame-ancestors {ancestors}"),
+            "base-uri 'self'".to_owned(),
+            "form-action 'none'".to_owned(),
+            "object-src 'none'".to_owned(),
+        ]
+        .join("; ")
+    }
+}
+
+/// Any origin: only used to read absolute bases' own origins, never a proxy path's.
+fn same_origin_placeholder() -> Origin {
+    Origin::parse("https://self.invalid").expect("static origin")
+}
+
+/// True when an origin-looking string carries a path, query or fragment.
+fn has_path(s: &str) -> bool {
+    s.trim()
+        .split_once("://")
+        .is_some_and(|(_, rest)| rest.trim_end_matches('/').contains(['/', '?', '#']))
+}
+
+fn quoted(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Reads keys one at a time, replacing bad values with defaults and saying so.
+struct Reader<'a> {
+    map: &'a Map<String, Value>,
+    warnings: Vec<String>,
+}
+
+impl<'a> Reader<'a> {
+    fn config(&mut self) -> Config {
+        let defaults = Config::default();
+        let mut apis = self.apis().unwrap_or(defaults.apis);
+        if let Some(path) = self.string("proxyPath", "a path such as \"/capillary\"") {
+            match ApiBase::proxy(&path) {
+                Ok(base) => {
+                    apis.retain(|c| c.base != base);
+                    apis.insert(
+                        0,
+                        ApiChoice {
+                            api: base.as_str().to_owned(),
+                            label: "Same-origin proxy".to_owned(),
+                            base,
+                        },
+                    );
+                }
+                Err(e) => self.warn("proxyPath", &e.to_string(), "no proxy"),
+            }
+        }
+        let other_apis = self.bool("otherApis").unwrap_or(defaults.other_apis);
+        Config {
+            apis,
+            other_apis,
+            auth_modes: self.auth_modes().unwrap_or(defaults.auth_modes),
+            time_zone: self.string(
+                "timeZone",
+                "a string such as \"UTC\", \"browser\", \"Europe/Paris\" or \"+05:30\"",
+            ),
+            page_size: self.page_size().unwrap_or(defaults.page_size),
+            embed: self.bool("embed").unwrap_or(defaults.embed),
+            allowed_parent_origins: self.origins(),
+            theme: self
+                .string("theme", "\"auto\", \"light\" or \"dark\"")
+                .and_then(|t| {
+                    let theme = Theme::parse(&t);
+                    if theme.is_none() {
+                        self.warn(
+                            "theme",
+                            &format!("`{t}` is not auto, light or dark"),
+                            "auto",
+                        );
+                    }
+                    theme
+                })
+                .unwrap_or_default(),
+        }
+    }
+
+    fn warn(&mut self, key: &str, problem: &str, default: &str) {
+        self.warnings
+            .push(format!("{FILE_NAME}: `{key}`: {problem}; using {default}."));
+    }
+
+    fn string(&mut self, key: &str, expected: &str) -> Option<String> {
+        match self.map.get(key)? {
+            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Value::Null => None,
+            _ => {
+                self.warn(key, &format!("expected {expected}"), "the default");
+                None
+            }
+        }
+    }
+
+    fn bool(&mut self, key: &str) -> Option<bool> {
+        match self.map.get(key)? {
+            Value::Bool(b) => Some(*b),
+            Value::Null => None,
+            _ => {
+                self.warn(key, "expected true or false", "the default");
+                None
+            }
+        }
+    }
+
+    fn list(&mut self, key: &str) -> Option<&'a [Value]> {
+        let map = self.map;
+        match map.get(key)? {
+            Value::Array(items) => Some(items),
+            Value::Null => None,
+            _ => {
+                self.warn(key, "expected a list [ … ]", "the default");
+                None
+            }
+        }
+    }
+
+    fn apis(&mut self) -> Option<Vec<ApiChoice>> {
+        let items = self.list("apis")?;
+        let mut out: Vec<ApiChoice> = Vec::new();
+        for item in items {
+            let (api, label) = match item {
+                Value::String(s) => (s.as_str(), None),
+                Value::Object(o) => match o.get("api") {
+                    Some(Value::String(s)) => (s.as_str(), o.get("label").and_then(Value::as_str)),
+                    _ => {
+                        self.warn(
+                            "apis",
+                            "an entry { … } needs \"api\": \"…\"",
+                            "the other entries",
+                        );
+                        continue;
+                    }
+                },
+                _ => {
+                    self.warn(
+                        "apis",
+                        "entries are strings or { \"api\": …, \"label\": … }",
+                        "the other entries",
+                    );
+                    continue;
+                }
+            };
+            match ApiBase::parse(api) {
+                Ok(base) if !out.iter().any(|c| c.base == base) => out.push(ApiChoice {
+                    api: api.trim().to_owned(),
+                    label: label.map_or_else(|| base.to_string(), str::to_owned),
+                    base,
+                }),
+                Ok(_) => {}
+                Err(e) => self.warn("apis", &e.to_string(), "the other entries"),
+            }
+        }
+        Some(out)
+    }
+
+    fn auth_modes(&mut self) -> Option<Vec<&'static str>> {
+        let items = self.list("authModes")?;
+        let mut out = Vec::new();
+        let mut bad = Vec::new();
+        for item in items {
+            match AUTH_MODES.iter().find(|m| item.as_str() == Some(**m)) {
+                Some(m) if !out.contains(m) => out.push(*m),
+                Some(_) => {}
+                None => bad.push(item.to_string()),
+            }
+        }
+        if !bad.is_empty() {
+            let problem = format!("{} not one of basic, oauth, none", bad.join(", "));
+            self.warn("authModes", &problem, "the others");
+        }
+        if out.is_empty() {
+            self.warn("authModes", "no usable mode", "all modes");
+            return None;
+        }
+        Some(out)
+    }
+
+    fn page_size(&mut self) -> Option<u32> {
+        let value = self.map.get("pageSize")?;
+        match value.as_u64() {
+            Some(n @ 1..) if n <= u64::from(MAX_PAGE_SIZE) => Some(n as u32),
+            _ if value.is_null() => None,
+            _ => {
+                let problem = format!("expected a whole number from 1 to {MAX_PAGE_SIZE}");
+                self.warn("pageSize", &problem, &DEFAULT_PAGE_SIZE.to_string());
+                None
+            }
+        }
+    }
+
+    fn origins(&mut self) -> Vec<Origin> {
+        let Some(items) = self.list("allowedParentOrigins") else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for item in items {
+            let Some(s) = item.as_str() else {
+                self.warn(
+                    "allowedParentOrigins",
+                    "entries are strings such as \"https://admin.example.com\"",
+                    "the other entries",
+                );
+                continue;
+            };
+            if s.trim() == "*" {
+                self.warn(
+                    "allowedParentOrigins",
+                    "`*` would let any site drive the explorer: list each origin",
+                    "the other entries",
+                );
+                continue;
+            }
+            match Origin::parse(s.trim()) {
+                Ok(o) if !has_path(s) => out.push(o),
+                Ok(o) => {
+                    let problem = format!("`{s}` is not an origin (scheme://host[:port] only, no path); did you mean `{o}`?");
+                    self.warn("allowedParentOrigins", &problem, "the other entries");
+                }
+                Err(e) => self.warn(
+                    "allowedParentOrigins",
+                    &format!("`{s}`: {e}"),
+                    "the other entries",
+                ),
+            }
+        }
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests;

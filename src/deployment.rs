@@ -1,0 +1,129 @@
+//! Where this copy of the explorer runs: the deployment's `config.json` (read once, before the
+//! app mounts, so the first paint already follows it), embed mode, the colour theme, and the
+//! connection an embedding host page handed over (see [`crate::embed`]).
+
+use std::sync::Arc;
+
+use explorer_config::{Config, Loaded, Theme, FILE_NAME};
+use leptos::prelude::*;
+use leptos_router::hooks::use_query_map;
+
+use crate::explorer::{Explorer, Problem};
+use crate::url_state::Zone;
+
+/// Handle to the deployment settings; provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct Deployment {
+    config: StoredValue<Arc<Config>>,
+    /// The zone links without `tz` are shown in.
+    pub default_zone: StoredValue<Zone>,
+    /// Compact chrome for a narrow iframe (`embed=1` in the URL, or `"embed": true`).
+    pub embed: bool,
+    /// Embedded in a page allowed to supply the connection: the connection panel stays closed
+    /// and credentials come by `postMessage` only.
+    pub hosted: bool,
+    /// The API an embedding host connected to; links that name no `api` use it.
+    pub host_api: RwSignal<Option<String>>,
+    /// Colour scheme: the link's `theme`, else the host's, else config.json's.
+    pub theme: RwSignal<Theme>,
+}
+
+impl Deployment {
+    /// Reads the settings (the URL's `embed` and `theme` included) and provides them as context.
+    pub fn provide(config: Config) -> Deployment {
+        let query = use_query_map();
+        let (embed_flag, theme_flag) = query.with_untracked(|q| (q.get("embed"), q.get("theme")));
+        let embed = config.embed || matches!(embed_flag.as_deref(), Some("1" | "true"));
+        let in_frame = window()
+            .top()
+            .ok()
+            .flatten()
+            .is_some_and(|top| !js_sys::Object::is(&top, &window()));
+        let theme = theme_flag
+            .as_deref()
+            .and_then(Theme::parse)
+            .unwrap_or(config.theme);
+        let deployment = Deployment {
+            default_zone: StoredValue::new(
+                config
+                    .time_zone
+                    .as_deref()
+                    .map(Zone::from_key)
+                    .unwrap_or_default(),
+            ),
+            embed,
+            hosted: embed && in_frame && !config.allowed_parent_origins.is_empty(),
+            host_api: RwSignal::new(None),
+            theme: RwSignal::new(theme),
+            config: StoredValue::new(Arc::new(config)),
+        };
+        Effect::new(move |_| apply_theme(deployment.theme.get()));
+        provide_context(deployment);
+        deployment
+    }
+
+    pub fn config(&self) -> Arc<Config> {
+        self.config.get_value()
+    }
+
+    /// The `api` a link without one uses: the host's, else the first configured.
+    pub fn default_api(&self) -> Option<String> {
+        self.host_api.get().or_else(|| {
+            self.config
+                .with_value(|c| c.default_api().map(str::to_owned))
+        })
+    }
+}
+
+pub fn use_deployment() -> Deployment {
+    expect_context::<Deployment>()
+}
+
+/// Shows what was wrong with config.json (the defaults already apply).
+pub fn report(explorer: Explorer, loaded: &Loaded) {
+    for message in loaded.error.iter().chain(&loaded.warnings) {
+        explorer.add_problem(Problem {
+            kind: "config",
+            message: message.clone(),
+        });
+    }
+}
+
+/// `data-theme` on `<html>` overrides `prefers-color-scheme` (see style/main.css).
+fn apply_theme(theme: Theme) {
+    let Some(root) = document().document_element() else {
+        return;
+    };
+    let _ = match theme {
+        Theme::Auto => root.remove_attribute("data-theme"),
+        forced => root.set_attribute("data-theme", forced.key()),
+    };
+}
+
+/// Fetches config.json from beside index.html. Never fails: a missing, unreachable or broken
+/// file gives the safe defaults (nobody may embed; every documented cluster) and a sentence
+/// saying so.
+pub async fn load_config() -> Loaded {
+    let fallback = |why: String| Loaded {
+        config: Config::default(),
+        error: Some(format!(
+            "{FILE_NAME} {why}; using safe defaults (documented clusters, no embedding)."
+        )),
+        warnings: Vec::new(),
+    };
+    let response = gloo_net::http::Request::get(FILE_NAME)
+        .cache(web_sys::RequestCache::NoCache)
+        .send()
+        .await;
+    match response {
+        Ok(r) if r.ok() => match r.text().await {
+            Ok(text) => Config::read(&text),
+            Err(e) => fallback(format!("could not be read ({e})")),
+        },
+        Ok(r) if r.status() == 404 => {
+            fallback("was not found beside index.html (HTTP 404)".to_owned())
+        }
+        Ok(r) => fallback(format!("could not be loaded (HTTP {})", r.status())),
+        Err(e) => fallback(format!("could not be loaded ({e})")),
+    }
+}

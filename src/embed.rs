@@ -1,0 +1,256 @@
+//! The host handshake: an admin portal that frames the explorer talks to it by `postMessage`.
+//!
+//! Only messages from the parent window on an origin listed in config.json
+//! (`allowedParentOrigins`) are read; anything else is ignored, so another site cannot hand the
+//! explorer a connection or steer it. What the host sends (API, token or header, theme) stays in
+//! memory: nothing of it is written to the URL or to storage. The explorer tells the host when it
+//! is ready, when a connection was accepted or refused, when the user opens another entity or
+//! changes the view (so the host can mirror the URL), and when the API refuses the host's token.
+//! README "Embedding" is the message reference.
+
+use capillary_client::{ApiBase, AuthMode, Credentials, EntityType};
+use explorer_config::Theme;
+use leptos::prelude::*;
+use leptos_router::hooks::use_location;
+use serde_json::{json, Value};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+
+use crate::api_query::{ApiQuery, Target};
+use crate::deployment::Deployment;
+use crate::explorer::Explorer;
+use crate::live::{page_origin, Live};
+
+/// Every message type, both ways, starts with this.
+const PREFIX: &str = "audit-explorer:";
+
+/// Version of the message set, sent with `ready`.
+const PROTOCOL: u32 = 1;
+
+/// Starts listening to the host and announces readiness. Does nothing outside a frame or when
+/// config.json allows no parent origin.
+pub fn connect_host(explorer: Explorer, live: Live, deployment: Deployment) {
+    let Some(parent) = parent_window() else {
+        return;
+    };
+    if deployment.config().allowed_parent_origins.is_empty() {
+        return;
+    }
+    let host_origin = StoredValue::new(None::<String>);
+    let host = Host {
+        parent,
+        deployment,
+        host_origin,
+    };
+    let listener = host.clone();
+    let on_message =
+        Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+            listener.receive(&e, explorer, live);
+        });
+    let _ =
+        window().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
+    // The listener lives as long as the page.
+    on_message.forget();
+    tell_view_changes(host.clone(), explorer);
+    tell_auth_failures(host.clone(), explorer);
+    host.send(json!({ "type": "ready", "version": PROTOCOL, "embed": deployment.embed }));
+}
+
+#[derive(Clone)]
+struct Host {
+    parent: web_sys::Window,
+    deployment: Deployment,
+    /// The origin that connected; until then messages go to every allowed origin (the browser
+    /// delivers only to the one the parent really has).
+    host_origin: StoredValue<Option<String>>,
+}
+
+impl Host {
+    fn send(&self, mut message: Value) {
+        let kind = message["type"].as_str().unwrap_or_default().to_owned();
+        message["type"] = Value::String(format!("{PREFIX}{kind}"));
+        let Ok(data) = js_sys::JSON::parse(&message.to_string()) else {
+            return;
+        };
+        let targets = match self.host_origin.get_value() {
+            Some(origin) => vec![origin],
+            None => self
+                .deployment
+                .config()
+                .allowed_parent_origins
+                .iter()
+                .map(ToString::to_string)
+                .collect(),
+        };
+        for origin in targets {
+            let _ = self.parent.post_message(&data, &origin);
+        }
+    }
+
+    fn refuse(&self, why: String) {
+        leptos::logging::warn!("audit explorer: host message refused: {why}");
+        self.send(json!({ "type": "error", "message": why }));
+    }
+
+    fn receive(&self, e: &web_sys::MessageEvent, explorer: Explorer, live: Live) {
+        let origin = e.origin();
+        let from_parent = e
+            .source()
+            .is_some_and(|s| js_sys::Object::is(&s, &self.parent));
+        if !from_parent || !self.deployment.config().allows_parent(&origin) {
+            return; // Not our host: not even an answer.
+        }
+        let Some(message) = message_value(&e.data()) else {
+            return;
+        };
+        let Some(kind) = message["type"]
+            .as_str()
+            .and_then(|t| t.strip_prefix(PREFIX))
+        else {
+            return; // Someone else's protocol on the same window.
+        };
+        self.host_origin.set_value(Some(origin));
+        match kind {
+            "connect" => self.accept_connection(&message, explorer, live),
+            "theme" => self.set_theme(&message),
+            "open" => self.open(&message, explorer),
+            other => self.refuse(format!("unknown message type `{PREFIX}{other}`")),
+        }
+    }
+
+    fn set_theme(&self, message: &Value) {
+        match message["theme"].as_str().map(|t| (t, Theme::parse(t))) {
+            Some((_, Some(theme))) => self.deployment.theme.set(theme),
+            Some((t, None)) => self.refuse(format!("theme `{t}` is not auto, light or dark")),
+            None => {}
+        }
+    }
+
+    /// `connect`: `api`, and `token` (an OAuth token) or `header: {name, value}`, or neither
+    /// behind a proxy that authenticates; optional `theme`.
+    fn accept_connection(&self, message: &Value, explorer: Explorer, live: Live) {
+        self.set_theme(message);
+        let config = self.deployment.config();
+        let Some(api) = message["api"]
+            .as_str()
+            .map(str::to_owned)
+            .or_else(|| config.default_api().map(str::to_owned))
+        else {
+            return self.refuse("connect needs `api`".into());
+        };
+        let base = match ApiBase::parse(&api) {
+            Ok(b) => b,
+            Err(e) => return self.refuse(format!("api: {e}")),
+        };
+        if !config.allows_api(&base) {
+            return self.refuse(format!(
+                "api `{api}` is not one this deployment's config.json allows"
+            ));
+        }
+        let mode = match (&message["token"], &message["header"]) {
+            (Value::String(token), _) if !token.is_empty() => AuthMode::Token(token.clone()),
+            (_, Value::Object(h)) => {
+                let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or_default();
+                match AuthMode::header(field("name"), field("value")) {
+                    Ok(mode) => mode,
+                    Err(e) => return self.refuse(format!("header: {e}")),
+                }
+            }
+            _ => AuthMode::None,
+        };
+        live.remember(Credentials::new(&base, &page_origin(), mode));
+        let before = explorer.api_query();
+        self.deployment.host_api.set(Some(api.clone()));
+        let after = explorer.api_query();
+        // A changed request is started by the app's link follower; the same one is retried
+        // here (it was waiting for these credentials, or failed with the old token).
+        if before == after {
+            if let Some(Ok(query)) = after {
+                live.start(query);
+            }
+        }
+        self.send(json!({ "type": "connected", "api": api }));
+    }
+
+    /// `open`: `entityType` and `entityId` (or `idName` and `idValue`) of the entity to show.
+    fn open(&self, message: &Value, explorer: Explorer) {
+        let text = |k: &str| match &message[k] {
+            Value::String(s) => Some(s.clone()),
+            Value::Number(n) => Some(n.to_string()),
+            _ => None,
+        };
+        let pairs: Vec<(&str, String)> = ["entityType", "entityId", "idName", "idValue"]
+            .into_iter()
+            .filter_map(|k| text(k).map(|v| (k, v)))
+            .collect();
+        let default_api = self.deployment.default_api();
+        match ApiQuery::from_pairs_or(
+            pairs.iter().map(|(k, v)| (*k, v.as_str())),
+            default_api.as_deref(),
+        ) {
+            Some(Ok(query)) => explorer.set_source(query.to_pairs()),
+            Some(Err(e)) => self.refuse(format!("open: {}: {}", e.param, e.message)),
+            None => self.refuse("open needs entityId, or idName and idValue".into()),
+        }
+    }
+}
+
+/// After every URL change: `view` with the query string (for the host's own URL), the view and
+/// the entity shown.
+fn tell_view_changes(host: Host, explorer: Explorer) {
+    let location = use_location();
+    Effect::new(move |_| {
+        let search = location.search.get();
+        let view = explorer.state.with(|s| s.view.key());
+        let entity = match explorer.api.get() {
+            Some(Ok(q)) => match q.target {
+                Target::Entity(t, id) => {
+                    json!({ "entityType": t.as_str(), "entityId": id.to_string() })
+                }
+                Target::Identifier(name, value) => json!({
+                    "entityType": if q.params.entity_type == EntityType::Card { "CARD" } else { "CUSTOMER" },
+                    "idName": name.as_str(),
+                    "idValue": value,
+                }),
+            },
+            _ => Value::Null,
+        };
+        let query = if search.is_empty() {
+            String::new()
+        } else {
+            format!("?{}", search.trim_start_matches('?'))
+        };
+        host.send(json!({ "type": "view", "query": query, "view": view, "entity": entity }));
+    });
+}
+
+/// The API refused the host's credentials: ask the host for new ones (send `connect` again).
+fn tell_auth_failures(host: Host, explorer: Explorer) {
+    Effect::new(move |told: Option<bool>| {
+        let failed = explorer
+            .report
+            .with(|r| r.problems.iter().any(|p| p.kind == "unauthorized"));
+        if failed && told != Some(true) {
+            host.send(json!({ "type": "auth-failed" }));
+        }
+        failed
+    });
+}
+
+/// The frame's parent, when the explorer is framed.
+fn parent_window() -> Option<web_sys::Window> {
+    let parent = window().parent().ok().flatten()?;
+    (!js_sys::Object::is(&parent, &window())).then_some(parent)
+}
+
+/// A message's data as JSON: an object (structured clone) or a JSON string.
+fn message_value(data: &JsValue) -> Option<Value> {
+    let text = match data.as_string() {
+        Some(s) => s,
+        None if data.is_object() => js_sys::JSON::stringify(data).ok()?.as_string()?,
+        None => return None,
+    };
+    serde_json::from_str::<Value>(&text)
+        .ok()
+        .filter(Value::is_object)
+}
