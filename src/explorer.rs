@@ -15,8 +15,7 @@ use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
 use crate::api_query::{ApiQuery, LinkError};
-use crate::deployment::Deployment;
-use crate::url_state::{encode_query, ViewState, Zone};
+use crate::url_state::{encode_query, ViewState};
 
 /// What loading has produced so far, for the header and the banners.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -26,6 +25,35 @@ pub struct LoadReport {
     pub records: usize,
     /// Plain sentences about damaged or unrecognised input; loaded data is kept regardless.
     pub problems: Vec<Problem>,
+    /// A bulk load still running in slices (see [`Explorer::load_pages`]).
+    pub loading: Option<Loading>,
+}
+
+/// How far a bulk load running in slices has got.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Loading {
+    /// Which load this is: a newer load or source replaces the report, which stops this one.
+    ticket: u64,
+    /// `source` of the data shown meanwhile (kept if the load reads nothing).
+    pub shown: String,
+    /// What is loading.
+    pub source: String,
+    pub done: usize,
+    pub total: usize,
+}
+
+impl Loading {
+    /// The header's source while loading: "demo; loading big.json: 120 of 953 pages".
+    fn label(&self) -> String {
+        let loading = format!(
+            "loading {}: {} of {} pages",
+            self.source, self.done, self.total
+        );
+        match self.shown.as_str() {
+            "" => loading,
+            shown => format!("{shown}; {loading}"),
+        }
+    }
 }
 
 /// A problem shown to the user: a stable kind (for `data-kind`) and a plain sentence.
@@ -61,6 +89,8 @@ pub struct Explorer {
     store: StoredValue<Store, LocalStorage>,
     /// Bumped whenever the store changes; memos that read the store track it.
     revision: RwSignal<u64>,
+    /// Throttles revision bumps while live pages stream in ([`Explorer::ingest`]).
+    refresh: StoredValue<Refresh, LocalStorage>,
     pub report: RwSignal<LoadReport>,
     source_kind: StoredValue<SourceKind, LocalStorage>,
     pub state: Memo<ViewState>,
@@ -70,30 +100,20 @@ pub struct Explorer {
     query: Memo<ParamsMap>,
     pathname: Memo<String>,
     navigate: StoredValue<Navigate, LocalStorage>,
-    /// The deployment's zone, left out of links.
-    default_zone: StoredValue<Zone>,
 }
 
 impl Explorer {
     /// Creates the state inside a `<Router>` and provides it as context.
-    pub fn provide(deployment: Deployment) -> Explorer {
+    pub fn provide() -> Explorer {
         let query = use_query_map();
         let pathname = use_location().pathname;
         let navigate = use_navigate();
         let navigate: Navigate = Box::new(navigate);
         let state = Memo::new(move |_| {
-            let zone = deployment.default_zone.get_value();
-            query.with(|q| {
-                ViewState::from_pairs_in(q.latest_values().map(|(k, v)| (k.as_ref(), v)), &zone)
-            })
+            query.with(|q| ViewState::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
         });
         let api = Memo::new(move |_| {
-            let default_api = deployment.default_api();
-            let request = query.with(|q| {
-                let pairs = q.latest_values().map(|(k, v)| (k.as_ref(), v));
-                ApiQuery::from_pairs_or(pairs, default_api.as_deref())
-            });
-            request.map(|r| r.and_then(|q| allowed_by(&deployment.config(), q)))
+            query.with(|q| ApiQuery::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
         });
         let store = StoredValue::new_local(Store::new());
         let search = StoredValue::new_local(Search::new());
@@ -121,6 +141,7 @@ impl Explorer {
         let explorer = Explorer {
             store,
             revision,
+            refresh: StoredValue::new_local(Refresh::default()),
             report: RwSignal::new(LoadReport::default()),
             source_kind: StoredValue::new_local(SourceKind::Demo),
             state,
@@ -129,7 +150,6 @@ impl Explorer {
             query,
             pathname,
             navigate: StoredValue::new_local(navigate),
-            default_zone: deployment.default_zone,
         };
         provide_context(explorer);
         explorer
@@ -149,22 +169,128 @@ impl Explorer {
 
     /// Replaces the data with parsed response pages from `source` (the demo, opened files, or
     /// the API). Damaged or unrecognised pages are reported; everything readable is kept.
+    ///
+    /// Small loads (up to [`SMALL_LOAD_BYTES`]: the demo, a few pages) finish before this
+    /// returns, so the first paint shows them. A large one does not run as one long task: after
+    /// [`LOAD_SLICE_MS`] the remaining pages are copied and ingested a few at a time between
+    /// yields to the event loop (the UI keeps answering), the header says how far it got, and
+    /// the loaded data is swapped in at the end. [`Explorer::load_owned_pages`] does the same
+    /// without the copy.
     pub fn load_pages<'a>(
         &self,
         kind: SourceKind,
         source: &str,
         pages: impl IntoIterator<Item = (String, &'a [u8])>,
     ) {
-        let (store, mut problems) = build_store(pages);
-        let had_data = self.with_store(|s| !s.is_empty() || !s.status_entries().is_empty());
+        let pages: Vec<(String, &[u8])> = pages.into_iter().collect();
+        let small = pages.iter().map(|p| p.1.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let mut pages = pages.into_iter();
+        let mut bulk = BulkLoad::default();
+        if bulk.add_for_a_while(&mut pages, small) {
+            self.finish_load(kind, source, bulk);
+            return;
+        }
+        let rest: Vec<(String, Vec<u8>)> = pages.map(|(n, b)| (n, b.to_vec())).collect();
+        self.load_in_slices(kind, source, bulk, rest, Box::new(|_| ()));
+    }
+
+    /// [`Explorer::load_pages`] for pages the caller hands over (opened files): nothing copied.
+    /// `then(replaced)` runs when the load is over: `replaced` is false when it read nothing
+    /// (the data already loaded is kept); it does not run if another load replaced this one.
+    pub fn load_owned_pages(
+        &self,
+        kind: SourceKind,
+        source: &str,
+        pages: Vec<(String, Vec<u8>)>,
+        then: impl FnOnce(bool) + 'static,
+    ) {
+        let small = pages.iter().map(|p| p.1.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let mut pages = pages.into_iter();
+        let mut bulk = BulkLoad::default();
+        if bulk.add_for_a_while(&mut pages, small) {
+            then(self.finish_load(kind, source, bulk));
+            return;
+        }
+        self.load_in_slices(kind, source, bulk, pages.collect(), Box::new(then));
+    }
+
+    /// Ingests `rest` into `bulk` in slices of about [`LOAD_SLICE_MS`], yielding to the event
+    /// loop between them; stops if another load or source starts meanwhile.
+    fn load_in_slices(
+        &self,
+        kind: SourceKind,
+        source: &str,
+        mut bulk: BulkLoad,
+        rest: Vec<(String, Vec<u8>)>,
+        then: Box<dyn FnOnce(bool)>,
+    ) {
+        if rest.is_empty() {
+            then(self.finish_load(kind, source, bulk));
+            return;
+        }
+        let ticket = LOAD_TICKETS.with(|t| {
+            t.set(t.get() + 1);
+            t.get()
+        });
+        let mut loading = Loading {
+            ticket,
+            shown: self.report.with_untracked(|r| r.source.clone()),
+            source: source.to_owned(),
+            done: bulk.pages,
+            total: bulk.pages + rest.len(),
+        };
+        let show = move |this: &Explorer, loading: &Loading| {
+            this.report.try_update(|r| {
+                r.source = loading.label();
+                r.loading = Some(loading.clone());
+            });
+        };
+        show(self, &loading);
+        let this = *self;
+        leptos::task::spawn_local(async move {
+            let mut rest = rest.into_iter();
+            let mut shown = js_sys::Date::now();
+            loop {
+                gloo_timers::future::TimeoutFuture::new(0).await;
+                let current = this
+                    .report
+                    .try_with_untracked(|r| r.loading.as_ref().map(|l| l.ticket));
+                if current != Some(Some(ticket)) {
+                    return; // Another load or source replaced this one.
+                }
+                if bulk.add_for_a_while(&mut rest, false) {
+                    then(this.finish_load(kind, &loading.source, bulk));
+                    return;
+                }
+                if js_sys::Date::now() - shown >= REFRESH_MS {
+                    loading.done = bulk.pages;
+                    show(&this, &loading);
+                    shown = js_sys::Date::now();
+                }
+            }
+        });
+    }
+
+    /// Shows a finished bulk load, or keeps what was there when it read nothing (false).
+    fn finish_load(&self, kind: SourceKind, source: &str, bulk: BulkLoad) -> bool {
+        let (store, mut problems) = bulk.finish();
+        let had_data = self
+            .store
+            .try_with_value(|s| !s.is_empty() || !s.status_entries().is_empty())
+            .unwrap_or(false);
         if store.is_empty() && store.status_entries().is_empty() && had_data {
             // Bad input never costs what is already on screen.
             problems.push(Problem {
                 kind: "nothing-loaded",
                 message: format!("Nothing readable in {source}; the data already loaded is kept."),
             });
-            self.report.update(|r| r.problems = problems);
-            return;
+            self.report.try_update(|r| {
+                if let Some(loading) = r.loading.take() {
+                    r.source = loading.shown;
+                }
+                r.problems = problems;
+            });
+            return false;
         }
         let records = store.record_count();
         self.store.set_value(store);
@@ -173,8 +299,10 @@ impl Explorer {
             source: source.to_owned(),
             records,
             problems,
+            loading: None,
         });
         self.revision.update(|r| *r += 1);
+        true
     }
 
     /// Starts an incremental source (the live API): an empty store that pages are added to.
@@ -185,18 +313,53 @@ impl Explorer {
             source: label.to_owned(),
             records: 0,
             problems: Vec::new(),
+            loading: None,
         });
-        self.revision.update(|r| *r += 1);
+        self.bump_revision();
     }
 
     /// Adds one parsed page to the current store (listing = the request without `pageNo`).
+    ///
+    /// The page costs about its own size (see `Store::ingest_page`); the search, facets and
+    /// header follow at most every [`REFRESH_MS`], not per page, since each refresh re-runs the
+    /// query over every event.
     pub fn ingest(&self, listing: &str, page: audit_core::Parsed) {
         self.store.update_value(|s| {
             s.ingest_page(listing, page);
         });
-        let records = self.with_store(Store::record_count);
-        self.report.update(|r| r.records = records);
-        self.revision.update(|r| *r += 1);
+        let (due, pending) = self
+            .refresh
+            .with_value(|r| (r.last_ms + REFRESH_MS, r.pending));
+        if pending {
+            return;
+        }
+        let now = js_sys::Date::now();
+        if now >= due {
+            return self.bump_revision();
+        }
+        self.refresh.update_value(|r| r.pending = true);
+        let this = *self;
+        gloo_timers::callback::Timeout::new((due - now).ceil() as u32, move || {
+            if this
+                .refresh
+                .try_update_value(|r| r.pending = false)
+                .is_some()
+            {
+                this.bump_revision();
+            }
+        })
+        .forget();
+    }
+
+    /// Tells the views the store changed (records count, search, facets).
+    fn bump_revision(&self) {
+        let Some(records) = self.store.try_with_value(Store::record_count) else {
+            return;
+        };
+        self.report.try_update(|r| r.records = records);
+        self.revision.try_update(|r| *r += 1);
+        self.refresh
+            .try_update_value(|r| r.last_ms = js_sys::Date::now());
     }
 
     /// The live-API request of the current URL (untracked).
@@ -260,9 +423,8 @@ impl Explorer {
     }
 
     fn write_url(&self, next: ViewState, api: Option<Vec<(&'static str, String)>>, replace: bool) {
-        let zone = self.default_zone.get_value();
         let mut pairs: Vec<(String, String)> = next
-            .to_pairs_in(&zone)
+            .to_pairs()
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
@@ -298,43 +460,40 @@ impl Explorer {
     }
 }
 
-/// Refuses a link to an API the deployment's config.json does not allow (its CSP would block
-/// the requests anyway; this says why instead).
-fn allowed_by(config: &explorer_config::Config, query: ApiQuery) -> Result<ApiQuery, LinkError> {
-    if config.allows_api(&query.base) {
-        return Ok(query);
-    }
-    let offered: Vec<&str> = config.apis.iter().map(|c| c.api.as_str()).collect();
-    Err(LinkError {
-        param: "api",
-        message: format!(
-            "this deployment connects only to {} (config.json `apis`), not to `{}`",
-            if offered.is_empty() {
-                "no API".to_owned()
-            } else {
-                offered.join(", ")
-            },
-            query.api
-        ),
-    })
-}
-
 /// Parses named response bodies into one store, with a plain sentence for each page that was
 /// damaged, unrecognised, or carried API errors.
+#[cfg(test)]
 fn build_store<'a>(pages: impl IntoIterator<Item = (String, &'a [u8])>) -> (Store, Vec<Problem>) {
-    let mut problems = Vec::new();
-    let mut parsed_pages = Vec::new();
+    let mut bulk = BulkLoad::default();
     for (name, bytes) in pages {
+        bulk.add(name, bytes);
+    }
+    bulk.finish()
+}
+
+/// Pages of a bulk load ingested so far: each is parsed and merged as it comes, so neither
+/// every page's parsed records at once nor one long task is needed.
+#[derive(Default)]
+struct BulkLoad {
+    store: Store,
+    problems: Vec<Problem>,
+    pages: usize,
+}
+
+impl BulkLoad {
+    /// Parses and ingests one page, noting what was wrong with it.
+    fn add(&mut self, name: String, bytes: &[u8]) {
+        self.pages += 1;
         let parsed = parse_response(bytes);
         if let ResponseShape::Unrecognised { reason } = &parsed.shape {
-            problems.push(Problem {
+            self.problems.push(Problem {
                 kind: "unrecognised",
                 message: format!("{name}: not an audit or status-log response ({reason})."),
             });
         }
         if !parsed.damaged.is_empty() {
             let first = &parsed.damaged[0];
-            problems.push(Problem {
+            self.problems.push(Problem {
                 kind: "damaged",
                 message: format!(
                     "{name}: damaged page, {} records recovered, {} damaged part(s) skipped \
@@ -347,7 +506,7 @@ fn build_store<'a>(pages: impl IntoIterator<Item = (String, &'a [u8])>) -> (Stor
             });
         }
         for e in &parsed.api_errors {
-            problems.push(Problem {
+            self.problems.push(Problem {
                 kind: "api-error",
                 message: format!(
                     "{name}: the API reported error {}: {}",
@@ -356,11 +515,53 @@ fn build_store<'a>(pages: impl IntoIterator<Item = (String, &'a [u8])>) -> (Stor
                 ),
             });
         }
-        parsed_pages.push((name, parsed));
+        self.store.ingest_page(&name, parsed);
     }
-    let mut store = Store::new();
-    store.ingest_all(parsed_pages);
-    (store, problems)
+
+    /// Ingests pages until they run out (true) or, unless `small`, [`LOAD_SLICE_MS`] passed.
+    fn add_for_a_while<B: AsRef<[u8]>>(
+        &mut self,
+        pages: &mut impl Iterator<Item = (String, B)>,
+        small: bool,
+    ) -> bool {
+        let started = js_sys::Date::now();
+        while small || js_sys::Date::now() - started < LOAD_SLICE_MS {
+            let Some((name, bytes)) = pages.next() else {
+                return true;
+            };
+            self.add(name, bytes.as_ref());
+        }
+        false
+    }
+
+    fn finish(mut self) -> (Store, Vec<Problem>) {
+        self.store.shrink_to_fit();
+        (self.store, self.problems)
+    }
+}
+
+/// How long a bulk load works before yielding to the event loop (one page more at most: a
+/// 1,000-record page is a few ms natively, so a task stays well under 50 ms in the browser).
+const LOAD_SLICE_MS: f64 = 16.0;
+
+/// Loads up to this size run in one go (a few ms in a release build): the demo and a few saved
+/// pages are on screen at the first paint.
+const SMALL_LOAD_BYTES: usize = 2 << 20;
+
+/// Store changes are shown at most this often while pages stream in: each refresh re-runs the
+/// search and facets over every event.
+const REFRESH_MS: f64 = 250.0;
+
+thread_local! {
+    /// Numbers bulk loads, so a load still running in slices knows it was replaced.
+    static LOAD_TICKETS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// When the views last followed the store, and whether a later refresh is already scheduled.
+#[derive(Default)]
+struct Refresh {
+    last_ms: f64,
+    pending: bool,
 }
 
 /// Access from any component below `App`.

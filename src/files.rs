@@ -70,24 +70,22 @@ fn load_file_list(explorer: Explorer, live: Live, list: web_sys::FileList) {
             n => format!("{n} files"),
         };
         let before = explorer.source_kind();
-        explorer.load_pages(
-            SourceKind::Files,
-            &label,
-            pages.iter().map(|(n, b)| (n.clone(), b.as_slice())),
-        );
-        if before == SourceKind::Api && explorer.source_kind() == SourceKind::Files {
-            // The URL no longer describes a live request.
-            live.stop();
-            explorer.set_source(Vec::new());
-        }
-        if !unreadable.is_empty() {
-            explorer.report.update(|r| {
-                r.problems.push(Problem {
-                    kind: "file",
-                    message: format!("Could not read {}.", unreadable.join(", ")),
-                })
-            });
-        }
+        // Large loads finish later, in slices (see `Explorer::load_pages`).
+        explorer.load_owned_pages(SourceKind::Files, &label, pages, move |replaced| {
+            if before == SourceKind::Api && replaced {
+                // The URL no longer describes a live request.
+                live.stop();
+                explorer.set_source(Vec::new());
+            }
+            if !unreadable.is_empty() {
+                explorer.report.update(|r| {
+                    r.problems.push(Problem {
+                        kind: "file",
+                        message: format!("Could not read {}.", unreadable.join(", ")),
+                    })
+                });
+            }
+        });
     });
 }
 

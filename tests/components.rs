@@ -115,3 +115,51 @@ fn a_damaged_page_is_reported_and_its_intact_records_are_shown() {
         .length();
     assert!(rows >= 1, "the intact record is shown");
 }
+
+/// `n` current-API records of one customer, request ids and times unique per page `p`.
+fn big_page(p: usize, n: usize) -> Vec<u8> {
+    let records: Vec<String> = (0..n)
+        .map(|i| {
+            let t = 1_700_000_000_000u64 - (p * n + i) as u64 * 60_000;
+            format!(
+                r#"{{"entityType":"CUSTOMER","entityId":42,"requestId":"rq-{p}-{i}","updatedByUser":"till.{}","source":"INSTORE","updatedByMode":"API","autoUpdateTime":{t},"createdOn":{t},"events":[{{"eventType":"Identifiers","updatedField":"mobile","additionalFields":{{"previousValue":"9{:09}","currentValue":"9{:09}"}},"associateEntities":null}}]}}"#,
+                i % 7,
+                p * n + i,
+                p * n + i + 1
+            )
+        })
+        .collect();
+    format!(
+        r#"{{"data":[{}],"pagination":{{"numberOfElements":{n},"number":{p}}}}}"#,
+        records.join(",")
+    )
+    .into_bytes()
+}
+
+#[wasm_bindgen_test]
+async fn a_large_load_runs_in_slices_then_shows_every_event() {
+    // ~3.5 MB: more than a load done in one go, so the rest is ingested between yields.
+    let pages: Vec<(String, Vec<u8>)> = (0..10)
+        .map(|p| (format!("page {p}"), big_page(p, 1_000)))
+        .collect();
+    let host = mount(Some(pages));
+    let first = text_of(&host, "loaded-count");
+    assert!(
+        first.starts_with("0 events loaded (loading pages: "),
+        "{first}"
+    );
+    let mut last = first;
+    for _ in 0..600 {
+        gloo_timers::future::TimeoutFuture::new(50).await;
+        last = text_of(&host, "loaded-count");
+        if !last.contains("loading") {
+            break;
+        }
+    }
+    assert_eq!(last, "10000 events loaded (pages)");
+    let rows = host
+        .query_selector_all("[data-testid=event-row]")
+        .unwrap()
+        .length();
+    assert!(rows >= 1, "rows of the loaded pages are shown");
+}
