@@ -15,7 +15,8 @@ use leptos_router::params::ParamsMap;
 use leptos_router::NavigateOptions;
 
 use crate::api_query::{ApiQuery, LinkError};
-use crate::url_state::{encode_query, ViewState};
+use crate::deployment::Deployment;
+use crate::url_state::{encode_query, ViewState, Zone};
 
 /// What loading has produced so far, for the header and the banners.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -100,20 +101,30 @@ pub struct Explorer {
     query: Memo<ParamsMap>,
     pathname: Memo<String>,
     navigate: StoredValue<Navigate, LocalStorage>,
+    /// The deployment's zone, left out of links.
+    default_zone: StoredValue<Zone>,
 }
 
 impl Explorer {
     /// Creates the state inside a `<Router>` and provides it as context.
-    pub fn provide() -> Explorer {
+    pub fn provide(deployment: Deployment) -> Explorer {
         let query = use_query_map();
         let pathname = use_location().pathname;
         let navigate = use_navigate();
         let navigate: Navigate = Box::new(navigate);
         let state = Memo::new(move |_| {
-            query.with(|q| ViewState::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+            let zone = deployment.default_zone.get_value();
+            query.with(|q| {
+                ViewState::from_pairs_in(q.latest_values().map(|(k, v)| (k.as_ref(), v)), &zone)
+            })
         });
         let api = Memo::new(move |_| {
-            query.with(|q| ApiQuery::from_pairs(q.latest_values().map(|(k, v)| (k.as_ref(), v))))
+            let default_api = deployment.default_api();
+            let request = query.with(|q| {
+                let pairs = q.latest_values().map(|(k, v)| (k.as_ref(), v));
+                ApiQuery::from_pairs_or(pairs, default_api.as_deref())
+            });
+            request.map(|r| r.and_then(|q| allowed_by(&deployment.config(), q)))
         });
         let store = StoredValue::new_local(Store::new());
         let search = StoredValue::new_local(Search::new());
@@ -150,6 +161,7 @@ impl Explorer {
             query,
             pathname,
             navigate: StoredValue::new_local(navigate),
+            default_zone: deployment.default_zone,
         };
         provide_context(explorer);
         explorer
@@ -423,8 +435,9 @@ impl Explorer {
     }
 
     fn write_url(&self, next: ViewState, api: Option<Vec<(&'static str, String)>>, replace: bool) {
+        let zone = self.default_zone.get_value();
         let mut pairs: Vec<(String, String)> = next
-            .to_pairs()
+            .to_pairs_in(&zone)
             .into_iter()
             .map(|(k, v)| (k.to_owned(), v))
             .collect();
@@ -458,6 +471,27 @@ impl Explorer {
             self.set_state(next, replace);
         }
     }
+}
+
+/// Refuses a link to an API the deployment's config.json does not allow (its CSP would block
+/// the requests anyway; this says why instead).
+fn allowed_by(config: &explorer_config::Config, query: ApiQuery) -> Result<ApiQuery, LinkError> {
+    if config.allows_api(&query.base) {
+        return Ok(query);
+    }
+    let offered: Vec<&str> = config.apis.iter().map(|c| c.api.as_str()).collect();
+    Err(LinkError {
+        param: "api",
+        message: format!(
+            "this deployment connects only to {} (config.json `apis`), not to `{}`",
+            if offered.is_empty() {
+                "no API".to_owned()
+            } else {
+                offered.join(", ")
+            },
+            query.api
+        ),
+    })
 }
 
 /// Parses named response bodies into one store, with a plain sentence for each page that was
