@@ -28,6 +28,21 @@ async fn main() {
     b.goto(&server.url("view=status")).await;
     b.wait_for("[data-testid=status-entry]").await;
     b.screenshot(&out.join("status-log.png")).await;
+
+    // Embed mode in a portal's narrow side panel.
+    let explorer = server.url("embed=1&theme=dark&q=field%3Amobile");
+    let portal = StaticServer::page(format!(
+        "<!doctype html><body style=\"margin:0;display:flex;font:15px sans-serif\">\
+         <main style=\"flex:1;padding:1rem\"><h1>Customer 100200300</h1><p>Admin portal</p></main>\
+         <iframe src=\"{explorer}\" style=\"width:440px;height:840px;border:0;border-left:1px solid #ccc\"></iframe></body>"
+    ))
+    .await;
+    b.goto(&portal.url("")).await;
+    let frame = b.wait_for("iframe").await;
+    frame.enter_frame().await.expect("enter the frame");
+    b.wait_for("[data-testid=event-row]").await;
+    b.client.enter_parent_frame().await.expect("back to the portal");
+    b.screenshot(&out.join("embedded.png")).await;
     b.close().await;
     println!("wrote {}", out.display());
 }
