@@ -292,6 +292,7 @@ fn bench_pages(_: &mut Criterion) {
             } else {
                 pages.iter().collect()
             };
+            let live_before = LIVE.load(Ordering::Relaxed);
             let mut store = Store::new();
             let (mut parse, mut ingest, mut longest) =
                 (Duration::ZERO, Duration::ZERO, Duration::ZERO);
@@ -312,6 +313,8 @@ fn bench_pages(_: &mut Criterion) {
                     longest = Duration::ZERO;
                 }
             }
+            // Held as the live path leaves it (no shrink_to_fit after the last page).
+            let held = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
             let t0 = Instant::now();
             let q = Query::parse("ios").unwrap_or_else(|e| panic!("{e:?}"));
             let hits = Search::new()
@@ -321,10 +324,12 @@ fn bench_pages(_: &mut Criterion) {
             let first_query = t0.elapsed();
             eprintln!(
                 "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} \
-                 longest_ingest_page={longest:?} total_mib_s={:.1} first_query={first_query:?} hits={hits}",
+                 longest_ingest_page={longest:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
+                 store_bytes={held} ratio_to_raw={:.3}",
                 if newest_first { "newest-first" } else { "oldest-first" },
                 pages.len(),
                 bytes as f64 / (1 << 20) as f64 / (parse + ingest).as_secs_f64(),
+                held as f64 / bytes as f64,
             );
         }
     }

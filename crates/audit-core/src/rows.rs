@@ -89,17 +89,24 @@ impl Rows {
 
     /// Rows allocated (spare room included), for the memory report.
     pub fn capacity(&self) -> usize {
-        self.blocks.len() * BLOCK
+        self.blocks.iter().map(|b| b.len()).sum()
     }
 
-    /// Drops blocks holding no rows (after a bulk load).
+    /// Drops blocks holding no rows and the unused end of the last one (after a
+    /// bulk load; the next rows appended make it whole again).
     pub fn shrink_to_fit(&mut self) {
-        let end = (self.start + self.len).div_ceil(BLOCK).max(1);
+        let end = (self.start + self.len).div_ceil(BLOCK);
         self.blocks.truncate(end);
         let front = (self.start / BLOCK).min(self.blocks.len());
         self.blocks.drain(..front);
         self.start -= front * BLOCK;
         self.base += (front * BLOCK) as u32;
+        let used = self.start + self.len - (self.blocks.len().max(1) - 1) * BLOCK;
+        if let Some(last) = self.blocks.last_mut() {
+            if last.len() > used {
+                *last = last[..used].into();
+            }
+        }
         self.blocks.shrink_to_fit();
     }
 
@@ -199,7 +206,15 @@ impl Rows {
 
     /// Adds blocks at the back until `k` more rows fit after the last event.
     fn room_at_back(&mut self, k: usize, fill: EventRow) {
-        while self.start + self.len + k > self.capacity() {
+        if let Some(last) = self.blocks.last_mut() {
+            if last.len() < BLOCK {
+                // Trimmed by `shrink_to_fit`: whole again.
+                let mut whole = last.to_vec();
+                whole.resize(BLOCK, fill);
+                *last = whole.into_boxed_slice();
+            }
+        }
+        while self.start + self.len + k > self.blocks.len() * BLOCK {
             self.blocks.push(vec![fill; BLOCK].into_boxed_slice());
         }
     }

@@ -131,3 +131,19 @@ fn duplicate_and_empty_pages_change_nothing() {
     s.ingest_page("l", page(&[]));
     assert_eq!(rows(&s), before);
 }
+
+#[test]
+fn a_bulk_loaded_store_takes_more_pages_at_either_end() {
+    // `ingest_all` trims the event table; later pages must still fit before and after.
+    let rec = |n: i64| (format!("b{n}"), n * 10, 1 + (n % 3) as usize);
+    let bulk: Vec<_> = (1000..6000).map(rec).collect();
+    let newer: Vec<_> = (6000..6100).map(rec).collect();
+    let older: Vec<_> = (0..100).map(rec).collect();
+    let mut s = Store::new();
+    s.ingest_all([(String::new(), page(&bulk))]);
+    s.ingest_page("l", page(&newer));
+    s.ingest_page("l", page(&older));
+    let mut all = Store::new();
+    all.ingest(page(&[bulk, newer, older].concat()));
+    assert_eq!(rows(&s), rows(&all));
+}
