@@ -412,6 +412,8 @@ impl Store {
         self.refs.shrink_to_fit();
         self.objects.shrink_to_fit();
         self.fingerprints.shrink_to_fit();
+        let fps = &self.fingerprints;
+        self.by_fingerprint.settle(|rid| fps[rid as usize]);
     }
 
     fn ingest_unsorted(&mut self, listing: &str, page: Parsed) -> IngestReport {

@@ -238,6 +238,9 @@ impl Strings {
 
     /// Releases spare capacity once a bulk load is done.
     pub fn shrink_to_fit(&mut self) {
+        let mut table = std::mem::take(&mut self.table);
+        table.settle(|id| hash(self.bytes(id)));
+        self.table = table;
         self.text.shrink_to_fit();
         self.lower.shrink_to_fit();
         self.orig.shrink_to_fit();

@@ -71,6 +71,11 @@ impl IdTable {
         self.len as usize
     }
 
+    /// Finishes a growth in progress and drops the old table (after a bulk load).
+    pub fn settle(&mut self, hash_of: impl Fn(u32) -> u64) {
+        self.move_some(u32::MAX, &hash_of);
+    }
+
     fn move_some(&mut self, n: u32, hash_of: &impl Fn(u32) -> u64) {
         if self.moved == self.old_len {
             return;
@@ -116,5 +121,8 @@ mod tests {
             assert_eq!(t.find(key(n + 1), |x| x == n + 1), None);
         }
         assert_eq!(t.len(), 5000);
+        t.settle(key);
+        assert!(t.old.is_empty());
+        assert!((0..5000).all(|id| t.find(key(id), |x| x == id) == Some(id)));
     }
 }
