@@ -169,7 +169,10 @@ async function render() {
   const firstRows = performance.now() - t0;
   const domRows = rows(host);
 
-  // Filter change → rows painted: type into the search box the way the browser delivers it.
+  // Filter change → rows painted. The filter is typed (value + `input` event, as the browser
+  // delivers it) at the start of a frame; the time ends when the frame that shows the new count
+  // has painted (a setTimeout queued from that frame's rAF runs after its paint). Waiting for
+  // vsync before the input is not counted: the work and the paint are.
   const input = host.querySelector('[data-testid=search-input]');
   const change = [];
   const dom = [];
@@ -178,18 +181,33 @@ async function render() {
     for (const f of wasm.filters()) {
       const before = counts(host);
       await afterPaint();
-      const s = performance.now();
-      input.value = f;
-      input.dispatchEvent(new Event('input', { bubbles: true }));
-      let seen = counts(host) !== before ? performance.now() : null;
-      for (let i = 0; seen === null; i++) {
-        await frame();
-        if (counts(host) !== before) seen = performance.now();
+      const t = await new Promise((resolve) => requestAnimationFrame(() => {
+        const s = performance.now();
+        input.value = f;
+        input.dispatchEvent(new Event('input', { bubbles: true }));
+        // Updates the app schedules as microtasks still land before this frame paints.
+        let hops = 0;
+        const settle = () => {
+          if (counts(host) === before && hops++ < 50) return queueMicrotask(settle);
+          const seen = counts(host) !== before ? performance.now() : null;
+          setTimeout(() => resolve({ s, seen, painted: seen === null ? null : performance.now() }), 0);
+        };
+        queueMicrotask(settle);
+      }));
+      // Not in that frame: the update came later (a task); find the frame that shows it.
+      for (let i = 0; t.seen === null; i++) {
+        await new Promise((resolve) => requestAnimationFrame(() => {
+          if (counts(host) !== before) t.seen = performance.now();
+          resolve();
+        }));
+        if (t.seen !== null) {
+          await new Promise((resolve) => setTimeout(resolve, 0));
+          t.painted = performance.now();
+        }
         if (i > 600) throw new Error(`filter ${f} never changed the count (${before})`);
       }
-      await afterPaint();
-      change.push(performance.now() - s);
-      dom.push(seen - s);
+      change.push(t.painted - t.s);
+      dom.push(t.seen - t.s);
       maxRowsFilter = Math.max(maxRowsFilter, rows(host));
     }
   }

@@ -32,12 +32,16 @@ pub async fn main() {
         .filter_map(|s| s.trim().replace('_', "").parse().ok())
         .collect();
     let rounds: usize = env_or("BENCH_ROUNDS", 3);
+    let phases_wanted = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "ours,js,render".into());
     let page = StaticServer::start(&page_dir, "/").await;
     let app = StaticServer::start(&dist_dir(), "/").await;
 
     let mut phases = BTreeMap::new();
     for &n in &sizes {
         for phase in ["ours", "js", "render"] {
+            if !phases_wanted.split(',').any(|p| p.trim() == phase) {
+                continue;
+            }
             let url = format!(
                 "{}#phase={phase}&n={n}&rounds={rounds}",
                 page.url("index.html")
@@ -71,6 +75,25 @@ pub async fn main() {
         fetching,
         bundle: std::env::var("BENCH_BUNDLE").ok(),
     };
+    // The raw figures beside the table, for anyone who wants more than it shows.
+    if let Some(dir) = std::env::var_os("BENCH_RAW_DIR") {
+        let raw: serde_json::Map<String, Value> = results
+            .phases
+            .iter()
+            .map(|((n, phase), r)| {
+                let v = r
+                    .clone()
+                    .unwrap_or_else(|e| serde_json::json!({ "error": e }));
+                (format!("{phase}-{n}"), v)
+            })
+            .collect();
+        let path = PathBuf::from(dir).join("results.json");
+        let text = serde_json::to_string_pretty(&raw).unwrap_or_default();
+        match std::fs::write(&path, text) {
+            Ok(()) => eprintln!("bench-browser: raw results in {}", path.display()),
+            Err(e) => eprintln!("bench-browser: cannot write {}: {e}", path.display()),
+        }
+    }
     let machine = Machine::this(started.elapsed());
     let markdown = crate::table::markdown(&results, &sizes, &machine);
     println!("{markdown}");
