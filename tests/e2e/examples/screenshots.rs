@@ -41,7 +41,10 @@ async fn main() {
     let frame = b.wait_for("iframe").await;
     frame.enter_frame().await.expect("enter the frame");
     b.wait_for("[data-testid=event-row]").await;
-    b.client.enter_parent_frame().await.expect("back to the portal");
+    b.client
+        .enter_parent_frame()
+        .await
+        .expect("back to the portal");
     b.screenshot(&out.join("embedded.png")).await;
     b.close().await;
     println!("wrote {}", out.display());
