@@ -686,6 +686,8 @@ fn legacy_listings_without_pagination_page_until_a_short_page() {
 /// tokens, refilled continuously, starting full.
 struct ServerBucket {
     per_minute: f64,
+    /// What the bucket holds at most (the simulator: `per_minute`).
+    burst: f64,
     tokens: f64,
     last: u64,
     refused: u32,
@@ -693,19 +695,27 @@ struct ServerBucket {
 
 impl ServerBucket {
     fn new(per_minute: u32, start: u64) -> ServerBucket {
+        ServerBucket::deep(per_minute, per_minute, start)
+    }
+
+    /// A bucket that holds `burst` requests but refills `per_minute`.
+    fn deep(per_minute: u32, burst: u32, start: u64) -> ServerBucket {
         ServerBucket {
             per_minute: f64::from(per_minute),
-            tokens: f64::from(per_minute),
+            burst: f64::from(burst),
+            tokens: f64::from(burst),
             last: start,
             refused: 0,
         }
     }
 
-    /// `Err(retry_after_secs)` when refused.
+    /// `Err(retry_after_secs)` when refused. Requests reaching it out of
+    /// order (latency jitter) refill nothing for the earlier one.
     fn take(&mut self, now: u64) -> Result<(), u64> {
         let rate = self.per_minute / 60_000.0;
-        self.tokens = (self.tokens + (now - self.last) as f64 * rate).min(self.per_minute);
-        self.last = now;
+        let gained = now.saturating_sub(self.last) as f64 * rate;
+        self.tokens = (self.tokens + gained).min(self.burst);
+        self.last = self.last.max(now);
         if self.tokens >= 1.0 - 1e-9 {
             self.tokens -= 1.0;
             Ok(())
@@ -1011,4 +1021,135 @@ fn isolated_429s_between_successes_do_not_slow_the_listing_to_a_guessed_limit() 
         p.rate_limited
     );
     assert_eq!(p.pacing, None, "no limit learned from isolated refusals");
+}
+
+/// Issue #7's rate-limited fetch, as the browser benchmark runs it: a
+/// 10,000-record customer in pages of 50 (200 requests) against a gateway
+/// bucket of `burst` refilled 100/minute, from which the status log already
+/// took `spent`. Each request reaches the gateway `latency` plus 0–39 ms of
+/// seeded jitter after it is sent (the token is taken then, as the
+/// simulator's latency fault runs before its limit) and is answered at once.
+struct LimitedLoad {
+    took: u64,
+    /// The least time the bucket allows: requests beyond the burst spaced
+    /// 600 ms apart, plus one latency.
+    fastest: u64,
+    refused: u32,
+    progress: Progress,
+}
+
+fn load_10k_under_100_per_minute(
+    config: PlanConfig,
+    burst: u32,
+    spent: u32,
+    latency: u64,
+    retry_after: bool,
+) -> LimitedLoad {
+    let mut bucket = ServerBucket::deep(100, burst, T0);
+    for _ in 0..spent {
+        bucket.take(T0).unwrap();
+    }
+    let mut plan = FetchPlan::new(listing(50, Generation::Current), config);
+    for _ in 0..spent {
+        plan.note_other_request(T0);
+    }
+    let mut run = Run {
+        now: T0,
+        ..Run::default()
+    };
+    let mut seed = latency;
+    let mut server = |page: u32, _: &str, now: u64| {
+        seed = seed
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let delay = latency + (seed >> 33) % 40;
+        match bucket.take(now + delay) {
+            Ok(()) => (delay, Outcome::Ok(page_body(10_000, 50, u64::from(page)))),
+            Err(secs) => {
+                let secs = secs.to_string();
+                let headers: &[(&str, &str)] = if retry_after {
+                    &[("Retry-After", &secs)]
+                } else {
+                    &[]
+                };
+                (
+                    delay,
+                    http(429, headers, envelope(429, "Rate limit exceeded")),
+                )
+            }
+        }
+    };
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    assert_eq!(run.final_action, Some(Action::Done));
+    let mut delivered = run.delivered.clone();
+    delivered.sort();
+    assert_eq!(delivered, (0..200).collect::<Vec<_>>());
+    let progress = plan.progress();
+    assert_eq!(progress.rate_limited, bucket.refused);
+    LimitedLoad {
+        took: run.now - T0,
+        fastest: u64::from((200 + spent).saturating_sub(burst)) * 600 + latency,
+        refused: bucket.refused,
+        progress,
+    }
+}
+
+#[test]
+fn a_learned_limit_loads_within_10_percent_of_the_fastest_allowed() {
+    // The 429s answering requests already in flight when the first one came
+    // used to each lower the learned limit by a quarter (99 → 74 → 55/minute):
+    // 1.35× or 1.8× the fastest time depending on how many were in flight.
+    for retry_after in [true, false] {
+        for spent in 0..3 {
+            for latency in [20, 60, 100, 150, 300] {
+                let r = load_10k_under_100_per_minute(cfg(), 100, spent, latency, retry_after);
+                let case = format!(
+                    "Retry-After {retry_after}, {spent} spent, {latency} ms: {} ms for {} fastest, {} refused, {:?}",
+                    r.took, r.fastest, r.refused, r.progress.pacing
+                );
+                assert!(r.took * 10 <= r.fastest * 11, "over 1.10×: {case}");
+                // Only the requests in flight when the bucket ran dry.
+                assert!(r.refused <= 4, "{case}");
+                let learned = r.progress.pacing.expect("a limit was learned").per_minute;
+                assert!((95..=100).contains(&learned), "{case}");
+            }
+        }
+    }
+}
+
+#[test]
+fn a_bucket_deeper_than_a_minute_is_learned_down_without_slowing_the_listing() {
+    // 150 at once, then 100/minute: the first estimate (~140/minute) is too
+    // high, and each refusal of a request sent under it lowers it by a tenth.
+    for latency in [60, 100, 150] {
+        let r = load_10k_under_100_per_minute(cfg(), 150, 0, latency, true);
+        let case = format!(
+            "{latency} ms: {} ms for {}, {} refused",
+            r.took, r.fastest, r.refused
+        );
+        assert!(r.took * 10 <= r.fastest * 11, "over 1.10×: {case}");
+        assert!(r.refused <= 10, "{case}");
+    }
+}
+
+#[test]
+fn a_stated_limit_loads_without_a_refusal_near_the_fastest_time() {
+    // The headroom of one request absorbs the jitter: paced to the exact
+    // bucket, a request reaching the gateway early would find 0.99 tokens.
+    for spent in 0..3 {
+        for latency in [20, 100, 300] {
+            let config = PlanConfig {
+                rate_limit: Some(RateLimit::per_minute(100)),
+                ..cfg()
+            };
+            let r = load_10k_under_100_per_minute(config, 100, spent, latency, true);
+            let case = format!(
+                "{spent} spent, {latency} ms: {} ms for {}",
+                r.took, r.fastest
+            );
+            assert_eq!(r.refused, 0, "{case}");
+            assert!(r.took >= r.fastest, "faster than the bucket allows? {case}");
+            assert!(r.took * 10 <= r.fastest * 11, "over 1.10×: {case}");
+        }
+    }
 }
