@@ -10,7 +10,7 @@ use audit_core::{parse_status_log, StatusLogKind};
 use capillary_client::{
     card_status_log_url, customer_status_log_url, lookup_url, parse_lookup_customer_id, Action,
     AuditListing, AuthError, AuthMode, Credentials, EntityType, FetchPlan, IdentifierName, Origin,
-    Outcome, PlanConfig, Problem,
+    Outcome, PlanConfig, Problem, RateLimit,
 };
 use futures::stream::{FuturesUnordered, StreamExt};
 use leptos::prelude::*;
@@ -41,6 +41,9 @@ pub struct Live {
     pub needs_credentials: RwSignal<Option<String>>,
     /// Records per request when the link names no `limit` (config.json `pageSize`).
     page_size: u32,
+    /// The API keys' limit when the deployment states it (config.json `rateLimit`): the plan
+    /// paces from the first request instead of learning the limit from refusals.
+    rate_limit: Option<RateLimit>,
     /// Credentials come from an embedding host page, not from the connection panel.
     hosted: bool,
 }
@@ -56,6 +59,7 @@ impl Live {
     pub fn provide(explorer: Explorer, deployment: Deployment) -> Live {
         let live = Live {
             page_size: deployment.config().page_size,
+            rate_limit: deployment.config().rate_limit,
             hosted: deployment.hosted,
             explorer,
             credentials: StoredValue::new_local(crate::session::restore()),
@@ -185,6 +189,8 @@ impl Live {
             running: true,
             failed: false,
         }));
+        // Lookup and status-log calls count against the same per-key limit as the pages.
+        let mut other_requests = 0u32;
         if let AuthMode::OAuth(_) = credentials.mode() {
             if let Err(p) = renew_with(&mut credentials, &query.base, &page).await {
                 return self.fail(&p);
@@ -205,6 +211,7 @@ impl Live {
                     Ok(u) => u,
                     Err(e) => return self.fail(&Problem::from_param_error(&e)),
                 };
+                other_requests += 1;
                 match get(&url, &credentials, &page).await {
                     Outcome::Ok(body) => {
                         let parsed = parse_status_log(&body, StatusLogKind::Card);
@@ -230,6 +237,7 @@ impl Live {
                     Ok(u) => u,
                     Err(e) => return self.fail(&Problem::from_param_error(&e)),
                 };
+                other_requests += 1;
                 match get(&url, &credentials, &page).await {
                     Outcome::Ok(body) => match parse_lookup_customer_id(&body) {
                         Ok(id) => {
@@ -257,6 +265,7 @@ impl Live {
                 .map(|u| (u, StatusLogKind::Card)),
         ];
         for (url, kind) in logs.into_iter().flatten() {
+            other_requests += 1;
             match get(&url, &credentials, &page).await {
                 Outcome::Ok(body) => self
                     .explorer
@@ -281,10 +290,15 @@ impl Live {
         let config = PlanConfig {
             renew_auth_on_401: matches!(credentials.mode(), AuthMode::OAuth(_)),
             cross_origin: !query.base.is_same_origin(&page),
+            rate_limit: self.rate_limit,
             ..PlanConfig::default()
         };
+        let mut plan = FetchPlan::new(listing.clone(), config);
+        for _ in 0..other_requests {
+            plan.note_other_request(now());
+        }
         let running = Rc::new(RefCell::new(Running {
-            plan: FetchPlan::new(listing.clone(), config),
+            plan,
             listing,
             credentials,
             page,

@@ -75,6 +75,7 @@ pub use parse::{
 pub use status_log::{StatusEntry, StatusLogKind};
 pub use time::{format_at_offset, format_utc, parse_time, TimeRaw, TimeValue, UtcMillis};
 pub use value::{Extras, Nullable};
+mod chunked;
 mod rows;
 pub mod store;
 mod strings;

@@ -22,6 +22,7 @@ use std::hash::{BuildHasherDefault, Hasher};
 use serde_json::{Number, Value};
 
 use crate::audit::{AuditRecord, Event, EventKind};
+use crate::chunked::Chunked;
 use crate::json::Members;
 use crate::parse::{ApiError, Parsed, ResponseShape};
 use crate::rows::Rows;
@@ -132,7 +133,7 @@ impl ListRef {
 /// One record: only what differs from record to record (times, entity id,
 /// request id) is kept per row; everything that repeats across records (who,
 /// how, where, merge details, unknown members) is one shared [`Context`].
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, Copy)]
 pub(crate) struct RecordRow {
     pub created_ms: i64,
     pub auto_ms: i64,
@@ -319,7 +320,9 @@ pub struct StoredStatus {
 #[derive(Debug, Clone, Default)]
 pub struct Store {
     pub(crate) strings: Strings,
-    pub(crate) records: Vec<RecordRow>,
+    /// Chunked like the other per-record and per-event tables, so no page
+    /// pays for copying all of them when they grow (see [`Chunked`]).
+    pub(crate) records: Chunked<RecordRow>,
     pub(crate) contexts: Vec<Context>,
     /// Contexts by their members (the facet codes, derived from the members,
     /// are left at 0 in these keys).
@@ -331,9 +334,9 @@ pub struct Store {
     /// Rows of the page being ingested, merged into `events` at its end.
     staged: Vec<EventRow>,
     /// `(key, value)` pairs of additional fields, extras and objects.
-    pub(crate) pairs: Vec<(u32, Val)>,
+    pub(crate) pairs: Chunked<(u32, Val)>,
     /// Object references of associate-entity lists.
-    pub(crate) refs: Vec<u32>,
+    pub(crate) refs: Chunked<u32>,
     /// Deduplicated objects (till, store, user context, merge details, associates).
     pub(crate) objects: Vec<ListRef>,
     object_index: FastMap<Vec<(u32, Val)>, u32>,
@@ -350,7 +353,7 @@ pub struct Store {
     pub(crate) modes: FacetTable,
     pub(crate) users: FacetTable,
     /// Fingerprint of each record ([`fingerprint`]), and the records by it.
-    fingerprints: Vec<u64>,
+    fingerprints: Chunked<u64>,
     by_fingerprint: IdTable,
     listings: BTreeMap<String, Listing>,
     pub(crate) status: Vec<StoredStatus>,
@@ -517,13 +520,13 @@ impl Store {
     /// Approximate heap bytes held, for the memory budget.
     pub fn heap_bytes(&self) -> usize {
         self.strings.heap_bytes()
-            + self.records.capacity() * std::mem::size_of::<RecordRow>()
+            + self.records.heap_bytes()
             + self.contexts.capacity() * std::mem::size_of::<Context>()
             + self.events.capacity() * std::mem::size_of::<EventRow>()
-            + self.pairs.capacity() * 8
-            + self.refs.capacity() * 4
+            + self.pairs.heap_bytes()
+            + self.refs.heap_bytes()
             + self.objects.capacity() * 8
-            + self.fingerprints.capacity() * 8
+            + self.fingerprints.heap_bytes()
             + self.by_fingerprint.heap_bytes()
     }
 
@@ -576,11 +579,15 @@ impl Store {
     }
 
     fn list(&mut self, members: &[(String, Value)]) -> ListRef {
-        let start = self.pairs.len() as u32;
+        // Interned into the scratch buffer first: a list is pushed whole so
+        // it is one slice of the chunked pool.
+        let mut p = std::mem::take(&mut self.scratch);
+        p.clear();
         for (k, v) in members {
-            let pair = (self.strings.intern(k), self.json_val(v));
-            self.pairs.push(pair);
+            p.push((self.strings.intern(k), self.json_val(v)));
         }
+        let start = self.pairs.push_slice(&p) as u32;
+        self.scratch = p;
         ListRef {
             start,
             len: members.len() as u32,
@@ -613,8 +620,7 @@ impl Store {
         let id = match self.object_index.get(p.as_slice()) {
             Some(&id) => id,
             None => {
-                let start = self.pairs.len() as u32;
-                self.pairs.extend_from_slice(&p);
+                let start = self.pairs.push_slice(&p) as u32;
                 let id = self.objects.len() as u32;
                 self.objects.push(ListRef {
                     start,
@@ -770,8 +776,7 @@ impl Store {
             Nullable::Null => ListRef::NULL,
             Nullable::Present(list) => {
                 let ids: Vec<u32> = list.iter().map(|m| self.object_of(&m.0)).collect();
-                let start = self.refs.len() as u32;
-                self.refs.extend_from_slice(&ids);
+                let start = self.refs.push_slice(&ids) as u32;
                 ListRef {
                     start,
                     len: ids.len() as u32,

@@ -12,7 +12,7 @@
 //! Pure (no browser, no IO), so it is tested natively and shared by the app, the e2e servers and
 //! the command.
 
-use capillary_client::{ApiBase, BaseKind, Cluster, Origin};
+use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
 use serde_json::{Map, Value};
 
 /// The file the app fetches, relative to `index.html`.
@@ -24,17 +24,22 @@ pub const DEFAULT_PAGE_SIZE: u32 = 50;
 /// Largest page size accepted (the API's own maximum is undocumented).
 pub const MAX_PAGE_SIZE: u32 = 1000;
 
+/// Largest `rateLimit` accepted, in requests per minute (Capillary documents 100 and 1,000; a
+/// larger number is more likely a typo than a limit worth pacing to).
+pub const MAX_RATE_LIMIT: u32 = 100_000;
+
 /// The authentication modes the connection panel can offer.
 pub const AUTH_MODES: [&str; 3] = ["basic", "oauth", "none"];
 
 /// Keys a config may have; anything else is reported as a likely typo.
-const KEYS: [&str; 9] = [
+const KEYS: [&str; 10] = [
     "apis",
     "proxyPath",
     "otherApis",
     "authModes",
     "timeZone",
     "pageSize",
+    "rateLimit",
     "embed",
     "allowedParentOrigins",
     "theme",
@@ -92,6 +97,11 @@ pub struct Config {
     pub time_zone: Option<String>,
     /// Records per request when the link has no `limit`.
     pub page_size: u32,
+    /// The API keys' limit (requests per minute), when the deployment knows it: the fetch plan
+    /// then paces from the first request, so no request is refused. Without it the plan learns
+    /// the limit from the first 429 answers (a few refused requests, retried). Capillary limits
+    /// per brand and key (100 or 1,000 a minute), which only the deployment can know.
+    pub rate_limit: Option<RateLimit>,
     /// Start in embed mode (compact chrome) even without `embed=1` in the URL.
     pub embed: bool,
     /// Pages that may frame the explorer and talk to it by `postMessage`. Empty: nobody.
@@ -114,6 +124,7 @@ impl Default for Config {
             auth_modes: AUTH_MODES.to_vec(),
             time_zone: None,
             page_size: DEFAULT_PAGE_SIZE,
+            rate_limit: None,
             embed: false,
             allowed_parent_origins: Vec::new(),
             theme: Theme::Auto,
@@ -296,6 +307,7 @@ impl<'a> Reader<'a> {
                 "a string such as \"UTC\", \"browser\", \"Europe/Paris\" or \"+05:30\"",
             ),
             page_size: self.page_size().unwrap_or(defaults.page_size),
+            rate_limit: self.rate_limit(),
             embed: self.bool("embed").unwrap_or(defaults.embed),
             allowed_parent_origins: self.origins(),
             theme: self
@@ -423,6 +435,29 @@ impl<'a> Reader<'a> {
             _ => {
                 let problem = format!("expected a whole number from 1 to {MAX_PAGE_SIZE}");
                 self.warn("pageSize", &problem, &DEFAULT_PAGE_SIZE.to_string());
+                None
+            }
+        }
+    }
+
+    /// `rateLimit`: a whole number of requests per minute. A bad value is dropped (the limit is
+    /// then learned) rather than guessed at: pacing to a wrong number is slower or refused.
+    fn rate_limit(&mut self) -> Option<RateLimit> {
+        let value = self.map.get("rateLimit")?;
+        match value.as_u64() {
+            Some(n @ 1..) if n <= u64::from(MAX_RATE_LIMIT) => {
+                Some(RateLimit::per_minute(n as u32))
+            }
+            _ if value.is_null() => None,
+            _ => {
+                let problem = format!(
+                    "expected a whole number of requests per minute from 1 to {MAX_RATE_LIMIT}"
+                );
+                self.warn(
+                    "rateLimit",
+                    &problem,
+                    "none (the limit is learned from the first refusals)",
+                );
                 None
             }
         }

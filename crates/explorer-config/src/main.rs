@@ -44,6 +44,10 @@ fn main() -> ExitCode {
                 c.time_zone.as_deref().unwrap_or("(link or UTC)")
             );
             println!("page size: {}", c.page_size);
+            match c.rate_limit {
+                Some(l) => println!("rate limit: {} requests/minute", l.per_minute),
+                None => println!("rate limit: learned from the first refusals"),
+            }
             println!("embed: {}", c.embed);
             println!(
                 "allowed parent origins: {}",

@@ -32,6 +32,7 @@ fn a_full_config_is_read() {
           "authModes": ["oauth", "none"],
           "timeZone": "Asia/Kolkata",
           "pageSize": 200,
+          "rateLimit": 100,
           "embed": true,
           "allowedParentOrigins": ["https://admin.example.com", "http://127.0.0.1:8001/"],
           "theme": "dark"
@@ -45,6 +46,7 @@ fn a_full_config_is_read() {
     assert_eq!(c.auth_modes, ["oauth", "none"]);
     assert_eq!(c.time_zone.as_deref(), Some("Asia/Kolkata"));
     assert_eq!(c.page_size, 200);
+    assert_eq!(c.rate_limit, Some(RateLimit::per_minute(100)));
     assert!(c.embed);
     assert_eq!(
         c.allowed_parent_origins,
@@ -79,6 +81,7 @@ fn bad_values_fall_back_per_key_and_are_named() {
           "apis": ["eu", 42, "not a host", {"label": "x"}],
           "authModes": ["saml"],
           "pageSize": 0,
+          "rateLimit": "100/min",
           "embed": "yes",
           "allowedParentOrigins": ["*", "https://admin.example.com/portal", "https://ok.example.com", 7],
           "theme": "purple",
@@ -90,6 +93,7 @@ fn bad_values_fall_back_per_key_and_are_named() {
     assert_eq!(c.apis.len(), 1, "the usable entry is kept");
     assert_eq!(c.auth_modes, AUTH_MODES);
     assert_eq!(c.page_size, DEFAULT_PAGE_SIZE);
+    assert_eq!(c.rate_limit, None);
     assert!(!c.embed);
     assert_eq!(c.allowed_parent_origins, [origin("https://ok.example.com")]);
     assert_eq!(c.theme, Theme::Auto);
@@ -99,6 +103,7 @@ fn bad_values_fall_back_per_key_and_are_named() {
         "`authModes`",
         "saml",
         "`pageSize`",
+        "`rateLimit`: expected a whole number of requests per minute",
         "`embed`",
         "`*` would let any site",
         "did you mean `https://admin.example.com`",
@@ -145,4 +150,23 @@ fn csp_allows_no_inline_script_and_only_the_configured_hosts() {
     let open = Config::default().content_security_policy();
     assert!(open.contains("frame-ancestors 'none'"), "{open}");
     assert!(open.contains(" https:;"), "other APIs allowed: {open}");
+}
+
+#[test]
+fn the_rate_limit_is_optional_and_only_a_positive_whole_number() {
+    assert_eq!(Config::default().rate_limit, None, "learned unless stated");
+    assert_eq!(read_ok("{}").rate_limit, None);
+    assert_eq!(read_ok(r#"{"rateLimit": null}"#).rate_limit, None);
+    let c = read_ok(r#"{"rateLimit": 1000}"#);
+    assert_eq!(c.rate_limit, Some(RateLimit::per_minute(1000)));
+    for bad in ["0", "-100", "99.5", "\"100\"", "true", "[100]", "1000000"] {
+        let loaded = Config::read(&format!(r#"{{"rateLimit": {bad}}}"#));
+        assert_eq!(loaded.config.rate_limit, None, "{bad}");
+        assert_eq!(loaded.warnings.len(), 1, "{bad}: {:?}", loaded.warnings);
+        let w = &loaded.warnings[0];
+        assert!(
+            w.starts_with("config.json: `rateLimit`: expected a whole number of requests per minute from 1 to 100000; using none (the limit is learned"),
+            "{w}"
+        );
+    }
 }
