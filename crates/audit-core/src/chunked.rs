@@ -16,7 +16,6 @@
 //! list longer than a chunk gets a chunk of its own, followed by empty
 //! placeholder chunks for the positions it covers.
 
-use std::cmp::max;
 use std::ops::{Index, IndexMut, Range};
 
 /// Bytes per chunk (rounded down to a power of two of elements).
@@ -43,7 +42,11 @@ impl<T> Default for Chunked<T> {
 
 impl<T: Copy> Chunked<T> {
     const SHIFT: u32 = {
-        let per = CHUNK_BYTES / max(size_of::<T>(), 1);
+        let per = if size_of::<T>() == 0 {
+            CHUNK_BYTES
+        } else {
+            CHUNK_BYTES / size_of::<T>()
+        };
         if per <= 1 {
             0
         } else {
