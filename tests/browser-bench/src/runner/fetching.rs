@@ -2,9 +2,13 @@
 //! (`capillary-sim`), in the same headless Chromium as the rest: the app loads a 10,000-record
 //! customer through its connection panel (Basic auth, page size 50, the app's own fetch plan),
 //! and a plain `fetch` loop in the same page fetches the same pages one after another.
+//!
+//! Under a rate limit the app runs twice: as shipped, not told the limit (it learns it from the
+//! first 429 answers), and deployed with `"rateLimit"` in config.json (it paces from the first
+//! request), each against a fresh simulator whose bucket starts full.
 
 use capillary_sim::{Config, CustomerSize};
-use e2e::StaticServer;
+use e2e::{dist_dir, Deployment, StaticServer};
 use serde_json::{json, Value};
 use std::time::{Duration, Instant};
 
@@ -20,8 +24,10 @@ pub struct Fetching {
     /// No rate limit: the app's load and the one-after-another loop.
     pub app: Option<Result<Value, String>>,
     pub sequential: Option<Result<Value, String>>,
-    /// Under `RATE_PER_MINUTE`: the app's load.
-    pub rate_limited: Option<Result<Value, String>>,
+    /// Under `RATE_PER_MINUTE`, the app not told the limit (it learns it from refusals).
+    pub rate_learned: Option<Result<Value, String>>,
+    /// Under `RATE_PER_MINUTE`, the limit stated in the deployment's config.json.
+    pub rate_stated: Option<Result<Value, String>>,
 }
 
 pub async fn measure(app: &StaticServer, rate_limited: bool) -> Fetching {
@@ -30,9 +36,25 @@ pub async fn measure(app: &StaticServer, rate_limited: bool) -> Fetching {
     out.app = Some(load);
     out.sequential = sequential;
     if rate_limited {
-        out.rate_limited = Some(scenario(app, Some(RATE_PER_MINUTE), false).await.0);
+        out.rate_learned = Some(scenario(app, Some(RATE_PER_MINUTE), false).await.0);
+        let stated = StaticServer::deploy(&dist_dir(), "/", stated_limit()).await;
+        out.rate_stated = Some(scenario(&stated, Some(RATE_PER_MINUTE), false).await.0);
     }
     out
+}
+
+/// dist/ deployed with its own config.json plus `"rateLimit": RATE_PER_MINUTE`.
+fn stated_limit() -> Deployment {
+    let path = dist_dir().join("config.json");
+    let mut config: serde_json::Map<String, Value> = std::fs::read_to_string(&path)
+        .ok()
+        .and_then(|text| serde_json::from_str(&text).ok())
+        .unwrap_or_default();
+    config.insert("rateLimit".into(), json!(RATE_PER_MINUTE));
+    Deployment {
+        config: Some(Some(Value::Object(config).to_string())),
+        csp_header: false,
+    }
 }
 
 async fn scenario(

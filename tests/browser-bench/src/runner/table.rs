@@ -137,7 +137,8 @@ pub fn markdown(r: &Results, sizes: &[usize], m: &Machine) -> String {
          `--enable-precise-memory-info --js-flags=\"--expose-gc --max-old-space-size=16384\"` \
          (the raised heap limit lets the 1M baseline finish).\n- Reproduce: `scripts/bench-browser` \
          (this run took {:.0} min). `BENCH_SIZES=100000` picks sizes, `BENCH_RATE_LIMIT=1` \
-         adds the rate-limited fetch (> 1 minute), `BENCH_FETCH=0` skips fetching.",
+         adds the rate-limited fetches (limit learned, then stated in config.json; > 1 minute \
+         each), `BENCH_FETCH=0` skips fetching.",
         m.cores,
         m.model,
         m.date,
@@ -545,16 +546,6 @@ fn global_rows(t: &mut Table, r: &Results) {
         .as_ref()
         .and_then(|v| v.as_ref().ok())
         .and_then(|v| num(v, "ms"));
-    let describe = |v: &Option<Result<Value, String>>| match v {
-        Some(Ok(v)) => format!(
-            "{} ({} requests, statuses {})",
-            num(v, "ms").map_or("–".into(), ms),
-            v["requests"],
-            v.get("statuses").map_or("–".into(), |s| s.to_string())
-        ),
-        Some(Err(e)) => format!("failed: {}", e.lines().next().unwrap_or("")),
-        None => "not run".into(),
-    };
     let r2 = ratio(app_ms, seq_ms);
     t.row(&[
         label,
@@ -564,59 +555,92 @@ fn global_rows(t: &mut Table, r: &Results) {
         show_ratio(r2),
         format!("≤ 0.35× {}", r2.map_or("–", |r| mark(r <= 0.35))),
     ]);
+    let limited = [
+        (
+            "limit unknown, learned from the first 429s",
+            &f.rate_learned,
+        ),
+        ("limit stated in config.json (`rateLimit`)", &f.rate_stated),
+    ];
+    for (how, outcome) in limited {
+        rate_limited_row(t, how, outcome, app_ms);
+    }
+}
+
+/// A fetch's time, requests and their statuses (resource timing), or why there is none.
+fn describe(v: &Option<Result<Value, String>>) -> String {
+    match v {
+        Some(Ok(v)) => format!(
+            "{} ({} requests, statuses {})",
+            num(v, "ms").map_or("–".into(), ms),
+            v["requests"],
+            v.get("statuses").map_or("–".into(), |s| s.to_string())
+        ),
+        Some(Err(e)) => format!("failed: {}", e.lines().next().unwrap_or("")),
+        None => "not run".into(),
+    }
+}
+
+/// One rate-limited load: the time against the fastest the simulator's bucket allows for the
+/// requests that were answered, and whether any request was refused.
+fn rate_limited_row(
+    t: &mut Table,
+    how: &str,
+    outcome: &Option<Result<Value, String>>,
+    unlimited_ms: Option<f64>,
+) {
     let label = format!(
-        "fetch the same customer under {} requests/minute (bucket of {}, as the simulator)",
+        "fetch the same customer under {} requests/minute (bucket of {}, as the simulator), {how}",
         fetching::RATE_PER_MINUTE,
         fetching::RATE_PER_MINUTE
     );
-    match &f.rate_limited {
-        None => t.row(&[
+    let Some(v) = outcome else {
+        t.row(&[
             label,
             "–".into(),
             "not run (`BENCH_RATE_LIMIT=1` runs it)".into(),
             "–".into(),
             "–".into(),
             "–".into(),
-        ]),
-        Some(v) => {
-            let ok = v.as_ref().ok();
-            let answered = ok.and_then(|v| num(v, "statuses.200"));
-            let refused = ok.map(|v| {
-                v["statuses"].as_object().map_or(0.0, |s| {
-                    s.iter()
-                        .filter(|(k, _)| k.as_str() != "200")
-                        .filter_map(|(_, c)| c.as_f64())
-                        .sum()
-                })
-            });
-            // Fastest the bucket allows for the requests that had to succeed: those beyond the
-            // burst are spaced 60/limit s apart, and nothing beats the unlimited run.
-            let fastest = answered.map(|r| {
-                let per = 60_000.0 / f64::from(fetching::RATE_PER_MINUTE);
-                let paced = (r - f64::from(fetching::RATE_PER_MINUTE)).max(0.0) * per
-                    + fetching::LATENCY_MS as f64;
-                paced.max(app_ms.unwrap_or(0.0))
-            });
-            let rr = ratio(ok.and_then(|v| num(v, "ms")), fastest);
-            let good = refused == Some(0.0) && rr.is_some_and(|r| r <= 1.10);
-            t.row(&[
-                label,
-                "–".into(),
-                describe(&f.rate_limited),
-                format!("fastest allowed {}", fastest.map_or("–".into(), ms)),
-                format!("{} of fastest", show_ratio(rr)),
-                format!(
-                    "no refused request, ≤ 1.10× {}{}",
-                    if ok.is_some() { mark(good) } else { "–" },
-                    refused
-                        .filter(|&r| r > 0.0)
-                        .map_or(String::new(), |r| format!(
-                            " ({r:.0} answered 429, retried)"
-                        ))
-                ),
-            ]);
-        }
-    }
+        ]);
+        return;
+    };
+    let ok = v.as_ref().ok();
+    let answered = ok.and_then(|v| num(v, "statuses.200"));
+    let refused = ok.map(|v| {
+        v["statuses"].as_object().map_or(0.0, |s| {
+            s.iter()
+                .filter(|(k, _)| k.as_str() != "200")
+                .filter_map(|(_, c)| c.as_f64())
+                .sum()
+        })
+    });
+    // Fastest the bucket allows for the requests that had to succeed: those beyond the
+    // burst are spaced 60/limit s apart, and nothing beats the unlimited run.
+    let fastest = answered.map(|r| {
+        let per = 60_000.0 / f64::from(fetching::RATE_PER_MINUTE);
+        let paced =
+            (r - f64::from(fetching::RATE_PER_MINUTE)).max(0.0) * per + fetching::LATENCY_MS as f64;
+        paced.max(unlimited_ms.unwrap_or(0.0))
+    });
+    let rr = ratio(ok.and_then(|v| num(v, "ms")), fastest);
+    let good = refused == Some(0.0) && rr.is_some_and(|r| r <= 1.10);
+    t.row(&[
+        label,
+        "–".into(),
+        describe(outcome),
+        format!("fastest allowed {}", fastest.map_or("–".into(), ms)),
+        format!("{} of fastest", show_ratio(rr)),
+        format!(
+            "no refused request, ≤ 1.10× {}{}",
+            if ok.is_some() { mark(good) } else { "–" },
+            refused
+                .filter(|&r| r > 0.0)
+                .map_or(String::new(), |r| format!(
+                    " ({r:.0} answered 429, retried)"
+                ))
+        ),
+    ]);
 }
 
 /// Replaces the section under [`HEADING`] (up to the next `## ` heading) or appends it.
