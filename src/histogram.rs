@@ -17,26 +17,12 @@ pub fn Histogram() -> impl IntoView {
     // The axis is the whole store's span, so a selection never collapses it.
     let span = Memo::new(move |_| {
         explorer.track();
-        explorer.with_store(|s| {
-            let mut times = s.events().filter_map(|e| e.time());
-            let first = times.next()?;
-            let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
-            Some((lo, hi.max(lo + 1)))
-        })
+        explorer.with_store(audit_core::time_span)
     });
     let counts = Memo::new(move |_| {
-        let (lo, hi) = span.get()?;
+        let span = span.get()?;
         let outcome = explorer.outcome.get().ok()?;
-        let mut bins = vec![0usize; BINS];
-        explorer.with_store(|s| {
-            for &id in outcome.events.iter() {
-                if let Some(t) = s.event(id).time() {
-                    let i = ((t - lo) as f64 / (hi - lo) as f64 * BINS as f64) as usize;
-                    bins[i.min(BINS - 1)] += 1;
-                }
-            }
-        });
-        Some(bins)
+        Some(explorer.with_store(|s| audit_core::density(s, &outcome.events, span, BINS)))
     });
     let drag = RwSignal::new(None::<(f64, f64)>);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();

@@ -90,6 +90,7 @@ pub use query::{
 pub mod export;
 pub mod views;
 pub use views::{
-    change_sets, field_history, merges, state_as_of, status_timeline, value_diff, ChangeSet,
-    DiffOp, DiffSpan, FieldHistory, FieldState, HistoryEntry, Merge, StatusPeriod,
+    change_sets, density, field_history, merges, state_as_of, status_timeline, time_span,
+    value_diff, ChangeSet, DiffOp, DiffSpan, FieldHistory, FieldState, HistoryEntry, Merge,
+    StatusPeriod,
 };

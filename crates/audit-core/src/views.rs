@@ -361,6 +361,40 @@ pub fn value_diff(old: &str, new: &str) -> Vec<DiffSpan> {
     out
 }
 
+/// The time axis of a density chart: the first and last event time in the store (`hi > lo`, so
+/// a single instant still has width). The whole store's span, not the result's, so narrowing a
+/// search never rescales the axis under the user.
+pub fn time_span(store: &Store) -> Option<(UtcMillis, UtcMillis)> {
+    let mut times = store.events().filter_map(|e| e.time());
+    let first = times.next()?;
+    let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
+    Some((lo, hi.max(lo + 1)))
+}
+
+/// How many of `events` fall in each of `bins` equal slices of `span` (the timeline's
+/// histogram). Events without a time are left out; times outside the span are clamped into
+/// the first or last bin. One pass over the result, no allocation but the bins.
+pub fn density(
+    store: &Store,
+    events: &[EventId],
+    span: (UtcMillis, UtcMillis),
+    bins: usize,
+) -> Vec<usize> {
+    let mut counts = vec![0usize; bins];
+    let Some(last) = bins.checked_sub(1) else {
+        return counts;
+    };
+    let (lo, hi) = span;
+    let width = (hi - lo).max(1) as f64;
+    for &id in events {
+        if let Some(t) = store.event(id).time() {
+            let i = ((t - lo) as f64 / width * bins as f64).max(0.0) as usize;
+            counts[i.min(last)] += 1;
+        }
+    }
+    counts
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

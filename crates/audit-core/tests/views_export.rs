@@ -4,8 +4,8 @@ mod common;
 
 use audit_core::export::{neutralise, to_csv, to_ndjson, CSV_COLUMNS};
 use audit_core::{
-    change_sets, field_history, merges, parse_response, state_as_of, status_timeline, value_diff,
-    DiffOp, Query, Store,
+    change_sets, density, field_history, merges, parse_response, state_as_of, status_timeline,
+    time_span, value_diff, DiffOp, Query, Store,
 };
 use common::{parsed, seed};
 
@@ -287,4 +287,37 @@ fn ndjson_export_keeps_raw_records() {
     for line in &lines[1..] {
         assert!(originals.contains(line), "{line}");
     }
+}
+
+#[test]
+fn density_counts_the_result_over_the_whole_stores_span() {
+    let s = customer_store();
+    assert_eq!(time_span(&Store::new()), None);
+    let (lo, hi) = time_span(&s).unwrap();
+    let times: Vec<i64> = s.events().filter_map(|e| e.time()).collect();
+    assert_eq!(lo, *times.iter().min().unwrap());
+    assert_eq!(hi, *times.iter().max().unwrap());
+
+    // Every timed event lands in exactly one bin; the earliest in the first, the latest in the last.
+    let every = all(&s);
+    let bins = density(&s, &every, (lo, hi), 12);
+    assert_eq!(bins.len(), 12);
+    assert_eq!(bins.iter().sum::<usize>(), times.len());
+    assert!(bins[0] > 0 && bins[11] > 0);
+
+    // A narrower result keeps the axis: its bins are each at most the whole store's.
+    let mobile: Vec<u32> = every
+        .iter()
+        .copied()
+        .filter(|&id| s.event(id).field() == Some("mobile"))
+        .collect();
+    assert!(!mobile.is_empty() && mobile.len() < every.len());
+    let part = density(&s, &mobile, (lo, hi), 12);
+    assert_eq!(part.iter().sum::<usize>(), mobile.len());
+    assert!(part.iter().zip(&bins).all(|(p, b)| p <= b));
+
+    // Degenerate inputs: no bins, a one-instant span, times outside the span (clamped).
+    assert!(density(&s, &every, (lo, hi), 0).is_empty());
+    let one = density(&s, &every, (lo, lo + 1), 3);
+    assert_eq!(one.iter().sum::<usize>(), times.len());
 }
