@@ -363,6 +363,15 @@ impl Explorer {
         .forget();
     }
 
+    /// The incremental source delivered its last page: return the tables' growth headroom
+    /// (WASM memory is never given back, so a million-event trail keeps only what it uses) and
+    /// show the final result now rather than at the next throttled refresh.
+    pub fn finish_source(&self) {
+        self.store.update_value(Store::shrink_to_fit);
+        self.refresh.update_value(|r| r.pending = false);
+        self.bump_revision();
+    }
+
     /// Tells the views the store changed (records count, search, facets).
     fn bump_revision(&self) {
         let Some(records) = self.store.try_with_value(Store::record_count) else {

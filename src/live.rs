@@ -352,6 +352,7 @@ impl Live {
                         running.borrow_mut().plan.auth_renewed(renewed);
                     }
                     Action::Done => {
+                        self.explorer.finish_source();
                         self.show_progress(&running, false, false);
                         return;
                     }
