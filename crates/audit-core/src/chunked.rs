@@ -116,6 +116,29 @@ impl<T: Copy> Chunked<T> {
         start
     }
 
+    /// The chunk holding position `pos` and `pos`'s offset in it: a list's
+    /// whole chunk, for searches that read past the list's end (to the
+    /// chunk's end at most).
+    #[inline]
+    pub fn chunk_at(&self, pos: usize) -> (&[T], usize) {
+        (&self.chunks[pos >> Self::SHIFT], pos & Self::MASK)
+    }
+
+    /// True when positions `a` and `b` are in the same chunk.
+    #[inline]
+    pub fn same_chunk(a: usize, b: usize) -> bool {
+        a >> Self::SHIFT == b >> Self::SHIFT
+    }
+
+    /// Every chunk's contents with the position of its first element, in
+    /// order (placeholders are empty).
+    pub fn segments(&self) -> impl Iterator<Item = (usize, &[T])> + '_ {
+        self.chunks
+            .iter()
+            .enumerate()
+            .map(|(c, v)| (c << Self::SHIFT, v.as_slice()))
+    }
+
     /// Elements allocated, spare room included (for memory reports).
     pub fn capacity(&self) -> usize {
         self.chunks.iter().map(Vec::capacity).sum()

@@ -16,6 +16,7 @@
 
 use memchr::memmem;
 
+use crate::chunked::Chunked;
 use crate::table::IdTable;
 
 /// Separates strings in the lowercase haystack so a match never spans two strings.
@@ -25,16 +26,20 @@ const SEP: u8 = 0;
 pub(crate) struct Strings {
     /// Lowercase copies, each followed by [`SEP`]: the search haystack. Long
     /// mixed-case ASCII strings are here as written instead (see [`MIXED`]).
-    lower: Vec<u8>,
-    /// Start offset of string `i` in `lower`.
-    lower_starts: Vec<u32>,
+    /// In chunks of 1 MiB ([`Chunked`]; a string and its separator never
+    /// straddle two): at a million events this is ~100 MB, and doubling it
+    /// was a 64 MB copy inside one page's ingest.
+    lower: Chunked<u8>,
+    /// Start position of string `i` in `lower`. Its end is the next string's
+    /// start when that is in the same chunk, else the end of the chunk.
+    lower_starts: Chunked<u32>,
     /// Where the original of string `i` is when it differs from its lowercase
-    /// form (offset into `text`), or [`SAME`]. Most ids, numbers and many values
+    /// form (position in `text`), or [`SAME`]. Most ids, numbers and many values
     /// are lowercase already, so they are stored once.
-    orig: Vec<u32>,
+    orig: Chunked<u32>,
     /// Originals that differ from their lowercase form. ASCII ones have the
     /// lowercase copy's length; others are prefixed with their `u32` length.
-    text: Vec<u8>,
+    text: Chunked<u8>,
     /// Ids by the hash of their string.
     table: IdTable,
     /// Ids of the strings kept as written in the haystack ([`MIXED`]), ascending.
@@ -100,14 +105,23 @@ impl Strings {
     /// The haystack slice of string `id` (without separator): its lowercase
     /// copy, or the string as written when it is [`MIXED`].
     fn lower(&self, id: u32) -> &[u8] {
+        let (chunk, start, end) = self.span(id);
+        &chunk[start..end]
+    }
+
+    /// The haystack chunk holding string `id`, and where the string is in it
+    /// (`start..end`, separator excluded). The chunk goes on past `end` (the
+    /// next strings, each followed by [`SEP`]).
+    #[inline]
+    fn span(&self, id: u32) -> (&[u8], usize, usize) {
         let i = id as usize;
         let start = self.lower_starts[i] as usize;
-        let end = self
-            .lower_starts
-            .get(i + 1)
-            .map_or(self.lower.len(), |&e| e as usize)
-            - 1;
-        &self.lower[start..end]
+        let (chunk, at) = self.lower.chunk_at(start);
+        let end = match (i + 1 < self.len()).then(|| self.lower_starts[i + 1] as usize) {
+            Some(next) if Chunked::<u8>::same_chunk(start, next) => next - (start - at),
+            _ => chunk.len(),
+        };
+        (chunk, at, end - 1)
     }
 
     /// Id of `s`, if interned.
@@ -127,32 +141,46 @@ impl Strings {
         let id = table.insert(h, |id| hash(self.bytes(id)));
         self.table = table;
         debug_assert_eq!(id as usize, self.lower_starts.len());
-        self.lower_starts.push(self.lower.len() as u32);
-        let start = self.lower.len();
-        if s.is_ascii() && s.len() >= MIXED_MIN_LEN && s.bytes().any(|b| b.is_ascii_uppercase()) {
-            self.lower.extend_from_slice(s.as_bytes());
-            self.orig.push(MIXED);
-            self.mixed.push(id);
-        } else if s.is_ascii() {
-            self.lower.extend(s.bytes().map(|b| b.to_ascii_lowercase()));
-            if &self.lower[start..] == s.as_bytes() {
-                self.orig.push(SAME);
+        // Each string goes into the chunked haystack whole, with its separator.
+        let bytes = s.as_bytes();
+        let start =
+            if s.is_ascii() && s.len() >= MIXED_MIN_LEN && bytes.iter().any(u8::is_ascii_uppercase)
+            {
+                self.orig.push(MIXED);
+                self.mixed.push(id);
+                self.lower.push_with(s.len() + 1, |v| {
+                    v.extend_from_slice(bytes);
+                    v.push(SEP);
+                })
+            } else if s.is_ascii() {
+                let start = self.lower.push_with(s.len() + 1, |v| {
+                    v.extend(bytes.iter().map(u8::to_ascii_lowercase));
+                    v.push(SEP);
+                });
+                if &self.lower[start..start + s.len()] == bytes {
+                    self.orig.push(SAME);
+                } else {
+                    let at = self.text.push_slice(bytes);
+                    self.orig.push(at as u32);
+                }
+                start
             } else {
-                self.orig.push(self.text.len() as u32);
-                self.text.extend_from_slice(s.as_bytes());
-            }
-        } else {
-            let low = s.to_lowercase();
-            self.lower.extend_from_slice(low.as_bytes());
-            if low == s {
-                self.orig.push(SAME);
-            } else {
-                self.orig.push(self.text.len() as u32 | NON_ASCII);
-                self.text.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                self.text.extend_from_slice(s.as_bytes());
-            }
-        }
-        self.lower.push(SEP);
+                let low = s.to_lowercase();
+                if low == s {
+                    self.orig.push(SAME);
+                } else {
+                    let at = self.text.push_with(4 + s.len(), |v| {
+                        v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                        v.extend_from_slice(bytes);
+                    });
+                    self.orig.push(at as u32 | NON_ASCII);
+                }
+                self.lower.push_with(low.len() + 1, |v| {
+                    v.extend_from_slice(low.as_bytes());
+                    v.push(SEP);
+                })
+            };
+        self.lower_starts.push(start as u32);
         id
     }
 
@@ -168,19 +196,26 @@ impl Strings {
             return;
         }
         let finder = memmem::Finder::new(needle);
-        let starts = &self.lower_starts;
-        let end = |id: usize| starts.get(id + 1).map_or(self.lower.len(), |&e| e as usize);
-        let mut from = 0;
+        // Where string `id`'s separator ends, as a haystack position.
+        let end = |id: usize| {
+            let start = self.lower_starts[id] as usize;
+            let (_, at, end) = self.span(id as u32);
+            start - at + end + 1
+        };
         let mut id = 0;
-        while let Some(pos) = finder.find(&self.lower[from..]) {
-            let at = from + pos;
-            while end(id) <= at {
-                id += 1;
-            }
-            out.insert(id as u32);
-            from = end(id);
-            if from >= self.lower.len() {
-                break;
+        // Chunk by chunk (no string straddles two); hits come in order.
+        for (base, chunk) in self.lower.segments() {
+            let mut from = 0;
+            while let Some(pos) = finder.find(&chunk[from..]) {
+                let at = base + from + pos;
+                while end(id) <= at {
+                    id += 1;
+                }
+                out.insert(id as u32);
+                from = end(id) - base;
+                if from >= chunk.len() {
+                    break;
+                }
             }
         }
         // Mixed-case strings were searched as written: a needle with letters may
@@ -230,9 +265,11 @@ impl Strings {
 
     /// Bytes held (for memory reporting).
     pub fn heap_bytes(&self) -> usize {
-        self.text.capacity()
-            + self.lower.capacity()
-            + 4 * (self.orig.capacity() + self.lower_starts.capacity() + self.mixed.capacity())
+        self.text.heap_bytes()
+            + self.lower.heap_bytes()
+            + self.orig.heap_bytes()
+            + self.lower_starts.heap_bytes()
+            + 4 * self.mixed.capacity()
             + self.table.heap_bytes()
     }
 
@@ -373,5 +410,54 @@ mod tests {
         assert_eq!(within.iter().collect::<Vec<_>>(), vec![t]);
         assert!(s.contains(t, &memmem::Finder::new(b"z2f:apa")));
         assert!(!s.contains(t, &memmem::Finder::new(b"z2f:apb")));
+    }
+
+    #[test]
+    fn strings_across_chunks_stay_whole_and_found_after_shrink() {
+        let mut s = Strings::default();
+        // ~3 MiB of haystack: several chunks, strings of every kind, one
+        // longer than a chunk (its own chunk) in the middle.
+        let word = |i: usize| match i % 4 {
+            0 => format!("value-{i}-{}", "x".repeat(i % 300)),
+            1 => format!("Mixed{i}-{}", "AbC".repeat(20)),
+            2 => format!("Größe-{i}"),
+            _ => format!("Name{i}"),
+        };
+        let mut ids = Vec::new();
+        for i in 0..20_000 {
+            ids.push((s.intern(&word(i)), word(i)));
+            if i == 9_000 {
+                let big = format!("big-{}-END", "y".repeat(1 << 21));
+                ids.push((s.intern(&big), big));
+            }
+        }
+        let check = |s: &Strings| {
+            for (id, w) in &ids {
+                assert_eq!(s.get(*id), w.as_str());
+                assert_eq!(s.find(w), Some(*id));
+            }
+            let hits = |needle: &str| {
+                let mut out = BitSet::with_len(s.len());
+                s.scan_all(needle.as_bytes(), &mut out);
+                out.iter().collect::<Vec<_>>()
+            };
+            let id_of = |w: String| s.find(&w).unwrap_or(u32::MAX);
+            assert_eq!(hits("value-19996-"), vec![id_of(word(19_996))]);
+            assert_eq!(hits("mixed19997-abcab"), vec![id_of(word(19_997))]);
+            assert_eq!(hits("größe-19998"), vec![id_of(word(19_998))]);
+            assert_eq!(hits("yyy-end"), vec![ids[9_001].0]);
+            assert_eq!(hits("name19999").len(), 1);
+            assert_eq!(hits("größe-").len(), 5_000);
+        };
+        check(&s);
+        assert!(s.lower.segments().count() > 3);
+        let before = s.heap_bytes();
+        s.shrink_to_fit();
+        assert!(s.heap_bytes() <= before);
+        check(&s);
+        // Growth after a shrink goes on from the trimmed last chunk.
+        let after = s.intern("after-shrink");
+        assert_eq!(s.get(after), "after-shrink");
+        check(&s);
     }
 }
