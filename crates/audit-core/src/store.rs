@@ -1024,22 +1024,34 @@ impl Store {
     /// values (type, field, additional fields, unknown members, associate
     /// entities) and the record's request id and entity id. Calls `f` until it
     /// returns true. Previous/current values are among the additional fields.
-    pub(crate) fn any_own_visible(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
-        let e = &self.events[id as usize];
+    ///
+    /// Plain loops, not iterator chains: every free-text keystroke runs this
+    /// for each event, and the size-optimised WASM build left the chained
+    /// closures as calls.
+    #[inline]
+    pub(crate) fn any_own_visible(&self, e: &EventRow, mut f: impl FnMut(u32) -> bool) -> bool {
         let r = &self.records[e.record as usize];
         let mut test = |v: Val| v.id().is_some_and(&mut f);
-        if [e.event_type, e.field, r.request_id, r.entity_id]
-            .into_iter()
-            .any(&mut test)
-        {
+        if test(e.event_type) || test(e.field) || test(r.request_id) || test(r.entity_id) {
             return true;
         }
-        let pairs = |l: ListRef| self.pairs[l.range()].iter().map(|p| p.1);
-        pairs(e.additional).chain(pairs(e.extras)).any(&mut test)
-            || self.refs[e.associates.range()]
-                .iter()
-                .flat_map(|&o| self.object_values(o))
-                .any(test)
+        for l in [e.additional, e.extras] {
+            for p in &self.pairs[l.range()] {
+                if test(p.1) {
+                    return true;
+                }
+            }
+        }
+        for &o in &self.refs[e.associates.range()] {
+            if o < NULL {
+                for p in &self.pairs[self.objects[o as usize].range()] {
+                    if test(p.1) {
+                        return true;
+                    }
+                }
+            }
+        }
+        false
     }
 
     /// Value ids an event changes (`value:` qualifier): the additional-field

@@ -5,16 +5,18 @@
 //! previous value of the next), so interning is what keeps a million events well
 //! under half the raw JSON size. All strings live in one buffer (no per-string
 //! allocation), and a lowercase copy of each is prepared once at intern time so
-//! case-insensitive search is a plain `memmem` over one buffer per keystroke,
-//! never a lowercase-per-event.
+//! case-insensitive search never lowercases per event or per keystroke.
 //!
 //! Except for long mixed-case ASCII strings (push tokens: 150+ characters, a
 //! new one per token change): a second copy of those was ~20 % of the store.
-//! They sit in the haystack as written, and are matched case-insensitively on
-//! the fly when the plain `memmem` pass did not already find the needle in them
-//! (see [`Strings::scan_all`]).
-
-use memchr::memmem;
+//! They sit in the haystack as written; the search compares needle letters
+//! with the case bit masked off (see [`Needle`]), so they need no folding.
+//!
+//! Each string also has a 64-bit signature of the byte classes it holds (see
+//! [`CLASS`]), made at intern time. A one-byte needle is answered from the
+//! signatures alone, and a longer one skips every string that lacks one of its
+//! bytes: fresh one- and two-letter keystrokes were the slowest ones, scanning
+//! every byte of the haystack.
 
 use crate::chunked::Chunked;
 use crate::table::IdTable;
@@ -42,13 +44,15 @@ pub(crate) struct Strings {
     text: Chunked<u8>,
     /// Ids by the hash of their string.
     table: IdTable,
-    /// Ids of the strings kept as written in the haystack ([`MIXED`]), ascending.
-    mixed: Vec<u32>,
+    /// Byte classes ([`CLASS`]) in string `i`'s haystack slice, one bit each.
+    /// 8 bytes a string (~13 B/event on the bench's data) buy one-letter
+    /// keystrokes without a byte scan.
+    sig: Chunked<u64>,
 }
 
 const SAME: u32 = u32::MAX;
 /// `orig` marker: the haystack holds the string as written (ASCII, with
-/// capitals, at least [`MIXED_MIN_LEN`] bytes); search folds its case on the fly.
+/// capitals, at least [`MIXED_MIN_LEN`] bytes); search ignores its case.
 const MIXED: u32 = u32::MAX - 1;
 /// Shorter mixed-case strings keep a lowercase copy: they are the repeated,
 /// often-matched ones (names, labels, sources), and cheap to store twice.
@@ -147,7 +151,6 @@ impl Strings {
             if s.is_ascii() && s.len() >= MIXED_MIN_LEN && bytes.iter().any(u8::is_ascii_uppercase)
             {
                 self.orig.push(MIXED);
-                self.mixed.push(id);
                 self.lower.push_with(s.len() + 1, |v| {
                     v.extend_from_slice(bytes);
                     v.push(SEP);
@@ -181,83 +184,76 @@ impl Strings {
                 })
             };
         self.lower_starts.push(start as u32);
+        // Classes fold ASCII case, so a mixed-case string's signature is its
+        // lowercase form's.
+        let sig = self
+            .lower(id)
+            .iter()
+            .fold(0u64, |sig, &b| sig | 1 << CLASS[b as usize]);
+        self.sig.push(sig);
         id
     }
 
     /// Marks in `out` every string whose lowercase form contains `needle`
-    /// (already lowercase). One `memmem` pass over the whole haystack; after a
-    /// hit the search resumes at the next string (one hit per string is enough),
-    /// and the string holding a hit is found by walking forward from the last
-    /// one (hits come in order), not by a binary search per hit: a one-letter
-    /// needle hits most strings, and the search per hit was most of its cost.
+    /// (already lowercase).
+    ///
+    /// A one-byte needle of an exact class (a letter, a digit, common
+    /// punctuation) is answered from the signatures alone, 64 strings per output
+    /// word: a fresh one-letter keystroke used to `memmem` the whole haystack,
+    /// stopping at nearly every string. Longer needles are looked for only in
+    /// strings whose signature has every byte class of the needle, and there
+    /// with [`Needle::find_in`] rather than a `memmem` per string: in WASM (no
+    /// SIMD) its setup per call and the case-folding copy of mixed-case strings
+    /// cost more than the search itself.
     pub fn scan_all(&self, needle: &[u8], out: &mut BitSet) {
         if needle.is_empty() {
             out.fill(self.len());
             return;
         }
-        let finder = memmem::Finder::new(needle);
-        // Where string `id`'s separator ends, as a haystack position.
-        let end = |id: usize| {
-            let start = self.lower_starts[id] as usize;
-            let (_, at, end) = self.span(id as u32);
-            start - at + end + 1
-        };
-        let mut id = 0;
-        // Chunk by chunk (no string straddles two); hits come in order.
-        for (base, chunk) in self.lower.segments() {
-            let mut from = 0;
-            while let Some(pos) = finder.find(&chunk[from..]) {
-                let at = base + from + pos;
-                while end(id) <= at {
-                    id += 1;
-                }
-                out.insert(id as u32);
-                from = end(id) - base;
-                if from >= chunk.len() {
-                    break;
+        let n = Needle::new(needle);
+        if let Some(bit) = n.exact_byte() {
+            // Chunks hold a multiple of 64 signatures, so words line up.
+            for (base, sigs) in self.sig.segments() {
+                for (w, chunk) in sigs.chunks(64).enumerate() {
+                    let mut word = 0u64;
+                    for (j, &s) in chunk.iter().enumerate() {
+                        word |= u64::from(s & bit != 0) << j;
+                    }
+                    out.or_word(base / 64 + w, word);
                 }
             }
+            return;
         }
-        // Mixed-case strings were searched as written: a needle with letters may
-        // still occur in them with other capitals.
-        if needle.iter().any(u8::is_ascii_alphabetic) {
-            let mut folded = Vec::new();
-            for &id in &self.mixed {
-                if !out.contains(id) && self.folded_contains(id, &finder, &mut folded) {
-                    out.insert(id);
-                }
+        for id in 0..self.len() as u32 {
+            if self.has(id, &n) {
+                out.insert(id);
             }
         }
     }
 
-    /// Case-insensitive test of a [`MIXED`] string: ASCII-lowercases it into
-    /// `buf` (reused between calls) and searches that.
-    fn folded_contains(&self, id: u32, needle: &memmem::Finder<'_>, buf: &mut Vec<u8>) -> bool {
-        buf.clear();
-        buf.extend(self.lower(id).iter().map(u8::to_ascii_lowercase));
-        needle.find(buf).is_some()
-    }
-
-    fn matches(&self, id: u32, needle: &memmem::Finder<'_>, buf: &mut Vec<u8>) -> bool {
-        if self.orig[id as usize] == MIXED {
-            self.folded_contains(id, needle, buf)
-        } else {
-            needle.find(self.lower(id)).is_some()
+    /// True when string `id` contains the prepared needle: a signature test,
+    /// then a search of its haystack slice.
+    #[inline]
+    fn has(&self, id: u32, n: &Needle<'_>) -> bool {
+        let i = id as usize;
+        if self.sig[i] & n.sig != n.sig {
+            return false;
         }
+        let (chunk, start, end) = self.span(id);
+        n.find_in(chunk, start, end)
     }
 
     /// True when string `id`'s lowercase form contains the (lowercase) needle.
-    pub fn contains(&self, id: u32, needle: &memmem::Finder<'_>) -> bool {
-        self.matches(id, needle, &mut Vec::new())
+    pub fn contains(&self, id: u32, needle: &[u8]) -> bool {
+        self.has(id, &Needle::new(needle))
     }
 
     /// Like [`Strings::scan_all`] but only over the strings set in `within`
     /// (used when a keystroke extends a needle whose matches are known).
     pub fn scan_within(&self, needle: &[u8], within: &BitSet, out: &mut BitSet) {
-        let finder = memmem::Finder::new(needle);
-        let mut buf = Vec::new();
+        let n = Needle::new(needle);
         for id in within.iter() {
-            if self.matches(id, &finder, &mut buf) {
+            if self.has(id, &n) {
                 out.insert(id);
             }
         }
@@ -269,7 +265,7 @@ impl Strings {
             + self.lower.heap_bytes()
             + self.orig.heap_bytes()
             + self.lower_starts.heap_bytes()
-            + 4 * self.mixed.capacity()
+            + self.sig.heap_bytes()
             + self.table.heap_bytes()
     }
 
@@ -282,7 +278,144 @@ impl Strings {
         self.lower.shrink_to_fit();
         self.orig.shrink_to_fit();
         self.lower_starts.shrink_to_fit();
-        self.mixed.shrink_to_fit();
+        self.sig.shrink_to_fit();
+    }
+}
+
+/// Signature class of each byte: `a`–`z` in either case (0–25), `0`–`9`
+/// (26–35) and 27 punctuation bytes common in ids, names and labels (36–62)
+/// have a bit of their own, so a one-byte needle of those is answered exactly
+/// by the signatures; every other byte (rarer punctuation, control and
+/// non-ASCII bytes) shares [`OTHER`], which only narrows the strings to search.
+const CLASS: [u8; 256] = classes();
+const OTHER: u8 = 63;
+const PUNCT: &[u8; 27] = b" -_.:@/,+#()'\"&=%!?*;|<>[]$";
+
+const fn classes() -> [u8; 256] {
+    let mut t = [OTHER; 256];
+    let mut i = 0;
+    while i < 26 {
+        t[b'a' as usize + i] = i as u8;
+        t[b'A' as usize + i] = i as u8;
+        i += 1;
+    }
+    i = 0;
+    while i < 10 {
+        t[b'0' as usize + i] = 26 + i as u8;
+        i += 1;
+    }
+    i = 0;
+    while i < PUNCT.len() {
+        t[PUNCT[i] as usize] = 36 + i as u8;
+        i += 1;
+    }
+    t
+}
+
+const LOW7: u64 = 0x7f7f_7f7f_7f7f_7f7f;
+const BYTES: u64 = 0x0101_0101_0101_0101;
+
+/// High bit of each byte of `x` that is zero, and only those (no borrow
+/// between bytes, unlike the shorter `(x - 0x01..) & !x & 0x80..`).
+#[inline]
+fn zero_bytes(x: u64) -> u64 {
+    !(((x & LOW7) + LOW7) | x | LOW7)
+}
+
+/// Eight bytes at `at` (little-endian), or 0 past the end.
+#[inline]
+fn word(b: &[u8], at: usize) -> u64 {
+    b.get(at..at + 8)
+        .and_then(|w| w.try_into().ok())
+        .map_or(0, u64::from_le_bytes)
+}
+
+/// A lowercase needle prepared for a case-insensitive search of the haystack.
+///
+/// A lowercase ASCII letter of the needle matches a haystack byte when they
+/// are equal once the haystack byte's case bit (`0x20`) is set: only `A`–`Z`
+/// and `a`–`z` map into `a`–`z` that way, so this is exact, and it lets
+/// mixed-case strings be searched as written. Other needle bytes must be equal.
+pub(crate) struct Needle<'a> {
+    bytes: &'a [u8],
+    /// Per needle byte, `0x20` when it is a lowercase letter, else 0.
+    fold: Vec<u8>,
+    /// Classes of the needle's bytes.
+    sig: u64,
+}
+
+impl<'a> Needle<'a> {
+    pub fn new(bytes: &'a [u8]) -> Needle<'a> {
+        Needle {
+            bytes,
+            fold: bytes
+                .iter()
+                .map(|b| if b.is_ascii_lowercase() { 0x20 } else { 0 })
+                .collect(),
+            sig: bytes.iter().fold(0, |s, &b| s | 1 << CLASS[b as usize]),
+        }
+    }
+
+    /// The signature bit that alone decides a match: a one-byte needle whose
+    /// class holds no other lowercase byte. (An uppercase ASCII needle byte
+    /// shares its class with its lowercase form, so it is searched instead.)
+    fn exact_byte(&self) -> Option<u64> {
+        match self.bytes {
+            [b] if CLASS[*b as usize] != OTHER && !b.is_ascii_uppercase() => Some(self.sig),
+            _ => None,
+        }
+    }
+
+    /// True when byte `q` of `buf` starts the needle.
+    #[inline]
+    fn at(&self, buf: &[u8], q: usize) -> bool {
+        buf[q..q + self.bytes.len()]
+            .iter()
+            .zip(self.bytes.iter().zip(&self.fold))
+            .all(|(&h, (&n, &f))| h | f == n)
+    }
+
+    /// True when the needle starts at some byte of `buf[start..end]` and ends
+    /// by `end`. The first two needle bytes are tested for eight positions at
+    /// once with word arithmetic (WASM has 64-bit integers but, as shipped, no
+    /// SIMD, and `memchr`'s portable path works on 32-bit words there); the
+    /// rest only where those two match.
+    fn find_in(&self, buf: &[u8], start: usize, end: usize) -> bool {
+        let len = self.bytes.len();
+        if end < start + len {
+            return false;
+        }
+        let last = end - len;
+        let mut p = start;
+        if let ([n0, n1, ..], [f0, f1, ..]) = (self.bytes, self.fold.as_slice()) {
+            let (n0, n1) = (BYTES * u64::from(*n0), BYTES * u64::from(*n1));
+            let (f0, f1) = (BYTES * u64::from(*f0), BYTES * u64::from(*f1));
+            // Words may run past `end` into the next strings: matches
+            // starting after `last` are ignored.
+            while p <= last {
+                let Some(chunk) = buf
+                    .get(p..p + 16)
+                    .and_then(|c| <&[u8; 16]>::try_from(c).ok())
+                else {
+                    break;
+                };
+                // A byte of `x` is zero where both needle bytes match.
+                let x = ((word(chunk, 0) | f0) ^ n0) | ((word(chunk, 1) | f1) ^ n1);
+                let mut z = zero_bytes(x);
+                while z != 0 {
+                    let q = p + (z.trailing_zeros() / 8) as usize;
+                    if q > last {
+                        return false;
+                    }
+                    if self.at(buf, q) {
+                        return true;
+                    }
+                    z &= z - 1;
+                }
+                p += 8;
+            }
+        }
+        (p..=last).any(|q| self.at(buf, q))
     }
 }
 
@@ -305,6 +438,14 @@ impl BitSet {
             self.words.resize(w + 1, 0);
         }
         self.words[w] |= 1 << (i % 64);
+    }
+
+    /// Sets the bits of `bits` in word `w` (ids `64 * w ..`).
+    pub fn or_word(&mut self, w: usize, bits: u64) {
+        if w >= self.words.len() {
+            self.words.resize(w + 1, 0);
+        }
+        self.words[w] |= bits;
     }
 
     #[inline]
@@ -344,7 +485,7 @@ impl BitSet {
 }
 
 #[cfg(test)]
-mod tests {
+pub(crate) mod tests {
     use super::*;
 
     #[test]
@@ -408,8 +549,8 @@ mod tests {
         let mut within = BitSet::with_len(s.len());
         s.scan_within(b"kxjl_rv4", &all, &mut within);
         assert_eq!(within.iter().collect::<Vec<_>>(), vec![t]);
-        assert!(s.contains(t, &memmem::Finder::new(b"z2f:apa")));
-        assert!(!s.contains(t, &memmem::Finder::new(b"z2f:apb")));
+        assert!(s.contains(t, b"z2f:apa"));
+        assert!(!s.contains(t, b"z2f:apb"));
     }
 
     #[test]
@@ -459,5 +600,108 @@ mod tests {
         let after = s.intern("after-shrink");
         assert_eq!(s.get(after), "after-shrink");
         check(&s);
+    }
+
+    /// xorshift64*, so the random cases are the same on every run.
+    pub(crate) struct Rng(pub u64);
+
+    impl Rng {
+        pub fn below(&mut self, n: usize) -> usize {
+            self.0 ^= self.0 >> 12;
+            self.0 ^= self.0 << 25;
+            self.0 ^= self.0 >> 27;
+            (self.0.wrapping_mul(0x2545_F491_4F6C_DD1D) >> 33) as usize % n
+        }
+
+        fn pick<'a>(&mut self, from: &[&'a str]) -> &'a str {
+            from[self.below(from.len())]
+        }
+
+        /// A string mixing the kinds the fast paths treat differently: ASCII in
+        /// any case (long ones are kept as written), digits, common and rare
+        /// punctuation (the shared signature class), non-ASCII text whose
+        /// lowercase form differs in length or bytes.
+        pub fn string(&mut self) -> String {
+            const PIECES: [&str; 24] = [
+                "a", "B", "fc", "FC", "Io", "iOS", "99", "9", "-", "_", ":", " ", "^", "`", "~",
+                "\\", "{", "\u{7f}", "Größe", "STRASSE", "İ", "ǅ", "Ωμ", "КИР",
+            ];
+            const ALNUM: &[u8] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+            let mut out = String::new();
+            if self.below(4) == 0 {
+                // Long enough to be kept as written when it has capitals.
+                for _ in 0..MIXED_MIN_LEN + self.below(40) {
+                    out.push(ALNUM[self.below(ALNUM.len())] as char);
+                }
+            }
+            for _ in 0..self.below(6) {
+                out.push_str(self.pick(&PIECES));
+                if self.below(2) == 0 {
+                    out.push(ALNUM[self.below(ALNUM.len())] as char);
+                }
+            }
+            out
+        }
+
+        /// A lowercase needle: a piece of one of `strings` (lowercased, cut at
+        /// character boundaries) or a short random one.
+        pub fn needle(&mut self, strings: &[String]) -> String {
+            const SHORT: [&str; 16] = [
+                "f", "c", "fc", "i", "io", "9", "99", "-", "_", "^", "`", "~", "ö", "ß", "μ", "k",
+            ];
+            if self.below(3) == 0 || strings.is_empty() {
+                return self.pick(&SHORT).to_owned();
+            }
+            let low: Vec<char> = strings[self.below(strings.len())]
+                .to_lowercase()
+                .chars()
+                .collect();
+            if low.is_empty() {
+                return "a".to_owned();
+            }
+            let from = self.below(low.len());
+            let len = 1 + self.below(4.min(low.len() - from));
+            low[from..from + len].iter().collect()
+        }
+    }
+
+    /// The scans, with their signature and word-at-a-time fast paths, find
+    /// exactly the strings whose lowercase form contains the needle.
+    #[test]
+    fn scans_agree_with_a_naive_lowercase_contains() {
+        let mut rng = Rng(0x9e37_79b9_7f4a_7c15);
+        for round in 0..40 {
+            let mut s = Strings::default();
+            let strings: Vec<String> = (0..200 + round * 10).map(|_| rng.string()).collect();
+            for x in &strings {
+                s.intern(x);
+            }
+            let mut all = BitSet::with_len(s.len());
+            all.fill(s.len());
+            for _ in 0..30 {
+                let needle = rng.needle(&strings);
+                let naive: Vec<u32> = (0..s.len() as u32)
+                    .filter(|&id| s.get(id).to_lowercase().contains(needle.as_str()))
+                    .collect();
+                let mut hits = BitSet::with_len(s.len());
+                s.scan_all(needle.as_bytes(), &mut hits);
+                assert_eq!(
+                    hits.iter().collect::<Vec<_>>(),
+                    naive,
+                    "scan_all {needle:?}"
+                );
+                let mut within = BitSet::with_len(s.len());
+                s.scan_within(needle.as_bytes(), &all, &mut within);
+                assert_eq!(within, hits, "scan_within {needle:?}");
+                for id in 0..s.len() as u32 {
+                    assert_eq!(
+                        s.contains(id, needle.as_bytes()),
+                        hits.contains(id),
+                        "contains {needle:?} in {:?}",
+                        s.get(id)
+                    );
+                }
+            }
+        }
     }
 }
