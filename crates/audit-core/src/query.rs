@@ -423,12 +423,12 @@ impl Search {
             (None, Some((_, _, prev)), true) => prev.events.clone(),
             (None, _, _) => (0..store.len() as u32).collect(),
             (Some((neg, t)), Some((_, _, prev)), true) => {
-                select(store, prev.events.iter().copied(), *neg, t)
+                select(store, Some(&prev.events), *neg, t)
             }
-            (Some((neg, t)), _, _) => select(store, 0..store.len() as u32, *neg, t),
+            (Some((neg, t)), _, _) => select(store, None, *neg, t),
         };
         for (neg, t) in tests {
-            events = select(store, events.into_iter(), *neg, t);
+            events = select(store, Some(&events), *neg, t);
         }
         let narrowed = reuse;
         let result = SearchResult {
@@ -578,68 +578,63 @@ impl Search {
     }
 }
 
-/// The events of `ids` (ascending) that pass test `t`, or fail it when
-/// `negated`. The test's kind is matched once, outside the loop, so each kind
-/// gets its own tight loop: a negated free-text term tests every value of every
-/// event, and with the match inside the loop (and the size-optimised WASM build
-/// not inlining it) that pass was ~10× its native time.
-fn select(
-    store: &Store,
-    ids: impl Iterator<Item = EventId>,
-    negated: bool,
-    t: &Test,
-) -> Vec<EventId> {
-    let row = |id: EventId| &store.events[id as usize];
+/// The events of `ids` (ascending; `None` for every event) that pass test
+/// `t`, or fail it when `negated`.
+///
+/// The test's kind is matched once, outside the loop, and each loop is written
+/// out by [`keep_if`] with plain indexing: a negated free-text term tests every
+/// value of every event, and the size-optimised WASM build (`opt-level = "z"`)
+/// left the match, the iterator adapters and their closures as calls per event.
+fn select(store: &Store, ids: Option<&[EventId]>, negated: bool, t: &Test) -> Vec<EventId> {
+    /// Keeps the ids for which `$pass` (an expression of `$id` and `$e`, the
+    /// event's row) differs from `negated`.
+    macro_rules! keep_if {
+        (|$id:ident, $e:ident| $pass:expr) => {{
+            let mut out = Vec::new();
+            match ids {
+                None => {
+                    let mut $id: EventId = 0;
+                    while ($id as usize) < store.len() {
+                        let $e = &store.events[$id as usize];
+                        if ($pass) != negated {
+                            out.push($id);
+                        }
+                        $id += 1;
+                    }
+                }
+                Some(list) => {
+                    for &$id in list {
+                        let $e = &store.events[$id as usize];
+                        if ($pass) != negated {
+                            out.push($id);
+                        }
+                    }
+                }
+            }
+            out
+        }};
+    }
     let record = |e: &EventRow| &store.records[e.record as usize];
-    let keep = |pass: bool| pass != negated;
     match t {
-        Test::Never => ids.filter(|_| keep(false)).collect(),
+        Test::Never => keep_if!(|id, _e| false),
         // The event's type and field first: they are in the row at hand, and
         // a short needle often matches one, sparing the record row.
-        Test::Visible { strings, contexts } => ids
-            .filter(|&id| {
-                let e = row(id);
-                let hit = |s: u32| strings.contains(s);
-                keep(
-                    e.event_type.id().is_some_and(hit)
-                        || e.field.id().is_some_and(hit)
-                        || contexts.contains(record(e).ctx)
-                        || store.any_own_visible(e, hit),
-                )
-            })
-            .collect(),
-        Test::Values(set) => ids
-            .filter(|&id| keep(store.any_value(id, |s| set.contains(s))))
-            .collect(),
-        Test::Request(set) => ids
-            .filter(|&id| {
-                keep(
-                    record(row(id))
-                        .request_id
-                        .id()
-                        .is_some_and(|s| set.contains(s)),
-                )
-            })
-            .collect(),
-        Test::Kinds(mask) => ids
-            .filter(|&id| keep(mask & (1 << row(id).kind as u32) != 0))
-            .collect(),
-        Test::Codes(codes, CodeOf::Type) => ids
-            .filter(|&id| keep(codes.contains(row(id).type_code)))
-            .collect(),
-        Test::Codes(codes, CodeOf::Field) => ids
-            .filter(|&id| keep(codes.contains(row(id).field_code)))
-            .collect(),
-        Test::Contexts(set) => ids
-            .filter(|&id| keep(set.contains(record(row(id)).ctx)))
-            .collect(),
+        Test::Visible { strings, contexts } => keep_if!(|id, e| {
+            strings.contains_val(e.event_type)
+                || strings.contains_val(e.field)
+                || contexts.contains(record(e).ctx)
+                || store.any_own_visible(e, strings)
+        }),
+        Test::Values(set) => keep_if!(|id, e| store.any_value(e, set)),
+        Test::Request(set) => keep_if!(|id, e| set.contains_val(record(e).request_id)),
+        Test::Kinds(mask) => keep_if!(|id, e| mask & (1 << e.kind as u32) != 0),
+        Test::Codes(codes, CodeOf::Type) => keep_if!(|id, e| codes.contains(e.type_code)),
+        Test::Codes(codes, CodeOf::Field) => keep_if!(|id, e| codes.contains(e.field_code)),
+        Test::Contexts(set) => keep_if!(|id, e| set.contains(record(e).ctx)),
         // `before:` is exclusive, `after:` inclusive; events without a time never match.
-        Test::Range(lo, hi) => ids
-            .filter(|&id| {
-                let when = row(id).when;
-                keep(when != i64::MIN && when >= *lo && when < *hi)
-            })
-            .collect(),
+        Test::Range(lo, hi) => {
+            keep_if!(|id, e| e.when != i64::MIN && e.when >= *lo && e.when < *hi)
+        }
     }
 }
 
@@ -709,15 +704,21 @@ mod tests {
         (store, used)
     }
 
-    /// Events with a visible string whose lowercase form contains `needle`,
-    /// one plain `to_lowercase().contains` per value, no bitsets.
+    /// Events with a visible string whose lowercase form contains `needle`:
+    /// one plain `to_lowercase().contains` per distinct string, then every
+    /// event's visible strings looked up one by one.
     fn naive(store: &Store, needle: &str) -> Vec<EventId> {
-        let hit = |s: u32| store.strings.get(s).to_lowercase().contains(needle);
+        let mut set = BitSet::with_len(store.strings.len());
+        for s in 0..store.strings.len() as u32 {
+            if store.strings.get(s).to_lowercase().contains(needle) {
+                set.insert(s);
+            }
+        }
         (0..store.len() as u32)
             .filter(|&id| {
                 let e = &store.events[id as usize];
-                store.context_visible(store.records[e.record as usize].ctx, hit)
-                    || store.any_own_visible(e, hit)
+                store.context_visible(store.records[e.record as usize].ctx, |s| set.contains(s))
+                    || store.any_own_visible(e, &set)
             })
             .collect()
     }

@@ -27,7 +27,7 @@ use crate::json::Members;
 use crate::parse::{ApiError, Parsed, ResponseShape};
 use crate::rows::Rows;
 use crate::status_log::{StatusEntry, StatusLogKind};
-use crate::strings::Strings;
+use crate::strings::{BitSet, Strings};
 use crate::table::IdTable;
 use crate::time::{TimeRaw, TimeValue, UtcMillis};
 use crate::value::Nullable;
@@ -52,6 +52,17 @@ const NO_MS: i64 = i64::MIN;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) struct Val(u32);
 
+impl BitSet {
+    /// True when `v` is a string-table id in the set (never for absent/null).
+    #[inline(always)]
+    pub(crate) fn contains_val(&self, v: Val) -> bool {
+        match v.id() {
+            Some(s) => self.contains(s),
+            None => false,
+        }
+    }
+}
+
 impl Val {
     pub(crate) const ABSENT: Val = Val(ABSENT);
     pub(crate) const NULL: Val = Val(NULL);
@@ -60,8 +71,10 @@ impl Val {
         Val(tag << TAG_SHIFT | (id & ID_MASK))
     }
 
-    /// The string-table id, for strings, numbers and raw JSON.
-    #[inline]
+    /// The string-table id, for strings, numbers and raw JSON. Always
+    /// inlined: search calls it per value of every event, and the size-optimised
+    /// WASM build kept it a call.
+    #[inline(always)]
     pub(crate) fn id(self) -> Option<u32> {
         (self.0 < FROM_MS && self.0 >> TAG_SHIFT != 3).then_some(self.0 & ID_MASK)
     }
@@ -121,6 +134,7 @@ impl ListRef {
         len: NULL,
     };
 
+    #[inline(always)]
     fn range(self) -> std::ops::Range<usize> {
         if self.len >= NULL {
             0..0
@@ -1020,32 +1034,38 @@ impl Store {
         .any(&mut test)
     }
 
-    /// The string ids visible in an event that are not in its context: its own
-    /// values (type, field, additional fields, unknown members, associate
-    /// entities) and the record's request id and entity id. Calls `f` until it
-    /// returns true. Previous/current values are among the additional fields.
+    /// True when a string visible in event `e` that is not in its context is in
+    /// `set`: its own values (type, field, additional fields, unknown members,
+    /// associate entities) and the record's request id and entity id.
+    /// Previous/current values are among the additional fields.
     ///
-    /// Plain loops, not iterator chains: every free-text keystroke runs this
-    /// for each event, and the size-optimised WASM build left the chained
-    /// closures as calls.
-    #[inline]
-    pub(crate) fn any_own_visible(&self, e: &EventRow, mut f: impl FnMut(u32) -> bool) -> bool {
+    /// Plain loops over a bitset, no closures: every free-text keystroke runs
+    /// this for each event, and the size-optimised WASM build left iterator
+    /// chains and closures as calls.
+    #[inline(always)]
+    pub(crate) fn any_own_visible(&self, e: &EventRow, set: &BitSet) -> bool {
         let r = &self.records[e.record as usize];
-        let mut test = |v: Val| v.id().is_some_and(&mut f);
-        if test(e.event_type) || test(e.field) || test(r.request_id) || test(r.entity_id) {
+        if set.contains_val(e.event_type)
+            || set.contains_val(e.field)
+            || set.contains_val(r.request_id)
+            || set.contains_val(r.entity_id)
+        {
             return true;
         }
-        for l in [e.additional, e.extras] {
-            for p in &self.pairs[l.range()] {
-                if test(p.1) {
-                    return true;
-                }
+        for p in &self.pairs[e.additional.range()] {
+            if set.contains_val(p.1) {
+                return true;
+            }
+        }
+        for p in &self.pairs[e.extras.range()] {
+            if set.contains_val(p.1) {
+                return true;
             }
         }
         for &o in &self.refs[e.associates.range()] {
             if o < NULL {
                 for p in &self.pairs[self.objects[o as usize].range()] {
-                    if test(p.1) {
+                    if set.contains_val(p.1) {
                         return true;
                     }
                 }
@@ -1054,13 +1074,12 @@ impl Store {
         false
     }
 
-    /// Value ids an event changes (`value:` qualifier): the additional-field
-    /// values (previous/current and the others).
-    pub(crate) fn any_value(&self, id: EventId, mut f: impl FnMut(u32) -> bool) -> bool {
-        let e = &self.events[id as usize];
+    /// True when a value the event changes (`value:` qualifier: the
+    /// additional-field values, previous/current and the others) is in `set`.
+    pub(crate) fn any_value(&self, e: &EventRow, set: &BitSet) -> bool {
         self.pairs[e.additional.range()]
             .iter()
-            .any(|p| p.1.id().is_some_and(&mut f))
+            .any(|p| set.contains_val(p.1))
     }
 }
 

@@ -116,14 +116,22 @@ impl Strings {
     /// The haystack chunk holding string `id`, and where the string is in it
     /// (`start..end`, separator excluded). The chunk goes on past `end` (the
     /// next strings, each followed by [`SEP`]).
-    #[inline]
+    #[inline(always)]
     fn span(&self, id: u32) -> (&[u8], usize, usize) {
         let i = id as usize;
         let start = self.lower_starts[i] as usize;
         let (chunk, at) = self.lower.chunk_at(start);
-        let end = match (i + 1 < self.len()).then(|| self.lower_starts[i + 1] as usize) {
-            Some(next) if Chunked::<u8>::same_chunk(start, next) => next - (start - at),
-            _ => chunk.len(),
+        // (An `if`, not `bool::then` and a closure: those stayed calls in the
+        // size-optimised WASM build, per string of every scan.)
+        let next = if i + 1 < self.len() {
+            self.lower_starts[i + 1] as usize
+        } else {
+            usize::MAX
+        };
+        let end = if next != usize::MAX && Chunked::<u8>::same_chunk(start, next) {
+            next - (start - at)
+        } else {
+            chunk.len()
         };
         (chunk, at, end - 1)
     }
@@ -224,16 +232,18 @@ impl Strings {
             }
             return;
         }
-        for id in 0..self.len() as u32 {
+        let mut id = 0;
+        while (id as usize) < self.len() {
             if self.has(id, &n) {
                 out.insert(id);
             }
+            id += 1;
         }
     }
 
     /// True when string `id` contains the prepared needle: a signature test,
     /// then a search of its haystack slice.
-    #[inline]
+    #[inline(always)]
     fn has(&self, id: u32, n: &Needle<'_>) -> bool {
         let i = id as usize;
         if self.sig[i] & n.sig != n.sig {
@@ -317,13 +327,13 @@ const BYTES: u64 = 0x0101_0101_0101_0101;
 
 /// High bit of each byte of `x` that is zero, and only those (no borrow
 /// between bytes, unlike the shorter `(x - 0x01..) & !x & 0x80..`).
-#[inline]
+#[inline(always)]
 fn zero_bytes(x: u64) -> u64 {
     !(((x & LOW7) + LOW7) | x | LOW7)
 }
 
 /// Eight bytes at `at` (little-endian), or 0 past the end.
-#[inline]
+#[inline(always)]
 fn word(b: &[u8], at: usize) -> u64 {
     b.get(at..at + 8)
         .and_then(|w| w.try_into().ok())
@@ -367,7 +377,7 @@ impl<'a> Needle<'a> {
     }
 
     /// True when byte `q` of `buf` starts the needle.
-    #[inline]
+    #[inline(always)]
     fn at(&self, buf: &[u8], q: usize) -> bool {
         buf[q..q + self.bytes.len()]
             .iter()
@@ -448,7 +458,10 @@ impl BitSet {
         self.words[w] |= bits;
     }
 
-    #[inline]
+    // `inline(always)` here and on the scan's helpers: the shipped WASM is
+    // built for size (`opt-level = "z"`), which left these as calls in the
+    // per-string and per-event loops.
+    #[inline(always)]
     pub fn contains(&self, i: u32) -> bool {
         self.words
             .get((i / 64) as usize)
