@@ -8,7 +8,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;
 use std::hint::black_box;
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use audit_core::{parse_response, Query, Search, Store};
@@ -18,11 +18,26 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Largest single allocation or reallocation since last reset (PAGES_DETAIL:
+/// a table that doubles shows up as one big one on a slow page).
+static BIGGEST: AtomicUsize = AtomicUsize::new(0);
+/// Bytes a `realloc` had to carry over (the old size) since last reset.
+static MOVED: AtomicUsize = AtomicUsize::new(0);
+/// When set, `realloc` allocates, copies and frees, as WASM's allocator does
+/// for a block it cannot extend (glibc `mremap`s big blocks instead, which
+/// hides the copy natively). Set by `PAGES_COPY_REALLOC=1`.
+static COPY_REALLOC: AtomicBool = AtomicBool::new(false);
 
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        BIGGEST.fetch_max(l.size(), Ordering::Relaxed);
         unsafe { System.alloc(l) }
+    }
+    unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
+        LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        BIGGEST.fetch_max(l.size(), Ordering::Relaxed);
+        unsafe { System.alloc_zeroed(l) }
     }
     unsafe fn dealloc(&self, p: *mut u8, l: Layout) {
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
@@ -31,12 +46,46 @@ unsafe impl GlobalAlloc for Counting {
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
         LIVE.fetch_add(new, Ordering::Relaxed);
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
-        unsafe { System.realloc(p, l, new) }
+        BIGGEST.fetch_max(new, Ordering::Relaxed);
+        MOVED.fetch_add(l.size().min(new), Ordering::Relaxed);
+        if COPY_REALLOC.load(Ordering::Relaxed) {
+            let Ok(nl) = Layout::from_size_align(new, l.align()) else {
+                return std::ptr::null_mut();
+            };
+            unsafe {
+                let q = System.alloc(nl);
+                if !q.is_null() {
+                    std::ptr::copy_nonoverlapping(p, q, l.size().min(new));
+                    System.dealloc(p, l);
+                }
+                q
+            }
+        } else {
+            unsafe { System.realloc(p, l, new) }
+        }
     }
 }
 
 #[global_allocator]
 static GLOBAL: Counting = Counting;
+
+/// CPU time of this thread: what a page costs without the time other
+/// processes took the core away (wall time when that is not available).
+fn thread_cpu() -> Duration {
+    #[cfg(unix)]
+    {
+        let mut t = libc::timespec {
+            tv_sec: 0,
+            tv_nsec: 0,
+        };
+        // SAFETY: `t` is a valid timespec for the call to fill.
+        if unsafe { libc::clock_gettime(libc::CLOCK_THREAD_CPUTIME_ID, &mut t) } == 0 {
+            return Duration::new(t.tv_sec as u64, t.tv_nsec as u32);
+        }
+    }
+    static START: std::sync::OnceLock<Instant> = std::sync::OnceLock::new();
+    START.get_or_init(Instant::now).elapsed()
+}
 
 /// xorshift64*: deterministic, dependency-free.
 struct Rng(u64);
@@ -281,8 +330,17 @@ fn bench_index(c: &mut Criterion) {
 /// The live path: one `parse_response` + `Store::ingest_page` per page, as the
 /// app ingests API pages, in the API's order (newest first: last page first,
 /// its records reversed) and oldest first. Prints the total and the longest
-/// single `ingest_page` call (the main-thread task a page costs in the app).
+/// single `ingest_page` call (the main-thread task a page costs in the app),
+/// in wall time and in this thread's CPU time (which other processes on a
+/// shared machine do not inflate). `PAGES_DETAIL=1` lists the 12 longest
+/// pages with the largest allocation each made; `PAGES_COPY_REALLOC=1` makes
+/// `realloc` copy as WASM's allocator does, so a table that doubles shows.
 fn bench_pages(_: &mut Criterion) {
+    let detail = std::env::var_os("PAGES_DETAIL").is_some();
+    COPY_REALLOC.store(
+        std::env::var_os("PAGES_COPY_REALLOC").is_some(),
+        Ordering::Relaxed,
+    );
     for n in sizes(&[100_000, 1_000_000]) {
         let pages = generate(n, 1000, 17);
         let bytes: usize = pages.iter().map(Vec::len).sum();
@@ -294,24 +352,58 @@ fn bench_pages(_: &mut Criterion) {
             };
             let live_before = LIVE.load(Ordering::Relaxed);
             let mut store = Store::new();
-            let (mut parse, mut ingest, mut longest) =
+            let (mut parse, mut ingest) = (Duration::ZERO, Duration::ZERO);
+            let (mut longest, mut longest_cpu, mut longest_step) =
                 (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+            // Per page, for PAGES_DETAIL.
+            let mut per_page = Vec::with_capacity(pages.len());
             for (i, p) in order.into_iter().enumerate() {
                 let t0 = Instant::now();
                 let mut parsed = parse_response(p);
-                parse += t0.elapsed();
+                let parsed_in = t0.elapsed();
+                parse += parsed_in;
                 if newest_first {
                     parsed.records.reverse();
                 }
-                let t1 = Instant::now();
+                BIGGEST.store(0, Ordering::Relaxed);
+                MOVED.store(0, Ordering::Relaxed);
+                let (t1, c1) = (Instant::now(), thread_cpu());
                 black_box(store.ingest_page("listing", parsed));
                 let took = t1.elapsed();
+                let cpu = thread_cpu() - c1;
+                let (biggest, moved) = (
+                    BIGGEST.load(Ordering::Relaxed),
+                    MOVED.load(Ordering::Relaxed),
+                );
                 ingest += took;
-                longest = longest.max(took);
-                if i == 0 {
-                    // The first page sizes nothing; keep it out of the longest.
-                    longest = Duration::ZERO;
+                // The first page sizes nothing; keep it out of the longest.
+                if i > 0 {
+                    longest = longest.max(took);
+                    longest_cpu = longest_cpu.max(cpu);
+                    longest_step = longest_step.max(took + parsed_in);
                 }
+                per_page.push((cpu, took, parsed_in, i, biggest, moved));
+            }
+            if detail {
+                // Where the long pages are: growth of a table shows as a few
+                // pages far above the rest, at store sizes a power of two apart.
+                per_page.sort_by(|a, b| b.cmp(a));
+                for &(cpu, took, parsed_in, i, biggest, moved) in per_page.iter().take(12) {
+                    eprintln!(
+                        "  page {i:>5}: ingest_page {:>7.2} ms CPU ({:>7.2} ms wall), parse {:>6.2} ms, \
+                         biggest allocation {:>6.1} MiB, realloc carried {:>6.1} MiB",
+                        cpu.as_secs_f64() * 1e3,
+                        took.as_secs_f64() * 1e3,
+                        parsed_in.as_secs_f64() * 1e3,
+                        biggest as f64 / (1 << 20) as f64,
+                        moved as f64 / (1 << 20) as f64,
+                    );
+                }
+                let median = per_page[per_page.len() / 2].0;
+                eprintln!(
+                    "  median ingest_page {:.2} ms CPU",
+                    median.as_secs_f64() * 1e3
+                );
             }
             // Held as the live path leaves it (no shrink_to_fit after the last page).
             let held = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
@@ -324,7 +416,7 @@ fn bench_pages(_: &mut Criterion) {
             let first_query = t0.elapsed();
             eprintln!(
                 "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} \
-                 longest_ingest_page={longest:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
+                 longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
                  store_bytes={held} ratio_to_raw={:.3}",
                 if newest_first { "newest-first" } else { "oldest-first" },
                 pages.len(),
