@@ -405,8 +405,13 @@ fn bench_pages(_: &mut Criterion) {
                     median.as_secs_f64() * 1e3
                 );
             }
-            // Held as the live path leaves it (no shrink_to_fit after the last page).
+            // Held as the live path leaves it, then after the `shrink_to_fit`
+            // the app calls when a load ends (`Explorer::finish_source`).
             let held = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
+            let t0 = Instant::now();
+            store.shrink_to_fit();
+            let shrink = t0.elapsed();
+            let shrunk = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
             let t0 = Instant::now();
             let q = Query::parse("ios").unwrap_or_else(|e| panic!("{e:?}"));
             let hits = Search::new()
@@ -417,11 +422,14 @@ fn bench_pages(_: &mut Criterion) {
             eprintln!(
                 "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} \
                  longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
-                 store_bytes={held} ratio_to_raw={:.3}",
+                 store_bytes={held} ratio_to_raw={:.3} shrink_to_fit={shrink:?} \
+                 after_shrink_bytes={shrunk} bytes_per_event={:.1} after_shrink_ratio={:.3}",
                 if newest_first { "newest-first" } else { "oldest-first" },
                 pages.len(),
                 bytes as f64 / (1 << 20) as f64 / (parse + ingest).as_secs_f64(),
                 held as f64 / bytes as f64,
+                shrunk as f64 / store.len() as f64,
+                shrunk as f64 / bytes as f64,
             );
         }
     }

@@ -431,6 +431,14 @@ impl Store {
         self.fingerprints.shrink_to_fit();
         let fps = &self.fingerprints;
         self.by_fingerprint.settle(|rid| fps[rid as usize]);
+        // The smaller tables too: with many distinct objects (user contexts,
+        // associates) the object index is not small, and WASM memory that a
+        // load leaves unused is never given back to the page.
+        self.context_uses.shrink_to_fit();
+        self.context_index.shrink_to_fit();
+        self.object_index.shrink_to_fit();
+        self.scratch = Vec::new();
+        self.status.shrink_to_fit();
     }
 
     fn ingest_unsorted(&mut self, listing: &str, page: Parsed) -> IngestReport {
