@@ -283,7 +283,17 @@ fn sizes(all: &[usize]) -> Vec<usize> {
     }
 }
 
+/// Groups to run: all by default; `AUDIT_BENCH_GROUPS=keystroke` (comma-separated
+/// among parse, index, pages, keystroke) runs some, so a search change can be
+/// measured without building the stores the other groups need.
+fn group(name: &str) -> bool {
+    std::env::var("AUDIT_BENCH_GROUPS").map_or(true, |v| v.split(',').any(|g| g.trim() == name))
+}
+
 fn bench_parse(c: &mut Criterion) {
+    if !group("parse") {
+        return;
+    }
     let mut g = c.benchmark_group("parse");
     for n in sizes(&[10_000, 100_000]) {
         let pages = generate(n, 1000, 7);
@@ -302,6 +312,9 @@ fn bench_parse(c: &mut Criterion) {
 }
 
 fn bench_index(c: &mut Criterion) {
+    if !group("index") {
+        return;
+    }
     let mut g = c.benchmark_group("parse_and_index");
     for n in sizes(&[10_000, 100_000, 1_000_000]) {
         let pages = generate(n, 1000, 11);
@@ -336,6 +349,9 @@ fn bench_index(c: &mut Criterion) {
 /// pages with the largest allocation each made; `PAGES_COPY_REALLOC=1` makes
 /// `realloc` copy as WASM's allocator does, so a table that doubles shows.
 fn bench_pages(_: &mut Criterion) {
+    if !group("pages") {
+        return;
+    }
     let detail = std::env::var_os("PAGES_DETAIL").is_some();
     COPY_REALLOC.store(
         std::env::var_os("PAGES_COPY_REALLOC").is_some(),
@@ -436,6 +452,9 @@ fn bench_pages(_: &mut Criterion) {
 }
 
 fn bench_query(c: &mut Criterion) {
+    if !group("keystroke") {
+        return;
+    }
     let mut g = c.benchmark_group("keystroke_query");
     let queries = keystrokes();
     let detail = std::env::var_os("KEYSTROKE_DETAIL").is_some();
