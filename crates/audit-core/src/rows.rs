@@ -13,6 +13,9 @@
 //! Records point at their first row by *slot*, a number that stays with a row
 //! when blocks are added in front, so only records whose rows actually moved
 //! are told their new slot.
+//!
+//! Row access is `#[inline(always)]`: the size-optimised WASM build left it a
+//! call per event otherwise.
 
 use std::ops::Index;
 
@@ -49,7 +52,7 @@ impl Default for Rows {
 impl Index<usize> for Rows {
     type Output = EventRow;
 
-    #[inline]
+    #[inline(always)]
     fn index(&self, id: usize) -> &EventRow {
         debug_assert!(id < self.len);
         self.at(self.start + id)
@@ -57,16 +60,17 @@ impl Index<usize> for Rows {
 }
 
 impl Rows {
-    #[inline]
+    #[inline(always)]
     fn at(&self, p: usize) -> &EventRow {
         &self.blocks[p >> SHIFT][p & MASK]
     }
 
-    #[inline]
+    #[inline(always)]
     fn set(&mut self, p: usize, row: EventRow) {
         self.blocks[p >> SHIFT][p & MASK] = row;
     }
 
+    #[inline(always)]
     pub fn len(&self) -> usize {
         self.len
     }
@@ -76,13 +80,13 @@ impl Rows {
     }
 
     /// Slot of event `id` (what a record keeps).
-    #[inline]
+    #[inline(always)]
     pub fn slot(&self, id: usize) -> u32 {
         self.base + (self.start + id) as u32
     }
 
     /// Event id of a slot.
-    #[inline]
+    #[inline(always)]
     pub fn id(&self, slot: u32) -> usize {
         (slot - self.base) as usize - self.start
     }
