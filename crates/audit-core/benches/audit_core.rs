@@ -368,7 +368,8 @@ fn bench_pages(_: &mut Criterion) {
             };
             let live_before = LIVE.load(Ordering::Relaxed);
             let mut store = Store::new();
-            let (mut parse, mut ingest) = (Duration::ZERO, Duration::ZERO);
+            let (mut parse, mut ingest, mut ingest_cpu) =
+                (Duration::ZERO, Duration::ZERO, Duration::ZERO);
             let (mut longest, mut longest_cpu, mut longest_step) =
                 (Duration::ZERO, Duration::ZERO, Duration::ZERO);
             // Per page, for PAGES_DETAIL.
@@ -387,6 +388,7 @@ fn bench_pages(_: &mut Criterion) {
                 black_box(store.ingest_page("listing", parsed));
                 let took = t1.elapsed();
                 let cpu = thread_cpu() - c1;
+                ingest_cpu += cpu;
                 let (biggest, moved) = (
                     BIGGEST.load(Ordering::Relaxed),
                     MOVED.load(Ordering::Relaxed),
@@ -436,7 +438,7 @@ fn bench_pages(_: &mut Criterion) {
                 .len();
             let first_query = t0.elapsed();
             eprintln!(
-                "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} \
+                "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} ingest_page_cpu_total={ingest_cpu:?} \
                  longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
                  store_bytes={held} ratio_to_raw={:.3} shrink_to_fit={shrink:?} \
                  after_shrink_bytes={shrunk} bytes_per_event={:.1} after_shrink_ratio={:.3}",

@@ -107,7 +107,9 @@ impl Strings {
     }
 
     /// The haystack slice of string `id` (without separator): its lowercase
-    /// copy, or the string as written when it is [`MIXED`].
+    /// copy, or the string as written when it is [`MIXED`]. Inlined: every
+    /// probe of an intern compares through it (it was a call, ~3 % of ingest).
+    #[inline(always)]
     fn lower(&self, id: u32) -> &[u8] {
         let (chunk, start, end) = self.span(id);
         &chunk[start..end]
