@@ -16,6 +16,8 @@
 
 /// Ids moved to the new table per insert while one is in progress.
 const MOVE_PER_INSERT: u32 = 8;
+/// Most ids [`IdTable::settle`] moves in one call (a few ms).
+const SETTLE_MAX: u32 = 1 << 16;
 /// Slots of the next table zeroed per insert before it takes over: 4 KiB, a
 /// memory page. A table of `n` slots is ready after `2n / 1024` inserts, by
 /// when the current one is at most `2 / 1024` fuller than half.
@@ -85,10 +87,15 @@ impl IdTable {
         self.len as usize
     }
 
-    /// Finishes a growth in progress and drops the old table (after a bulk load).
+    /// Finishes a growth in progress and drops the old table (after a bulk
+    /// load), unless more than [`SETTLE_MAX`] ids are left to move: moving a
+    /// million strings' ids (rehashing each) would be a 100 ms call at the end
+    /// of a load, so then the old table stays until later inserts move them.
     /// A next table being zeroed is dropped (a later insert starts again).
     pub fn settle(&mut self, hash_of: impl Fn(u32) -> u64) {
-        self.move_some(u32::MAX, &hash_of);
+        if self.old_len - self.moved <= SETTLE_MAX {
+            self.move_some(u32::MAX, &hash_of);
+        }
         self.next = Vec::new();
     }
 
@@ -147,6 +154,26 @@ impl IdTable {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn settle_leaves_a_long_move_to_later_inserts() {
+        let key = |id: u32| u64::from(id).wrapping_mul(0x9e37_79b9_7f4a_7c15) >> 7;
+        let mut t = IdTable::default();
+        let mut n = 0;
+        // Until a growth with more than SETTLE_MAX ids to move has just begun.
+        while t.old_len - t.moved <= SETTLE_MAX {
+            t.insert(key(n), key);
+            n += 1;
+        }
+        t.settle(key);
+        assert!(!t.old.is_empty(), "bounded: the move is left in progress");
+        assert!((0..n).all(|id| t.find(key(id), |x| x == id) == Some(id)));
+        while !t.old.is_empty() {
+            t.insert(key(n), key);
+            n += 1;
+        }
+        assert!((0..n).all(|id| t.find(key(id), |x| x == id) == Some(id)));
+    }
 
     #[test]
     fn finds_every_id_while_growing() {
