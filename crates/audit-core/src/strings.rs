@@ -14,9 +14,9 @@
 //!
 //! Each string also has a 64-bit signature of the byte classes it holds (see
 //! [`CLASS`]), made at intern time. A one-byte needle is answered from the
-//! signatures alone, and a longer one skips every string that lacks one of its
-//! bytes: fresh one- and two-letter keystrokes were the slowest ones, scanning
-//! every byte of the haystack.
+//! signatures alone, and a search within a few strings skips those that lack
+//! one of the needle's bytes: fresh one- and two-letter keystrokes were the
+//! slowest ones, scanning every byte of the haystack.
 
 use crate::chunked::Chunked;
 use crate::table::IdTable;
@@ -210,11 +210,10 @@ impl Strings {
     /// A one-byte needle of an exact class (a letter, a digit, common
     /// punctuation) is answered from the signatures alone, 64 strings per output
     /// word: a fresh one-letter keystroke used to `memmem` the whole haystack,
-    /// stopping at nearly every string. Longer needles are looked for only in
-    /// strings whose signature has every byte class of the needle, and there
-    /// with [`Needle::find_in`] rather than a `memmem` per string: in WASM (no
-    /// SIMD) its setup per call and the case-folding copy of mixed-case strings
-    /// cost more than the search itself.
+    /// stopping at nearly every string. Longer needles go through each chunk of
+    /// the haystack in one pass ([`Strings::scan_chunks`]) with the word-at-a-time
+    /// test of [`Needle::find_pos`] instead of `memmem`: in WASM (no SIMD) that
+    /// is faster, and it needs no case-folding copy of mixed-case strings.
     pub fn scan_all(&self, needle: &[u8], out: &mut BitSet) {
         if needle.is_empty() {
             out.fill(self.len());
@@ -234,12 +233,59 @@ impl Strings {
             }
             return;
         }
+        if n.contiguous() {
+            self.scan_chunks(&n, None, out);
+            return;
+        }
         let mut id = 0;
         while (id as usize) < self.len() {
             if self.has(id, &n) {
                 out.insert(id);
             }
             id += 1;
+        }
+    }
+
+    /// Marks every string (of `within`, when given) containing the needle by
+    /// one pass over each chunk of the haystack: no per-string setup (in the
+    /// size-optimised WASM build the signature test, the string's bounds and
+    /// the call per string cost more than its bytes), the string of a match
+    /// found by walking the string starts forward, the search resuming at the
+    /// next string. Needles are [`Needle::contiguous`], so no match spans a
+    /// separator.
+    fn scan_chunks(&self, n: &Needle<'_>, within: Option<&BitSet>, out: &mut BitSet) {
+        let count = self.len();
+        let mut id = 0usize;
+        for (base, chunk) in self.lower.segments() {
+            let mut p = 0;
+            while let Some(q) = n.find_pos(chunk, p, chunk.len()) {
+                let at = base + q;
+                // The string holding `at`: the last one starting at or before
+                // it, walking the string starts a chunk slice at a time.
+                while id + 1 < count {
+                    let (starts, from) = self.lower_starts.chunk_at(id + 1);
+                    let mut o = from;
+                    while o < starts.len() && starts[o] as usize <= at {
+                        o += 1;
+                    }
+                    id += o - from;
+                    if o < starts.len() {
+                        break;
+                    }
+                }
+                if within.is_none_or(|w| w.contains(id as u32)) {
+                    out.insert(id as u32);
+                }
+                // On to the next string, if it is in this chunk.
+                if id + 1 >= count {
+                    return;
+                }
+                let next = self.lower_starts[id + 1] as usize;
+                if next < base || next - base >= chunk.len() {
+                    break;
+                }
+                p = next - base;
+            }
         }
     }
 
@@ -261,9 +307,16 @@ impl Strings {
     }
 
     /// Like [`Strings::scan_all`] but only over the strings set in `within`
-    /// (used when a keystroke extends a needle whose matches are known).
+    /// (used when a keystroke extends a needle whose matches are known): when
+    /// those are most strings (`fi` after `f`), one pass over the haystack;
+    /// otherwise string by string, skipping those whose signature lacks a
+    /// byte of the needle.
     pub fn scan_within(&self, needle: &[u8], within: &BitSet, out: &mut BitSet) {
         let n = Needle::new(needle);
+        if n.contiguous() && within.count_ones() * 2 > self.len() {
+            self.scan_chunks(&n, Some(within), out);
+            return;
+        }
         for id in within.iter() {
             if self.has(id, &n) {
                 out.insert(id);
@@ -378,6 +431,12 @@ impl<'a> Needle<'a> {
         }
     }
 
+    /// True when the contiguous scan applies: two bytes or more (so the word
+    /// test is used) and no zero byte (so no match spans a separator).
+    fn contiguous(&self) -> bool {
+        self.bytes.len() >= 2 && !self.bytes.contains(&SEP)
+    }
+
     /// True when byte `q` of `buf` starts the needle.
     #[inline(always)]
     fn at(&self, buf: &[u8], q: usize) -> bool {
@@ -387,15 +446,15 @@ impl<'a> Needle<'a> {
             .all(|(&h, (&n, &f))| h | f == n)
     }
 
-    /// True when the needle starts at some byte of `buf[start..end]` and ends
+    /// The first byte of `buf[start..end]` where the needle starts and ends
     /// by `end`. The first two needle bytes are tested for eight positions at
     /// once with word arithmetic (WASM has 64-bit integers but, as shipped, no
     /// SIMD, and `memchr`'s portable path works on 32-bit words there); the
     /// rest only where those two match.
-    fn find_in(&self, buf: &[u8], start: usize, end: usize) -> bool {
+    fn find_pos(&self, buf: &[u8], start: usize, end: usize) -> Option<usize> {
         let len = self.bytes.len();
         if end < start + len {
-            return false;
+            return None;
         }
         let last = end - len;
         let mut p = start;
@@ -417,17 +476,23 @@ impl<'a> Needle<'a> {
                 while z != 0 {
                     let q = p + (z.trailing_zeros() / 8) as usize;
                     if q > last {
-                        return false;
+                        return None;
                     }
                     if self.at(buf, q) {
-                        return true;
+                        return Some(q);
                     }
                     z &= z - 1;
                 }
                 p += 8;
             }
         }
-        (p..=last).any(|q| self.at(buf, q))
+        (p..=last).find(|&q| self.at(buf, q))
+    }
+
+    /// True when the needle occurs in `buf[start..end]` (see [`Needle::find_pos`]).
+    #[inline(always)]
+    fn find_in(&self, buf: &[u8], start: usize, end: usize) -> bool {
+        self.find_pos(buf, start, end).is_some()
     }
 }
 
@@ -492,6 +557,11 @@ impl BitSet {
                 Some(wi as u32 * 64 + b)
             })
         })
+    }
+
+    /// How many ids are set.
+    pub fn count_ones(&self) -> usize {
+        self.words.iter().map(|w| w.count_ones() as usize).sum()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -708,6 +778,25 @@ pub(crate) mod tests {
                 let mut within = BitSet::with_len(s.len());
                 s.scan_within(needle.as_bytes(), &all, &mut within);
                 assert_eq!(within, hits, "scan_within {needle:?}");
+                // A few strings only: searched one by one, not in one pass.
+                let mut some = BitSet::with_len(s.len());
+                for id in 0..s.len() as u32 {
+                    if rng.below(4) == 0 {
+                        some.insert(id);
+                    }
+                }
+                let mut within = BitSet::with_len(s.len());
+                s.scan_within(needle.as_bytes(), &some, &mut within);
+                let want: Vec<u32> = naive
+                    .iter()
+                    .copied()
+                    .filter(|&id| some.contains(id))
+                    .collect();
+                assert_eq!(
+                    within.iter().collect::<Vec<_>>(),
+                    want,
+                    "scan_within some {needle:?}"
+                );
                 for id in 0..s.len() as u32 {
                     assert_eq!(
                         s.contains(id, needle.as_bytes()),
