@@ -62,7 +62,7 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView
             <FetchLine />
             <Problems />
             <main>
-                {move || match explorer.state.with(|s| s.view) {
+                {move || match explorer.view.get() {
                     View::Timeline => view! { <TimelinePage /> }.into_any(),
                     View::Status => view! { <crate::status_log::StatusLogPage /> }.into_any(),
                     View::History => view! { <crate::history::HistoryPage /> }.into_any(),
@@ -136,7 +136,7 @@ fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
                 {View::ALL
                     .into_iter()
                     .map(|v| {
-                        let current = move || explorer.state.with(|s| s.view == v);
+                        let current = move || explorer.view.get() == v;
                         view! {
                             <button
                                 class="tab"

@@ -201,7 +201,7 @@ fn tell_view_changes(host: Host, explorer: Explorer) {
     let location = use_location();
     Effect::new(move |_| {
         let search = location.search.get();
-        let view = explorer.state.with(|s| s.view.key());
+        let view = explorer.view.get().key();
         let entity = match explorer.api.get() {
             Some(Ok(q)) => match q.target {
                 Target::Entity(t, id) => {

@@ -16,7 +16,7 @@ use leptos_router::NavigateOptions;
 
 use crate::api_query::{ApiQuery, LinkError};
 use crate::deployment::Deployment;
-use crate::url_state::{encode_query, ViewState, Zone};
+use crate::url_state::{encode_query, View, ViewState, Zone};
 
 /// What loading has produced so far, for the header and the banners.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -69,7 +69,6 @@ pub struct Problem {
 pub struct QueryOutcome {
     /// Matching events, newest first.
     pub events: Arc<Vec<EventId>>,
-    pub facets: Arc<Facets>,
 }
 
 /// The router's navigate function, kept to write the URL from event handlers.
@@ -95,7 +94,21 @@ pub struct Explorer {
     pub report: RwSignal<LoadReport>,
     source_kind: StoredValue<SourceKind, LocalStorage>,
     pub state: Memo<ViewState>,
+    /// The state typed into the search box, ahead of the URL: `state` follows it at once and the
+    /// URL catches up after the frame has painted (see [`Explorer::type_state`]).
+    typed: RwSignal<Option<ViewState>>,
+    /// Parts of [`Explorer::state`] that whole pages or every row depend on, so typing in the
+    /// search box (which changes the state on every keystroke) does not rebuild them.
+    pub view: Memo<View>,
+    pub zone: Memo<Zone>,
+    /// The selected event's permalink key.
+    pub event: Memo<Option<String>>,
     pub outcome: Memo<Result<QueryOutcome, QueryError>>,
+    /// [`Explorer::outcome`]'s events, one painted frame later (`None` while the query is
+    /// malformed): for the views that summarise the whole result rather than show rows.
+    settled: ReadSignal<Option<(u64, Arc<Vec<EventId>>)>>,
+    /// Facet counts of [`Explorer::settled`].
+    pub facets: Memo<Option<Arc<Facets>>>,
     /// The live-API request the URL names, if any.
     pub api: Memo<Option<Result<ApiQuery, LinkError>>>,
     query: Memo<ParamsMap>,
@@ -112,7 +125,11 @@ impl Explorer {
         let pathname = use_location().pathname;
         let navigate = use_navigate();
         let navigate: Navigate = Box::new(navigate);
+        let typed = RwSignal::new(None::<ViewState>);
         let state = Memo::new(move |_| {
+            if let Some(ahead) = typed.get() {
+                return ahead;
+            }
             let zone = deployment.default_zone.get_value();
             query.with(|q| {
                 ViewState::from_pairs_in(q.latest_values().map(|(k, v)| (k.as_ref(), v)), &zone)
@@ -132,22 +149,40 @@ impl Explorer {
         // Only the query text and range select events: opening an event or switching views must
         // not re-run a search over a million events.
         let query_text = Memo::new(move |_| state.with(ViewState::effective_query));
+        let view = Memo::new(move |_| state.with(|s| s.view));
+        let zone = Memo::new(move |_| state.with(|s| s.zone.clone()));
+        let event = Memo::new(move |_| state.with(|s| s.event.clone()));
         let outcome = Memo::new(move |_| {
             revision.track();
             let query = Query::parse(&query_text.get())?;
             let now = js_sys::Date::now() as i64;
-            let (events, facets) = store.with_value(|store| {
+            let events = store.with_value(|store| {
                 let mut events = search
                     .try_update_value(|s| s.run(store, &query, now).events.clone())
                     .unwrap_or_default();
                 events.reverse();
-                let counts = facets(store, &events);
-                (events, counts)
+                events
             });
             Ok(QueryOutcome {
                 events: Arc::new(events),
-                facets: Arc::new(facets),
             })
+        });
+        // The result again once the frame showing its rows has painted: the facet counts and
+        // the histogram (each a pass over the whole result, ~15 ms at a million events) follow
+        // from this, so a keystroke's rows and count reach the screen without waiting for them.
+        // Ids are positions in one store: each result carries the revision it was computed on.
+        let settled = RwSignal::new(None::<(u64, Arc<Vec<EventId>>)>);
+        Effect::new(move |_| {
+            // Also after a store change that left the result's ids as they were.
+            let at = revision.get();
+            let events = outcome.with(|o| o.as_ref().ok().map(|o| o.events.clone()));
+            after_paint(move || {
+                settled.try_set(events.map(|e| (at, e)));
+            });
+        });
+        let facet_counts = Memo::new(move |_| {
+            let events = settled_events(settled, revision)?;
+            Some(Arc::new(store.with_value(|s| facets(s, &events))))
         });
         let explorer = Explorer {
             store,
@@ -156,7 +191,13 @@ impl Explorer {
             report: RwSignal::new(LoadReport::default()),
             source_kind: StoredValue::new_local(SourceKind::Demo),
             state,
+            typed,
+            view,
+            zone,
+            event,
             outcome,
+            settled: settled.read_only(),
+            facets: facet_counts,
             api,
             query,
             pathname,
@@ -172,6 +213,12 @@ impl Explorer {
     /// Reads the store (untracked: pair it with [`Explorer::track`] or a memo that tracks).
     pub fn with_store<R>(&self, f: impl FnOnce(&Store) -> R) -> R {
         self.store.with_value(f)
+    }
+
+    /// [`Explorer::outcome`]'s events, one painted frame later; `None` while the query is
+    /// malformed or the store has changed since (the ids would point into another store).
+    pub fn settled(&self) -> Option<Arc<Vec<EventId>>> {
+        settled_events(self.settled, self.revision)
     }
 
     /// Subscribes the current reactive scope to store changes.
@@ -426,7 +473,34 @@ impl Explorer {
     /// Writes a new view state to the URL. `replace` for typing (no history flood), push for
     /// discrete moves (views, selections), so Back/Forward walk between them.
     pub fn set_state(&self, next: ViewState, replace: bool) {
+        if replace {
+            return self.type_state(next);
+        }
+        self.typed.set(None);
         self.write_url(next, None, replace);
+    }
+
+    /// Typing: the view follows `next` in this frame and the URL (a router navigation and a
+    /// `history.replaceState`, together several ms) is written once after the frame has
+    /// painted, with the last keystroke's state. If the URL changed meanwhile (Back, a link),
+    /// that wins and the typed state is dropped.
+    fn type_state(&self, next: ViewState) {
+        let was_pending = self.typed.with_untracked(Option::is_some);
+        self.typed.set(Some(next));
+        if was_pending {
+            return;
+        }
+        let this = *self;
+        let url_then = self.query.get_untracked();
+        after_paint(move || {
+            let Some(next) = this.typed.try_get_untracked().flatten() else {
+                return;
+            };
+            if this.query.get_untracked() == url_then {
+                this.write_url(next, None, true);
+            }
+            this.typed.set(None);
+        });
     }
 
     /// Opens another source: the API keys of the URL become `api` (none for demo or files),
@@ -598,6 +672,27 @@ const REFRESH_MS: f64 = 250.0;
 thread_local! {
     /// Numbers bulk loads, so a load still running in slices knows it was replaced.
     static LOAD_TICKETS: std::cell::Cell<u64> = const { std::cell::Cell::new(0) };
+}
+
+/// The settled events if they were computed on the current store (tracks both).
+fn settled_events(
+    settled: impl With<Value = Option<(u64, Arc<Vec<EventId>>)>>,
+    revision: RwSignal<u64>,
+) -> Option<Arc<Vec<EventId>>> {
+    let now = revision.get();
+    settled.with(|s| {
+        s.as_ref()
+            .filter(|(at, _)| *at == now)
+            .map(|(_, e)| e.clone())
+    })
+}
+
+/// Runs `f` after the next frame has painted (a task queued from its animation frame), so work
+/// that can wait does not hold that frame back.
+fn after_paint(f: impl FnOnce() + 'static) {
+    request_animation_frame(move || {
+        gloo_timers::callback::Timeout::new(0, f).forget();
+    });
 }
 
 /// When the views last followed the store, and whether a later refresh is already scheduled.

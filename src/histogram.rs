@@ -21,8 +21,8 @@ pub fn Histogram() -> impl IntoView {
     });
     let counts = Memo::new(move |_| {
         let span = span.get()?;
-        let outcome = explorer.outcome.get().ok()?;
-        Some(explorer.with_store(|s| audit_core::density(s, &outcome.events, span, BINS)))
+        let events = explorer.settled()?;
+        Some(explorer.with_store(|s| audit_core::density(s, &events, span, BINS)))
     });
     let drag = RwSignal::new(None::<(f64, f64)>);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
@@ -48,7 +48,7 @@ pub fn Histogram() -> impl IntoView {
         Some((from.map_or(0.0, f), to.map_or(1.0, f)))
     };
     let label = move || {
-        let zone = explorer.state.with(|s| s.zone.clone());
+        let zone = explorer.zone.get();
         let (lo, hi) = span.get()?;
         let (from, to) = explorer.state.with(|s| (s.from, s.to));
         let day = |t: i64| zone::format_in(&zone, t)[..10].to_owned();

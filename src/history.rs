@@ -94,7 +94,7 @@ fn AsOf() -> impl IntoView {
     let rows = move || {
         explorer.track();
         let at = explorer.state.with(|s| s.as_of)?;
-        let zone = explorer.state.with(|s| s.zone.clone());
+        let zone = explorer.zone.get();
         let ids: Vec<_> = explorer.with_store(|s| s.events().map(|e| e.id()).collect());
         let state = explorer.with_store(|s| state_as_of(s, &ids, at));
         Some(state.into_iter().map(|f| { let key = f.field.clone(); view! {

@@ -14,7 +14,7 @@ pub fn StatusLogPage() -> impl IntoView {
     let explorer = use_explorer();
     move || {
         explorer.track();
-        let zone = explorer.state.with(|s| s.zone.clone());
+        let zone = explorer.zone.get();
         let now = js_sys::Date::now() as i64;
         let lanes: Vec<(String, Vec<StatusPeriod>)> = explorer.with_store(|store| {
             let mut lanes = Vec::new();

@@ -31,7 +31,7 @@ pub fn TimelinePage() -> impl IntoView {
     keyboard_shortcuts(explorer, cursor, list_ref, search_ref);
     let selected = Memo::new(move |_| {
         explorer.track();
-        let key = explorer.state.with(|s| s.event.clone())?;
+        let key = explorer.event.get()?;
         explorer.with_store(|s| find_event(s, &key))
     });
     view! {
@@ -43,7 +43,11 @@ pub fn TimelinePage() -> impl IntoView {
             </section>
             <div class="results">
                 <EventList cursor list_ref selected />
-                {move || selected.get().map(|id| view! { <EventDetail id /> })}
+                // Redrawn for another event or zone (the detail prints times in it).
+                {move || {
+                    explorer.zone.track();
+                    selected.get().map(|id| view! { <EventDetail id /> })
+                }}
             </div>
         </div>
     }
@@ -140,7 +144,7 @@ fn SearchBox(search_ref: NodeRef<leptos::html::Input>) -> impl IntoView {
             Err(_) => format!("? of {total} events"),
         }
     };
-    let zone_key = move || explorer.state.with(|s| s.zone.key());
+    let zone_key = move || explorer.zone.with(Zone::key);
     view! {
         <div class="search">
             <label class="visually-hidden" for="search">"Search events"</label>
@@ -206,11 +210,7 @@ fn QueryErrorLine(error: QueryError) -> impl IntoView {
 #[component]
 fn Facets() -> impl IntoView {
     let explorer = use_explorer();
-    let facets = Memo::new(move |_| {
-        explorer
-            .outcome
-            .with(|o| o.as_ref().ok().map(|o| o.facets.clone()))
-    });
+    let facets = explorer.facets;
     let group = move |title: &'static str,
                       qualifier: &'static str,
                       pick: fn(&audit_core::Facets) -> &Vec<FacetCount>| {
@@ -323,11 +323,16 @@ fn EventList(
     // A new result starts at the top.
     Effect::new(move |_| {
         events.track();
-        cursor.set(None);
-        if let Some(list) = list_ref.get_untracked() {
-            list.set_scroll_top(0);
+        if cursor.get_untracked().is_some() {
+            cursor.set(None);
         }
-        scroll_top.set(0.0);
+        // Only when scrolled: setting scrollTop makes the browser lay the page out at once.
+        if scroll_top.get_untracked() != 0.0 {
+            if let Some(list) = list_ref.get_untracked() {
+                list.set_scroll_top(0);
+            }
+            scroll_top.set(0.0);
+        }
     });
     let window = Memo::new(move |_| {
         let n = events.with(|e| e.len());
@@ -339,7 +344,7 @@ fn EventList(
         explorer.track();
         let (start, end) = window.get();
         let ids = events.get();
-        let zone = explorer.state.with(|s| s.zone.clone());
+        let zone = explorer.zone.get();
         let selected = selected.get();
         explorer.with_store(|store| {
             (start..end)
@@ -379,7 +384,8 @@ fn EventList(
             <div class="event-list-inner" style:height=total_height>
                 <For
                     each=rows
-                    key=|(i, row, sel)| (*i, row.id, *sel)
+                    // The shown time is in the key: a zone switch redraws the rows.
+                    key=|(i, row, sel)| (*i, row.id, *sel, row.time.clone())
                     children=move |(i, row, is_selected)| {
                         let top = format!("{}px", i as f64 * ROW_HEIGHT);
                         let id = row.id;
