@@ -476,7 +476,6 @@ impl Explorer {
         if replace {
             return self.type_state(next);
         }
-        self.typed.set(None);
         self.write_url(next, None, replace);
     }
 
@@ -498,8 +497,9 @@ impl Explorer {
             };
             if this.query.get_untracked() == url_then {
                 this.write_url(next, None, true);
+            } else {
+                this.typed.set(None);
             }
-            this.typed.set(None);
         });
     }
 
@@ -544,6 +544,10 @@ impl Explorer {
             ..Default::default()
         };
         self.navigate.with_value(|navigate| navigate(&url, options));
+        // The URL holds every state now, typed or not (any write wins over pending typing).
+        if self.typed.with_untracked(Option::is_some) {
+            self.typed.set(None);
+        }
     }
 
     /// Updates one part of the view state.
