@@ -13,7 +13,7 @@ const DIFF_MIN_LEN: usize = 24;
 #[component]
 pub fn EventDetail(id: EventId) -> impl IntoView {
     let explorer = use_explorer();
-    let zone = explorer.state.with_untracked(|s| s.zone.clone());
+    let zone = explorer.zone.get_untracked();
     let now = js_sys::Date::now() as i64;
     explorer.with_store(|store| {
         let e = store.event(id);

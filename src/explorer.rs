@@ -399,11 +399,11 @@ impl Explorer {
         self.refresh.update_value(|r| r.pending = true);
         let this = *self;
         gloo_timers::callback::Timeout::new((due - now).ceil() as u32, move || {
-            if this
+            // Not if `finish_source` showed everything meanwhile (it clears `pending`).
+            let still_due = this
                 .refresh
-                .try_update_value(|r| r.pending = false)
-                .is_some()
-            {
+                .try_update_value(|r| std::mem::take(&mut r.pending));
+            if still_due == Some(true) {
                 this.bump_revision();
             }
         })
