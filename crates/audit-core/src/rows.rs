@@ -114,6 +114,20 @@ impl Rows {
         self.blocks.shrink_to_fit();
     }
 
+    /// First event id whose time is `when` or later (rows are in time order).
+    pub fn first_at(&self, when: i64) -> usize {
+        let (mut lo, mut hi) = (0, self.len);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if self[mid].when < when {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        lo
+    }
+
     /// First event id whose time is after `when` (rows are in time order).
     fn after(&self, when: i64) -> usize {
         let (mut lo, mut hi) = (0, self.len);

@@ -370,6 +370,12 @@ pub struct Store {
     fingerprints: Chunked<u64>,
     by_fingerprint: IdTable,
     listings: BTreeMap<String, Listing>,
+    /// The records of each request (one user action), as chains: the newest
+    /// record of a request by its request id's string id, and per record the
+    /// next older one of the same request ([`ABSENT`] ends a chain). Four bytes
+    /// a record, so permalinks and "same request" need no scan of the events.
+    request_first: FastMap<u32, u32>,
+    request_next: Chunked<u32>,
     pub(crate) status: Vec<StoredStatus>,
     /// Bumped on every change so cached searches know they are stale.
     pub(crate) generation: u64,
@@ -429,6 +435,8 @@ impl Store {
         self.refs.shrink_to_fit();
         self.objects.shrink_to_fit();
         self.fingerprints.shrink_to_fit();
+        self.request_next.shrink_to_fit();
+        self.request_first.shrink_to_fit();
         let fps = &self.fingerprints;
         self.by_fingerprint.settle(|rid| fps[rid as usize]);
         // The smaller tables too: with many distinct objects (user contexts,
@@ -738,6 +746,11 @@ impl Store {
                 Nullable::Present(_) => 2,
             },
         };
+        let next_of_request = match row.request_id.id() {
+            Some(request) => self.request_first.insert(request, rid).unwrap_or(ABSENT),
+            None => ABSENT,
+        };
+        self.request_next.push(next_of_request);
         self.records.push(row);
         if r.events().is_empty() {
             let type_code = self.type_code("(no events)", EventKind::Other);
@@ -863,6 +876,130 @@ impl Store {
             rec,
             ctx: &self.contexts[rec.ctx as usize],
         }
+    }
+
+    /// The events of `id`'s request (one user action: its change set), `id`
+    /// included, in time order. Events without a request id are grouped by
+    /// their exact time instead. Costs the request's own size, not the store's.
+    pub fn request_events(&self, id: EventId) -> Vec<EventId> {
+        let row = &self.events[id as usize];
+        match self.records[row.record as usize].request_id.id() {
+            Some(request) => self.events_of_request(request),
+            None => self.unrequested_at(row.when),
+        }
+    }
+
+    /// Whether two events belong to the same request (both have one).
+    pub fn same_request(&self, a: EventId, b: EventId) -> bool {
+        let request = |id: EventId| {
+            let row = &self.events[id as usize];
+            self.records[row.record as usize].request_id.id()
+        };
+        request(a).is_some() && request(a) == request(b)
+    }
+
+    /// A key naming event `id` that survives reloads, re-fetches, more pages and
+    /// other load orders (event ids do not): its request id and a fingerprint
+    /// of what the event says (type, field, values, label ids), with `-k` for the
+    /// k-th of several identical events of one request: `91a3cfc4…~1f2e3d4c`.
+    /// An event without a request id is named by its exact time instead
+    /// (`@1700000000000~…`, `@none~…` without a time). [`Store::find_event`]
+    /// reads it back, and also the older `<request>~<position>` form.
+    pub fn event_key(&self, id: EventId) -> String {
+        let row = &self.events[id as usize];
+        let fp = self.event_fingerprint(id);
+        let same_before = self
+            .request_events(id)
+            .into_iter()
+            .take_while(|&p| p != id)
+            .filter(|&p| self.event_fingerprint(p) == fp)
+            .count();
+        let prefix = match self
+            .cell(self.records[row.record as usize].request_id)
+            .as_str()
+        {
+            Some(request) => request.to_owned(),
+            None if row.when == NO_MS => "@none".to_owned(),
+            None => format!("@{}", row.when),
+        };
+        match same_before {
+            0 => format!("{prefix}~{fp:08x}"),
+            k => format!("{prefix}~{fp:08x}-{k}"),
+        }
+    }
+
+    /// The event an [`Store::event_key`] names, if it is loaded.
+    pub fn find_event(&self, key: &str) -> Option<EventId> {
+        let (prefix, suffix) = key.rsplit_once('~')?;
+        let peers = match prefix.strip_prefix('@') {
+            Some("none") => self.unrequested_at(NO_MS),
+            Some(time) => self.unrequested_at(time.parse().ok()?),
+            None => self.events_of_request(self.strings.find(prefix)?),
+        };
+        let (fp, k) = suffix.split_once('-').unwrap_or((suffix, "0"));
+        if fp.len() == 8 {
+            let fp = u32::from_str_radix(fp, 16).ok()?;
+            let k: usize = k.parse().ok()?;
+            return peers
+                .into_iter()
+                .filter(|&p| self.event_fingerprint(p) == fp)
+                .nth(k);
+        }
+        // `<request>~<n>`: the position among the request's events (older links).
+        peers.get(suffix.parse::<usize>().ok()?).copied()
+    }
+
+    /// FNV-1a over what an event says, to tell a request's events apart.
+    fn event_fingerprint(&self, id: EventId) -> u32 {
+        let e = self.event(id);
+        let mut h: u32 = 0x811c_9dc5;
+        let parts = [
+            e.type_label(),
+            Some(e.field_key()),
+            e.previous(),
+            e.current(),
+            e.previous_label_id(),
+            e.current_label_id(),
+        ];
+        for part in parts {
+            for &b in part
+                .unwrap_or("\u{0}absent")
+                .as_bytes()
+                .iter()
+                .chain(&[0xff])
+            {
+                h = (h ^ u32::from(b)).wrapping_mul(0x0100_0193);
+            }
+        }
+        h
+    }
+
+    /// Every event of the records in request `request`'s chain, in time order.
+    fn events_of_request(&self, request: u32) -> Vec<EventId> {
+        let mut out = Vec::new();
+        let mut rid = self.request_first.get(&request).copied().unwrap_or(ABSENT);
+        while rid != ABSENT {
+            let rec = &self.records[rid as usize];
+            let first = self.events.id(rec.first_event) as u32;
+            // A record without events has one placeholder row.
+            out.extend(first..first + rec.n_events.max(1));
+            rid = self.request_next[rid as usize];
+        }
+        out.sort_unstable();
+        out
+    }
+
+    /// Events at exactly `when` whose record has no request id.
+    fn unrequested_at(&self, when: i64) -> Vec<EventId> {
+        let first = self.events.first_at(when);
+        (first..self.events.len())
+            .take_while(|&id| self.events[id].when == when)
+            .filter(|&id| {
+                let rec = self.events[id].record as usize;
+                self.records[rec].request_id.id().is_none()
+            })
+            .map(|id| id as EventId)
+            .collect()
     }
 
     /// All events in time order.

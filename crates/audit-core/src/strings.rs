@@ -139,7 +139,6 @@ impl Strings {
     }
 
     /// Id of `s`, if interned.
-    #[cfg(test)]
     pub fn find(&self, s: &str) -> Option<u32> {
         let s = s.as_bytes();
         self.table.find(hash(s), |id| self.bytes(id) == s)
