@@ -7,8 +7,9 @@ use serde_json::{json, Value};
 
 const KEY: &str = "audit-explorer.credentials";
 
-/// What the connection form produced, before it becomes [`Credentials`].
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// What the connection form produced, before it becomes [`Credentials`]. Its `Debug` names the
+/// base and the user or key only: a logged value never carries a password hash or a secret.
+#[derive(Clone, PartialEq, Eq)]
 pub enum Saved {
     Basic {
         base: String,
@@ -20,6 +21,25 @@ pub enum Saved {
         key: String,
         secret: String,
     },
+}
+
+impl std::fmt::Debug for Saved {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Saved::Basic { base, username, .. } => f
+                .debug_struct("Basic")
+                .field("base", base)
+                .field("username", username)
+                .field("password_md5", &"<redacted>")
+                .finish(),
+            Saved::OAuth { base, key, .. } => f
+                .debug_struct("OAuth")
+                .field("base", base)
+                .field("key", key)
+                .field("secret", &"<redacted>")
+                .finish(),
+        }
+    }
 }
 
 impl Saved {
@@ -123,5 +143,31 @@ pub fn keep(saved: &Saved) {
 pub fn forget_all() {
     if let Some(storage) = storage() {
         let _ = storage.remove_item(KEY);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn debug_output_never_shows_a_secret_or_a_password_hash() {
+        let basic = Saved::Basic {
+            base: "eu".into(),
+            username: "aldo".into(),
+            password_md5: "2f23fa35e4a9d4d4c4d5e0a1b2c3d4e5".into(),
+        };
+        let oauth = Saved::OAuth {
+            base: "https://eu.api.capillarytech.com".into(),
+            key: "client-key".into(),
+            secret: "s3cr3t-value".into(),
+        };
+        let shown = format!("{basic:?} {oauth:?} {:#?}", [&basic, &oauth]);
+        assert!(!shown.contains("2f23fa35"), "{shown}");
+        assert!(!shown.contains("s3cr3t"), "{shown}");
+        assert!(
+            shown.contains("aldo") && shown.contains("client-key"),
+            "{shown}"
+        );
     }
 }
