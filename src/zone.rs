@@ -31,12 +31,25 @@ thread_local! {
 /// Minutes east of UTC that `zone` has at instant `ms` (DST included). An unknown zone name is
 /// shown as UTC (and [`is_known`] says so).
 pub fn offset_minutes(zone: &Zone, ms: UtcMillis) -> i32 {
+    if !in_js_date_range(ms) {
+        // `Intl` throws a RangeError for a Date it cannot represent, and a JS exception must
+        // never unwind through Rust: such a time is shown at UTC (the caller shows it raw).
+        return match zone {
+            Zone::Fixed(m) => *m,
+            _ => 0,
+        };
+    }
     match zone {
         Zone::Utc => 0,
         Zone::Fixed(m) => *m,
         Zone::Browser => -(js_sys::Date::new(&(ms as f64).into()).get_timezone_offset() as i32),
         Zone::Named(name) => named_offset(name, ms).unwrap_or(0),
     }
+}
+
+/// JavaScript's `Date` holds ±8.64e15 ms (±100,000,000 days) around the epoch.
+fn in_js_date_range(ms: UtcMillis) -> bool {
+    ms.unsigned_abs() <= 8_640_000_000_000_000
 }
 
 /// False for a named zone the browser does not know.
@@ -150,5 +163,40 @@ pub fn age(ms: UtcMillis, now: UtcMillis) -> String {
         format!("{n} {unit}{plural} ago")
     } else {
         format!("in {n} {unit}{plural}")
+    }
+}
+
+#[cfg(all(test, target_arch = "wasm32"))]
+mod tests {
+    use super::*;
+    use wasm_bindgen_test::wasm_bindgen_test;
+
+    /// A hostile or broken server can send any number as a time: no zone's formatting throws.
+    #[wasm_bindgen_test]
+    fn times_outside_what_a_js_date_holds_format_in_every_zone_without_throwing() {
+        let zones = [
+            Zone::Utc,
+            Zone::Browser,
+            Zone::Fixed(330),
+            Zone::Named("Asia/Kolkata".into()),
+            Zone::Named("Not/AZone".into()),
+        ];
+        for zone in &zones {
+            for ms in [
+                i64::MIN,
+                -8_640_000_000_000_001,
+                8_640_000_000_000_001,
+                i64::MAX,
+                0,
+            ] {
+                let _ = format_in(zone, ms);
+                let _ = offset_minutes(zone, ms);
+            }
+            let _ = label(zone);
+        }
+        assert_eq!(
+            format_in(&Zone::Named("Asia/Kolkata".into()), 0),
+            "1970-01-01 05:30:00"
+        );
     }
 }
