@@ -513,7 +513,7 @@ impl ReferenceType {
         ReferenceType::CardExtendedField,
     ];
 
-    pub fn as_str(self) -> &'static str {
+    pub const fn as_str(self) -> &'static str {
         match self {
             ReferenceType::Identifier => "Identifier",
             ReferenceType::StandardField => "StandardField",
@@ -664,44 +664,195 @@ impl AuditParams {
         Ok(())
     }
 
-    /// The query string (`?entityType=…`), parameters in documented order.
+    /// The query string (`?entityType=…`), parameters in documented order (`pageNo`, which
+    /// the fetch plan sets, right after `limit`).
     pub fn query_string(&self) -> String {
         let mut q = QueryString::default();
         q.push("entityType", self.entity_type.as_str());
         q.push("entityId", &self.entity_id.to_string());
-        if let Some(s) = &self.source {
-            q.push("source", s.trim());
-        }
-        if let Some(l) = self.limit {
-            q.push("limit", &l.to_string());
-        }
-        if let Some(p) = self.page_no {
-            q.push("pageNo", &p.to_string());
-        }
-        if let Some(s) = &self.sort_by {
-            q.push("sortBy", s);
-        }
-        if let Some(o) = self.sort_order {
-            q.push("sortOrder", o.as_str());
-        }
-        if let Some(d) = &self.start_date {
-            q.push("startDate", &normalise_date(d));
-        }
-        if let Some(d) = &self.end_date {
-            q.push("endDate", &normalise_date(d));
-        }
-        if let Some(r) = self.reference_type {
-            q.push("referenceType", r.as_str());
-        }
-        if let Some(v) = &self.reference_value {
-            q.push("referenceValue", v);
-        }
-        if let Some(b) = self.include_user_context {
-            q.push("includeUserContext", if b { "true" } else { "false" });
+        for param in &AUDIT_PARAMS {
+            if let Some(value) = (param.get)(self) {
+                q.push(param.name, &value);
+            }
+            if param.name == "limit" {
+                if let Some(p) = self.page_no {
+                    q.push("pageNo", &p.to_string());
+                }
+            }
         }
         q.0
     }
 }
+
+/// How the connection panel offers an audit parameter.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Control {
+    Text,
+    Number,
+    /// `YYYY-MM-DD HH:MM:SS` (the panel's `datetime-local` input).
+    DateTime,
+    /// One of these values, or the API's default (`""`).
+    Choice(&'static [&'static str]),
+    /// A checkbox; unticked sends `false`.
+    Flag {
+        checked_by_default: bool,
+    },
+}
+
+/// One optional parameter of the audit endpoints: its name (the API's, and the link's), how the
+/// connection panel offers it, and how it is read and written. Every audit parameter is an entry
+/// of [`AUDIT_PARAMS`], which the request URL, the explorer's links and the panel all follow:
+/// adding a parameter is a field of [`AuditParams`] and an entry here.
+#[derive(Clone, Copy)]
+pub struct AuditParam {
+    pub name: &'static str,
+    pub control: Control,
+    /// The value as the API spells it; `None` leaves the parameter out.
+    pub get: fn(&AuditParams) -> Option<String>,
+    /// Reads a value from a link or the panel (trimmed; empty leaves it out). The error says
+    /// what was expected; [`AuditParams::validate`] then checks the parameters together.
+    pub set: fn(&mut AuditParams, &str) -> Result<(), String>,
+}
+
+impl fmt::Debug for AuditParam {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("AuditParam")
+            .field("name", &self.name)
+            .finish()
+    }
+}
+
+impl AuditParam {
+    /// Reads `value` into `params`, naming this parameter on failure.
+    pub fn read(&self, params: &mut AuditParams, value: &str) -> Result<(), ParamError> {
+        (self.set)(params, value.trim()).map_err(|message| param_err(self.name, message))
+    }
+}
+
+fn text(v: &str) -> Option<String> {
+    (!v.is_empty()).then(|| v.to_owned())
+}
+
+fn parsed<T>(
+    v: &str,
+    parse: impl Fn(&str) -> Option<T>,
+    expected: &str,
+) -> Result<Option<T>, String> {
+    if v.is_empty() {
+        return Ok(None);
+    }
+    parse(v)
+        .map(Some)
+        .ok_or_else(|| format!("`{v}` is not {expected}"))
+}
+
+/// Every optional audit parameter, in the documented order.
+pub const AUDIT_PARAMS: [AuditParam; 9] = [
+    AuditParam {
+        name: "source",
+        control: Control::Text,
+        get: |p| p.source.as_ref().map(|s| s.trim().to_owned()),
+        set: |p, v| {
+            p.source = text(v);
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "limit",
+        control: Control::Number,
+        get: |p| p.limit.map(|l| l.to_string()),
+        set: |p, v| {
+            p.limit = parsed(v, |v| v.parse().ok(), "a number")?;
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "sortBy",
+        control: Control::Text,
+        get: |p| p.sort_by.clone(),
+        set: |p, v| {
+            p.sort_by = text(v);
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "sortOrder",
+        control: Control::Choice(&["DESC", "ASC"]),
+        get: |p| p.sort_order.map(|o| o.as_str().to_owned()),
+        set: |p, v| {
+            p.sort_order = parsed(v, SortOrder::parse, "ASC or DESC")?;
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "startDate",
+        control: Control::DateTime,
+        get: |p| p.start_date.as_deref().map(normalise_date),
+        set: |p, v| {
+            p.start_date = text(v);
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "endDate",
+        control: Control::DateTime,
+        get: |p| p.end_date.as_deref().map(normalise_date),
+        set: |p, v| {
+            p.end_date = text(v);
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "referenceType",
+        control: Control::Choice(&REFERENCE_TYPE_NAMES),
+        get: |p| p.reference_type.map(|r| r.as_str().to_owned()),
+        set: |p, v| {
+            let what = "a documented reference type";
+            {
+                p.reference_type = parsed(v, ReferenceType::parse, what)?;
+                Ok(())
+            }
+        },
+    },
+    AuditParam {
+        name: "referenceValue",
+        control: Control::Text,
+        get: |p| p.reference_value.clone(),
+        set: |p, v| {
+            p.reference_value = text(v);
+            Ok(())
+        },
+    },
+    AuditParam {
+        name: "includeUserContext",
+        control: Control::Flag {
+            checked_by_default: true,
+        },
+        get: |p| p.include_user_context.map(|b| b.to_string()),
+        set: |p, v| {
+            let flag = |v: &str| match v.to_ascii_lowercase().as_str() {
+                "true" | "1" => Some(true),
+                "false" | "0" => Some(false),
+                _ => None,
+            };
+            {
+                p.include_user_context = parsed(v, flag, "true or false")?;
+                Ok(())
+            }
+        },
+    },
+];
+
+/// [`ReferenceType::ALL`]'s names, for the panel's choice.
+const REFERENCE_TYPE_NAMES: [&str; 11] = {
+    let mut names = [""; 11];
+    let mut i = 0;
+    while i < 11 {
+        names[i] = ReferenceType::ALL[i].as_str();
+        i += 1;
+    }
+    names
+};
 
 fn date_err(param: &'static str) -> ParamError {
     param_err(param, "must look like 2022-08-18 12:00:00 or 2022-08-18")

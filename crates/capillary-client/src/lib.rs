@@ -56,9 +56,9 @@ pub use auth::{
 };
 pub use endpoint::{
     audit_url, card_status_log_url, customer_status_log_url, encode_component, lookup_url,
-    oauth_token_url, parse_lookup_customer_id, ApiBase, AuditListing, AuditParams, BaseKind,
-    Cluster, EndpointError, EntityType, Generation, IdentifierName, Origin, ParamError,
-    ReferenceType, SortOrder,
+    oauth_token_url, parse_lookup_customer_id, ApiBase, AuditListing, AuditParam, AuditParams,
+    BaseKind, Cluster, Control, EndpointError, EntityType, Generation, IdentifierName, Origin,
+    ParamError, ReferenceType, SortOrder, AUDIT_PARAMS,
 };
 pub use fetch_plan::{
     Action, FetchPlan, Outcome, PageDelivery, PlanConfig, PlanState, Progress, RateLimit,

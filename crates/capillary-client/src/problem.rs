@@ -9,26 +9,17 @@ use std::fmt;
 
 use audit_core::ApiError;
 
-use crate::endpoint::{days_in_month, ParamError};
+use crate::endpoint::{days_in_month, ParamError, AUDIT_PARAMS};
 
 /// The README section the network problem points to.
 pub const PROXY_README_SECTION: &str = "Same-origin proxy";
 
-/// The documented parameter names a 400 message may name, searched in the
-/// API's message to say which parameter was refused.
-const PARAM_NAMES: [&str; 15] = [
+/// The documented parameters besides [`AUDIT_PARAMS`] that a 400 message may name, searched
+/// in the API's message to say which parameter was refused.
+const OTHER_PARAM_NAMES: [&str; 6] = [
     "entityType",
     "entityId",
-    "source",
-    "limit",
     "pageNo",
-    "sortBy",
-    "sortOrder",
-    "startDate",
-    "endDate",
-    "referenceType",
-    "referenceValue",
-    "includeUserContext",
     "identifierName",
     "identifierValue",
     "number",
@@ -278,9 +269,10 @@ fn header<'a>(headers: &'a [(String, String)], name: &str) -> Option<&'a str> {
 /// Which documented parameter a message names (the earliest mention wins,
 /// so "entityId must be a number" names `entityId`, not `number`).
 fn param_in(message: &str) -> Option<&'static str> {
-    PARAM_NAMES
-        .iter()
-        .filter_map(|p| message.find(p).map(|i| (i, *p)))
+    OTHER_PARAM_NAMES
+        .into_iter()
+        .chain(AUDIT_PARAMS.iter().map(|p| p.name))
+        .filter_map(|p| message.find(p).map(|i| (i, p)))
         .min_by_key(|(i, p)| (*i, usize::MAX - p.len()))
         .map(|(_, p)| p)
 }
