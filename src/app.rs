@@ -2,7 +2,6 @@
 //! the current page.
 
 use leptos::prelude::*;
-use leptos_router::components::Router;
 
 use explorer_config::{Config, Loaded};
 
@@ -26,17 +25,14 @@ pub fn App(
         error: None,
         warnings: Vec::new(),
     });
-    view! {
-        <Router>
-            <Shell pages config />
-        </Router>
-    }
+    view! { <Shell pages config /> }
 }
 
 #[component]
 fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView {
-    let deployment = Deployment::provide(config.config.clone());
-    let explorer = Explorer::provide(deployment);
+    let bar = crate::location::AddressBar::provide();
+    let deployment = Deployment::provide(config.config.clone(), bar);
+    let explorer = Explorer::provide(deployment, bar);
     let live = Live::provide(explorer, deployment);
     crate::files::accept_dropped_files(explorer, live);
     let connect_open = RwSignal::new(false);

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use explorer_config::{Config, Loaded, Theme, FILE_NAME};
 use leptos::prelude::*;
-use leptos_router::hooks::use_query_map;
 
 use crate::explorer::{Explorer, Problem};
+use crate::location::AddressBar;
 use crate::url_state::Zone;
 
 /// Handle to the deployment settings; provided as context by the app.
@@ -30,9 +30,16 @@ pub struct Deployment {
 
 impl Deployment {
     /// Reads the settings (the URL's `embed` and `theme` included) and provides them as context.
-    pub fn provide(config: Config) -> Deployment {
-        let query = use_query_map();
-        let (embed_flag, theme_flag) = query.with_untracked(|q| (q.get("embed"), q.get("theme")));
+    pub fn provide(config: Config, bar: AddressBar) -> Deployment {
+        let pairs = bar.pairs_untracked();
+        let flag = |key: &str| {
+            pairs
+                .iter()
+                .rev()
+                .find(|(k, _)| k == key)
+                .map(|(_, v)| v.clone())
+        };
+        let (embed_flag, theme_flag) = (flag("embed"), flag("theme"));
         let embed = config.embed || matches!(embed_flag.as_deref(), Some("1" | "true"));
         let in_frame = window()
             .top()

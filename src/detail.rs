@@ -4,7 +4,7 @@
 use audit_core::{export::record_json, merges, value_diff, Cell, DiffOp, EventId, Members};
 use leptos::prelude::*;
 
-use crate::explorer::{event_key, use_explorer};
+use crate::explorer::use_explorer;
 use crate::zone;
 
 /// Values at least this long get the changed characters marked.
@@ -68,18 +68,24 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
         let previous = e.previous().map(str::to_owned);
         let current = e.current().map(str::to_owned);
         let merge = merges(store, &[id]).into_iter().next();
-        let change_set: Vec<(EventId, String, String)> = match e.request_id() {
-            Some(rid) => store
-                .events()
-                .filter(|o| o.request_id() == Some(rid) && o.id() != id)
-                .map(|o| (o.id(), o.kind().name().to_owned(), o.field_key().to_owned()))
-                .collect(),
-            None => Vec::new(),
+        // The request's other events (its change set), from the store's request index.
+        let change_set: Vec<(String, String, String)> = if e.request_id().is_some() {
+            store
+                .request_events(id)
+                .into_iter()
+                .filter(|&o| o != id)
+                .map(|o| {
+                    let other = store.event(o);
+                    (store.event_key(o), other.kind().name().to_owned(), other.field_key().to_owned())
+                })
+                .collect()
+        } else {
+            Vec::new()
         };
         let raw = serde_json::from_str::<serde_json::Value>(&record_json(&store.record(e.record_id())))
             .and_then(|v| serde_json::to_string_pretty(&v))
             .unwrap_or_default();
-        let key = event_key(store, id);
+        let key = store.event_key(id);
         view! {
             <aside class="detail" data-testid="event-detail" aria-label="Event detail" data-event-key=key>
                 <header>
@@ -114,8 +120,7 @@ pub fn EventDetail(id: EventId) -> impl IntoView {
                 {(!change_set.is_empty()).then(|| view! {
                     <h3>"Same request"</h3>
                     <ul class="change-set">
-                        {change_set.into_iter().map(|(other, kind, field)| {
-                            let key = explorer.with_store(|s| event_key(s, other));
+                        {change_set.into_iter().map(|(key, kind, field)| {
                             view! {
                                 <li><button class="link" on:click=move |_| {
                                     let key = key.clone();

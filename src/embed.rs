@@ -2,8 +2,11 @@
 //!
 //! Only messages from the parent window on an origin listed in config.json
 //! (`allowedParentOrigins`) are read; anything else is ignored, so another site cannot hand the
-//! explorer a connection or steer it. What the host sends (API, token or header, theme) stays in
-//! memory: nothing of it is written to the URL or to storage. The explorer tells the host when it
+//! explorer a connection or steer it. What `connect` and `theme` send (API, token or header,
+//! theme) stays in memory: none of it is written to the URL or to storage. `open` is navigation,
+//! not a secret: the entity it names is written to the URL (with the host's API as `api`) exactly
+//! as if the user had opened it, so Back returns and the host can mirror the link; it can only
+//! name an entity, never an API of its own. The explorer tells the host when it
 //! is ready, when a connection was accepted or refused, when the user opens another entity or
 //! changes the view (so the host can mirror the URL), and when the API refuses the host's token.
 //! README "Embedding" is the message reference.
@@ -11,7 +14,6 @@
 use capillary_client::{ApiBase, AuthMode, Credentials, EntityType};
 use explorer_config::Theme;
 use leptos::prelude::*;
-use leptos_router::hooks::use_location;
 use serde_json::{json, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
@@ -198,9 +200,9 @@ impl Host {
 /// After every URL change: `view` with the query string (for the host's own URL), the view and
 /// the entity shown.
 fn tell_view_changes(host: Host, explorer: Explorer) {
-    let location = use_location();
+    let bar = crate::location::use_address_bar();
     Effect::new(move |_| {
-        let search = location.search.get();
+        let search = bar.search();
         let view = explorer.view.get().key();
         let entity = match explorer.api.get() {
             Some(Ok(q)) => match q.target {

@@ -10,12 +10,10 @@ use audit_core::{
     facets, parse_response, EventId, Facets, Query, QueryError, ResponseShape, Search, Store,
 };
 use leptos::prelude::*;
-use leptos_router::hooks::{use_location, use_navigate, use_query_map};
-use leptos_router::params::ParamsMap;
-use leptos_router::NavigateOptions;
 
 use crate::api_query::{ApiQuery, LinkError};
 use crate::deployment::Deployment;
+use crate::location::AddressBar;
 use crate::url_state::{encode_query, View, ViewState, Zone};
 
 /// What loading has produced so far, for the header and the banners.
@@ -71,9 +69,6 @@ pub struct QueryOutcome {
     pub events: Arc<Vec<EventId>>,
 }
 
-/// The router's navigate function, kept to write the URL from event handlers.
-type Navigate = Box<dyn Fn(&str, NavigateOptions)>;
-
 /// Where the loaded data came from.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum SourceKind {
@@ -111,20 +106,17 @@ pub struct Explorer {
     pub facets: Memo<Option<Arc<Facets>>>,
     /// The live-API request the URL names, if any.
     pub api: Memo<Option<Result<ApiQuery, LinkError>>>,
-    query: Memo<ParamsMap>,
-    pathname: Memo<String>,
-    navigate: StoredValue<Navigate, LocalStorage>,
+    /// The URL's query pairs.
+    query: Memo<Vec<(String, String)>>,
+    bar: AddressBar,
     /// The deployment's zone, left out of links.
     default_zone: StoredValue<Zone>,
 }
 
 impl Explorer {
-    /// Creates the state inside a `<Router>` and provides it as context.
-    pub fn provide(deployment: Deployment) -> Explorer {
-        let query = use_query_map();
-        let pathname = use_location().pathname;
-        let navigate = use_navigate();
-        let navigate: Navigate = Box::new(navigate);
+    /// Creates the state (following the address bar) and provides it as context.
+    pub fn provide(deployment: Deployment, bar: AddressBar) -> Explorer {
+        let query = Memo::new(move |_| bar.pairs());
         let typed = RwSignal::new(None::<ViewState>);
         let state = Memo::new(move |_| {
             if let Some(ahead) = typed.get() {
@@ -132,13 +124,13 @@ impl Explorer {
             }
             let zone = deployment.default_zone.get_value();
             query.with(|q| {
-                ViewState::from_pairs_in(q.latest_values().map(|(k, v)| (k.as_ref(), v)), &zone)
+                ViewState::from_pairs_in(q.iter().map(|(k, v)| (k.as_str(), v.as_str())), &zone)
             })
         });
         let api = Memo::new(move |_| {
             let default_api = deployment.default_api();
             let request = query.with(|q| {
-                let pairs = q.latest_values().map(|(k, v)| (k.as_ref(), v));
+                let pairs = q.iter().map(|(k, v)| (k.as_str(), v.as_str()));
                 ApiQuery::from_pairs_or(pairs, default_api.as_deref())
             });
             request.map(|r| r.and_then(|q| allowed_by(&deployment.config(), q)))
@@ -200,8 +192,7 @@ impl Explorer {
             facets: facet_counts,
             api,
             query,
-            pathname,
-            navigate: StoredValue::new_local(navigate),
+            bar,
             default_zone: deployment.default_zone,
         };
         provide_context(explorer);
@@ -526,24 +517,17 @@ impl Explorer {
             .collect();
         // Keep keys this state does not own (entity and API parameters) unless replaced.
         self.query.with_untracked(|q| {
-            for (k, v) in q.latest_values() {
-                let replaced = api.is_some() && crate::api_query::API_KEYS.contains(&k.as_ref());
-                if !(ViewState::OWNED_KEYS.contains(&k.as_ref()) || replaced) {
-                    pairs.push((k.to_string(), v.to_owned()));
+            for (k, v) in q {
+                let replaced = api.is_some() && crate::api_query::API_KEYS.contains(&k.as_str());
+                if !(ViewState::OWNED_KEYS.contains(&k.as_str()) || replaced) {
+                    pairs.push((k.clone(), v.clone()));
                 }
             }
         });
         for (k, v) in api.into_iter().flatten() {
             pairs.push((k.to_owned(), v));
         }
-        let url = format!("{}{}", self.pathname.get_untracked(), encode_query(&pairs));
-        let options = NavigateOptions {
-            resolve: false,
-            replace,
-            scroll: false,
-            ..Default::default()
-        };
-        self.navigate.with_value(|navigate| navigate(&url, options));
+        self.bar.write(&encode_query(&pairs), replace);
         // The URL holds every state now, typed or not (any write wins over pending typing).
         if self.typed.with_untracked(Option::is_some) {
             self.typed.set(None);
@@ -711,62 +695,6 @@ pub fn use_explorer() -> Explorer {
     expect_context::<Explorer>()
 }
 
-/// A permalink key for an event that survives reloads and re-fetches (store ids do not):
-/// its request id plus its position among that request's events, or its time when it has no
-/// request id.
-pub fn event_key(store: &Store, id: EventId) -> String {
-    let (prefix, peers) = peers_of(store, id);
-    let n = peers.iter().position(|&p| p == id).unwrap_or(0);
-    format!("{prefix}~{n}")
-}
-
-/// The event a permalink key names, if it is loaded.
-pub fn find_event(store: &Store, key: &str) -> Option<EventId> {
-    let (prefix, n) = key.rsplit_once('~')?;
-    let n: usize = n.parse().ok()?;
-    let peers: Vec<EventId> = match prefix.strip_prefix('@') {
-        Some(time) => {
-            let t: i64 = time.parse().ok()?;
-            store
-                .events()
-                .filter(|e| e.request_id().is_none() && e.time() == Some(t))
-                .map(|e| e.id())
-                .collect()
-        }
-        None => store
-            .events()
-            .filter(|e| e.request_id() == Some(prefix))
-            .map(|e| e.id())
-            .collect(),
-    };
-    peers.get(n).copied()
-}
-
-fn peers_of(store: &Store, id: EventId) -> (String, Vec<EventId>) {
-    let e = store.event(id);
-    match e.request_id() {
-        Some(rid) => (
-            rid.to_owned(),
-            store
-                .events()
-                .filter(|o| o.request_id() == Some(rid))
-                .map(|o| o.id())
-                .collect(),
-        ),
-        None => {
-            let t = e.time();
-            (
-                format!("@{}", t.unwrap_or(0)),
-                store
-                    .events()
-                    .filter(|o| o.request_id().is_none() && o.time() == t)
-                    .map(|o| o.id())
-                    .collect(),
-            )
-        }
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -818,20 +746,5 @@ mod tests {
         ]);
         assert!(problems.is_empty(), "{problems:?}");
         assert!(store.len() >= 17, "both pages' events: {}", store.len());
-    }
-
-    #[test]
-    fn permalink_keys_find_their_event_again() {
-        let bytes = seed("audit-current-card-648089-card-status.json");
-        let (store, _) = build_store([("card".to_owned(), bytes.as_slice())]);
-        for e in store.events() {
-            let key = event_key(&store, e.id());
-            assert_eq!(find_event(&store, &key), Some(e.id()), "{key}");
-        }
-        assert_eq!(find_event(&store, "nonsense"), None);
-        assert_eq!(
-            find_event(&store, "91a3cfc4b2bbcb9426bbfb51966b6549~9"),
-            None
-        );
     }
 }

@@ -17,6 +17,7 @@ mod files;
 mod histogram;
 mod history;
 mod live;
+mod location;
 mod session;
 mod status_log;
 mod timeline;

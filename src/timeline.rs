@@ -9,7 +9,7 @@ use leptos::html::Div;
 use leptos::prelude::*;
 
 use crate::detail::EventDetail;
-use crate::explorer::{event_key, find_event, use_explorer, Explorer};
+use crate::explorer::{use_explorer, Explorer};
 use crate::export::ExportButtons;
 use crate::url_state::Zone;
 use crate::zone;
@@ -32,7 +32,7 @@ pub fn TimelinePage() -> impl IntoView {
     let selected = Memo::new(move |_| {
         explorer.track();
         let key = explorer.event.get()?;
-        explorer.with_store(|s| find_event(s, &key))
+        explorer.with_store(|s| s.find_event(&key))
     });
     view! {
         <div class="timeline-page">
@@ -127,7 +127,7 @@ fn scroll_into_view(list_ref: NodeRef<Div>, index: usize) {
 }
 
 fn open_event(explorer: Explorer, id: EventId) {
-    let key = explorer.with_store(|s| event_key(s, id));
+    let key = explorer.with_store(|s| s.event_key(id));
     explorer.update_state(false, |s| s.event = Some(key));
 }
 
@@ -350,8 +350,8 @@ fn EventList(
             (start..end)
                 .map(|i| {
                     let id = ids[i];
-                    let prev_same = i > 0 && same_request(store, ids[i - 1], id);
-                    let next_same = i + 1 < ids.len() && same_request(store, ids[i + 1], id);
+                    let prev_same = i > 0 && store.same_request(ids[i - 1], id);
+                    let next_same = i + 1 < ids.len() && store.same_request(ids[i + 1], id);
                     let mut row = RowData::new(store, id, &zone, prev_same, next_same);
                     row.day_start = i == 0 || {
                         let above = store
@@ -409,11 +409,6 @@ fn EventList(
             })}
         </div>
     }
-}
-
-fn same_request(store: &audit_core::Store, a: EventId, b: EventId) -> bool {
-    let (a, b) = (store.event(a), store.event(b));
-    a.request_id().is_some() && a.request_id() == b.request_id()
 }
 
 /// Display text for one row.

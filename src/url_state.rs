@@ -217,6 +217,55 @@ pub fn encode_query<K: AsRef<str>>(pairs: &[(K, String)]) -> String {
     out
 }
 
+/// Reads `?k=v&…` (or without the `?`) as `URLSearchParams` does: `+` is a space, `%XX` a byte,
+/// bytes that are not UTF-8 become U+FFFD. Never fails: a link is untrusted input.
+pub fn decode_query(search: &str) -> Vec<(String, String)> {
+    search
+        .strip_prefix('?')
+        .unwrap_or(search)
+        .split('&')
+        .filter(|part| !part.is_empty())
+        .map(|part| {
+            let (k, v) = part.split_once('=').unwrap_or((part, ""));
+            (decode_component(k), decode_component(v))
+        })
+        .collect()
+}
+
+fn decode_component(s: &str) -> String {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while i < b.len() {
+        match b[i] {
+            b'+' => out.push(b' '),
+            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
+                (Some(h), Some(l)) => {
+                    out.push(h << 4 | l);
+                    i += 2;
+                }
+                _ => out.push(b'%'),
+            },
+            c => out.push(c),
+        }
+        i += 1;
+    }
+    String::from_utf8_lossy(&out).into_owned()
+}
+
+fn hex(c: u8) -> Option<u8> {
+    (c as char).to_digit(16).map(|d| d as u8)
+}
+
+/// The URL that gives this document (`href`, absolute) the query `search` (`?…` or empty):
+/// `href` up to its query or fragment, then `search`. Origin and path are kept byte for byte, so
+/// a page path beginning with `//` (which as a path-relative write would read as another host)
+/// cannot turn a write into a navigation elsewhere.
+pub fn same_document_url(href: &str, search: &str) -> String {
+    let end = href.find(['?', '#']).unwrap_or(href.len());
+    format!("{}{search}", &href[..end])
+}
+
 fn encode_component(s: &str) -> String {
     let mut out = String::with_capacity(s.len());
     for b in s.bytes() {
@@ -300,6 +349,41 @@ mod tests {
             ("view", "status".into()),
         ]);
         assert_eq!(q, "?q=type%3A%22Card%20Status%22%20%26%20x%3D1&view=status");
+    }
+
+    #[test]
+    fn links_decode_as_a_browser_reads_them_and_never_fail() {
+        let pairs = decode_query("?q=%E0%A4%A8%E0%A4%BE%E0%A4%AE%20%22&view=status&x");
+        assert_eq!(pairs[0], ("q".into(), "नाम \"".into()));
+        assert_eq!(pairs[1], ("view".into(), "status".into()));
+        assert_eq!(pairs[2], ("x".into(), String::new()));
+        assert_eq!(decode_query("a=1+2")[0].1, "1 2");
+        // Broken escapes and bytes that are not UTF-8 are kept as text, not refused.
+        assert_eq!(decode_query("a=%&b=%4&c=%zz&d=%FF")[0].1, "%");
+        assert_eq!(decode_query("a=%&b=%4&c=%zz&d=%FF")[1].1, "%4");
+        assert_eq!(decode_query("a=%&b=%4&c=%zz&d=%FF")[2].1, "%zz");
+        assert_eq!(decode_query("a=%&b=%4&c=%zz&d=%FF")[3].1, "\u{FFFD}");
+        assert!(decode_query("").is_empty() && decode_query("?").is_empty());
+    }
+
+    #[test]
+    fn what_is_encoded_decodes_to_the_same_pairs() {
+        let pairs = vec![
+            ("q".to_owned(), "राम -\"éé\" 🙂 a+b&c=d %41".to_owned()),
+            ("tz".to_owned(), "+05:30".to_owned()),
+        ];
+        assert_eq!(decode_query(&encode_query(&pairs)), pairs);
+    }
+
+    #[test]
+    fn a_url_write_keeps_the_document_even_on_a_double_slash_path() {
+        let href = "https://explorer.example//evil.example/x?q=1#top";
+        let url = same_document_url(href, "?q=2");
+        assert_eq!(url, "https://explorer.example//evil.example/x?q=2");
+        assert_eq!(
+            same_document_url("http://127.0.0.1:8080/tools/audit/", ""),
+            "http://127.0.0.1:8080/tools/audit/"
+        );
     }
 
     #[test]

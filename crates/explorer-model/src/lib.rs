@@ -1,0 +1,15 @@
+//! The audit explorer's model: everything the app does that is not a signal, an IO call or
+//! markup, as plain data tested natively. The Leptos layer (or a worker hosting the engine)
+//! drives it with commands and renders what it returns.
+#![forbid(unsafe_code)]
+
+pub mod link;
+pub mod loader;
+pub mod problem;
+pub mod views;
+pub mod zone;
+
+pub use loader::{LoadProgress, Loaded, Loader, Page};
+pub use problem::{Problem, ProblemKind, Problems};
+pub use link::{ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState};
+pub use zone::{Clock, FixedOffsets, Offsets, Zone};

@@ -1,0 +1,200 @@
+//! Loading many response pages into a fresh store, a page per step, so the caller decides how
+//! long each slice of work may run (the UI thread between frames, a worker between messages)
+//! and shows progress meanwhile. Like capillary-client's `FetchPlan`, it never reads a clock.
+
+use std::collections::VecDeque;
+
+use audit_core::{parse_response, Parsed, ResponseShape, Store};
+
+use crate::problem::{Problem, ProblemKind};
+
+/// One named response body (a file, a saved page, a demo page).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Page {
+    pub name: String,
+    pub bytes: Vec<u8>,
+}
+
+impl Page {
+    pub fn new(name: impl Into<String>, bytes: Vec<u8>) -> Page {
+        Page {
+            name: name.into(),
+            bytes,
+        }
+    }
+}
+
+/// How far a load has got, for the progress bar.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct LoadProgress {
+    pub pages_done: usize,
+    pub pages_total: usize,
+    pub bytes_done: usize,
+    pub bytes_total: usize,
+    pub events: usize,
+}
+
+/// Pages being parsed and merged into a store of their own (swapped in when done, so a load
+/// that reads nothing never replaces what is shown).
+#[derive(Debug, Default)]
+pub struct Loader {
+    store: Store,
+    problems: Vec<Problem>,
+    pending: VecDeque<Page>,
+    progress: LoadProgress,
+}
+
+/// A finished load.
+#[derive(Debug)]
+pub struct Loaded {
+    pub store: Store,
+    pub problems: Vec<Problem>,
+    pub pages: usize,
+}
+
+impl Loaded {
+    /// True when nothing at all was read (no event, no status-log entry).
+    pub fn is_empty(&self) -> bool {
+        self.store.is_empty() && self.store.status_entries().is_empty()
+    }
+}
+
+impl Loader {
+    pub fn new(pages: impl IntoIterator<Item = Page>) -> Loader {
+        let mut loader = Loader::default();
+        for page in pages {
+            loader.feed(page);
+        }
+        loader
+    }
+
+    /// Queues one more page.
+    pub fn feed(&mut self, page: Page) {
+        self.progress.pages_total += 1;
+        self.progress.bytes_total += page.bytes.len();
+        self.pending.push_back(page);
+    }
+
+    /// Parses and merges the next page; false when none was left.
+    pub fn step(&mut self) -> bool {
+        let Some(page) = self.pending.pop_front() else {
+            return false;
+        };
+        let parsed = parse_response(&page.bytes);
+        self.problems.extend(page_problems(&page.name, &parsed));
+        self.store.ingest_page(&page.name, parsed);
+        self.progress.pages_done += 1;
+        self.progress.bytes_done += page.bytes.len();
+        self.progress.events = self.store.len();
+        true
+    }
+
+    pub fn is_done(&self) -> bool {
+        self.pending.is_empty()
+    }
+
+    pub fn progress(&self) -> LoadProgress {
+        self.progress
+    }
+
+    /// The store as loaded, its spare capacity released (WASM memory is never given back).
+    pub fn finish(mut self) -> Loaded {
+        while self.step() {}
+        self.store.shrink_to_fit();
+        Loaded {
+            store: self.store,
+            problems: self.problems,
+            pages: self.progress.pages_done,
+        }
+    }
+}
+
+/// What was wrong with one page, in a sentence each: not a response, damaged (with what was
+/// recovered and where it broke), or carrying the API's error envelope.
+pub fn page_problems(name: &str, parsed: &Parsed) -> Vec<Problem> {
+    let mut out = Vec::new();
+    if let ResponseShape::Unrecognised { reason } = &parsed.shape {
+        out.push(Problem::new(
+            capillary_client::ProblemKind::Unrecognised,
+            format!("{name}: not an audit or status-log response ({reason})."),
+        ));
+    }
+    if let Some(first) = parsed.damaged.first() {
+        out.push(Problem::new(
+            capillary_client::ProblemKind::Damaged,
+            format!(
+                "{name}: damaged page, {} records recovered, {} damaged part(s) skipped \
+                 (first at byte {}: {}).",
+                parsed.records.len(),
+                parsed.damaged.len(),
+                first.offset,
+                first.reason
+            ),
+        ));
+    }
+    for e in &parsed.api_errors {
+        out.push(Problem::new(
+            ProblemKind::ApiError,
+            format!(
+                "{name}: the API reported error {}: {}",
+                e.code.map_or_else(|| "?".to_owned(), |c| c.to_string()),
+                e.message.clone().unwrap_or_default()
+            ),
+        ));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seed(name: &str) -> Vec<u8> {
+        let path = format!("{}/../../tests/fixtures/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+        std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+    }
+
+    #[test]
+    fn a_load_runs_a_page_per_step_and_reports_progress() {
+        let mut loader = Loader::new([
+            Page::new("current", seed("audit-current-customer-98662653-identifiers.json")),
+            Page::new("legacy", seed("audit-legacy-customer-98662653.json")),
+        ]);
+        assert_eq!(loader.progress().pages_total, 2);
+        assert!(loader.step());
+        let p = loader.progress();
+        assert_eq!((p.pages_done, p.pages_total), (1, 2));
+        assert!(p.events > 0 && p.bytes_done < p.bytes_total);
+        assert!(!loader.is_done());
+        assert!(loader.step());
+        assert!(loader.is_done() && !loader.step());
+        let loaded = loader.finish();
+        assert_eq!(loaded.pages, 2);
+        assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
+        assert!(loaded.store.len() >= 17, "both generations merged: {}", loaded.store.len());
+    }
+
+    #[test]
+    fn a_damaged_page_keeps_its_intact_records_and_says_where_it_broke() {
+        let loaded = Loader::new([Page::new("merge.json", seed("audit-merge-134094571-damaged.json"))]).finish();
+        assert!(loaded.store.record_count() >= 1);
+        assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
+        let p = &loaded.problems[0];
+        assert_eq!(p.data_kind(), "damaged");
+        assert!(p.message.contains("records recovered") && p.message.contains("byte"), "{}", p.message);
+    }
+
+    #[test]
+    fn unrecognised_and_error_envelopes_are_named_and_nothing_is_read() {
+        let envelope = br#"{"warnings":[],"errors":[{"status":false,"code":8015,"message":"Customer not found for the given identifiers"}]}"#;
+        let loaded = Loader::new([
+            Page::new("a.json", b"[1,2]".to_vec()),
+            Page::new("b.json", envelope.to_vec()),
+        ])
+        .finish();
+        assert!(loaded.is_empty());
+        let kinds: Vec<_> = loaded.problems.iter().map(Problem::data_kind).collect();
+        assert_eq!(kinds, ["unrecognised", "api-error"]);
+        assert!(loaded.problems[1].message.contains("8015"));
+    }
+}

@@ -1,0 +1,100 @@
+//! What summarises a whole result rather than showing rows: the facet chips and the density
+//! histogram. Each is a pass over the result, so the engine sends them after the rows.
+
+use audit_core::{density, facets, time_span, EventId, FacetCount, Store, UtcMillis};
+
+use crate::zone::Clock;
+
+/// Facet values shown per group (the most frequent); the rest are one query away.
+pub const FACET_CHIPS: usize = 8;
+
+/// One facet value: clicking includes it in the query, `−` excludes it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Chip {
+    /// The value as the query matches it (`data-value`); empty for "(none)".
+    pub value: String,
+    /// What the chip shows.
+    pub label: String,
+    pub count: usize,
+}
+
+/// A facet group: "Type", qualifier `type`, its chips.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FacetGroup {
+    pub title: &'static str,
+    pub qualifier: &'static str,
+    pub chips: Vec<Chip>,
+}
+
+/// The facet groups of a result (groups without values are left out).
+pub fn facet_groups(store: &Store, result: &[EventId]) -> Vec<FacetGroup> {
+    let f = facets(store, result);
+    let groups: [(&str, &str, &Vec<FacetCount>); 5] = [
+        ("Type", "type", &f.types),
+        ("Field", "field", &f.fields),
+        ("Source", "source", &f.sources),
+        ("Mode", "mode", &f.modes),
+        ("User", "user", &f.users),
+    ];
+    groups
+        .into_iter()
+        .filter(|(_, _, counts)| !counts.is_empty())
+        .map(|(title, qualifier, counts)| FacetGroup {
+            title,
+            qualifier,
+            chips: counts
+                .iter()
+                .take(FACET_CHIPS)
+                .map(|c| Chip {
+                    value: c.label.clone(),
+                    label: if c.label.is_empty() { "(none)".to_owned() } else { c.label.clone() },
+                    count: c.count,
+                })
+                .collect(),
+        })
+        .collect()
+}
+
+/// Bars across the whole loaded time span.
+pub const BINS: usize = 72;
+
+/// The density of a result over the whole store's time span (the axis does not collapse to
+/// the selection, so a range can be widened again).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HistogramView {
+    /// The store's time span, epoch ms; `None` when nothing has a time.
+    pub span: Option<(UtcMillis, UtcMillis)>,
+    /// Events per bin.
+    pub bins: Vec<usize>,
+    /// First and last day of the span in the chosen zone.
+    pub first_day: String,
+    pub last_day: String,
+}
+
+impl HistogramView {
+    /// The instant at `fraction` (0..=1) of the axis.
+    pub fn time_at(&self, fraction: f64) -> Option<UtcMillis> {
+        let (lo, hi) = self.span?;
+        Some(lo + ((hi - lo) as f64 * fraction.clamp(0.0, 1.0)) as i64)
+    }
+
+    /// Where a `from`/`to` range lies on the axis, as fractions; `None` without a range.
+    pub fn selection(&self, from: Option<UtcMillis>, to: Option<UtcMillis>) -> Option<(f64, f64)> {
+        let (lo, hi) = self.span?;
+        if from.is_none() && to.is_none() {
+            return None;
+        }
+        let f = |t: UtcMillis| ((t - lo) as f64 / (hi - lo).max(1) as f64).clamp(0.0, 1.0);
+        Some((from.map_or(0.0, f), to.map_or(1.0, f)))
+    }
+}
+
+pub fn histogram(store: &Store, result: &[EventId], clock: &Clock) -> HistogramView {
+    let span = time_span(store);
+    HistogramView {
+        span,
+        bins: span.map(|s| density(store, result, s, BINS)).unwrap_or_default(),
+        first_day: span.map(|(lo, _)| clock.day(lo)).unwrap_or_default(),
+        last_day: span.map(|(_, hi)| clock.day(hi)).unwrap_or_default(),
+    }
+}
