@@ -113,6 +113,19 @@ pub enum Outcome {
     /// No HTTP answer: network failure, or (in a browser, indistinguishably)
     /// a CORS refusal. The text is kept for the details pane.
     Network(String),
+    /// The API answered with a redirect, which was not followed. The driver
+    /// fetches with `redirect: "manual"`, so the browser reports an opaque
+    /// response (`type` "opaqueredirect", status 0, no `Location` to read).
+    ///
+    /// Following a redirect is never safe with credentials: a browser sends
+    /// the request's headers again to wherever `Location` points, another
+    /// origin included (newer browsers drop only `Authorization` there), so
+    /// `X-CAP-API-OAUTH-TOKEN` or a host-supplied header would reach it; and a
+    /// 307 or 308 repeats the method and body, so the token request would
+    /// POST the OAuth key and secret there too. A redirect means the address
+    /// is wrong (a login portal, a moved gateway), which no retry fixes:
+    /// [`FetchPlan::on_response`] fails the listing at once.
+    Redirected,
 }
 
 /// Why the plan is holding back requests; [`WaitReason::describe`] gives the
@@ -603,19 +616,13 @@ impl FetchPlan {
             Outcome::Http { status, body, .. } if (200..300).contains(&status) => {
                 self.on_body(idx, &body, now_ms)
             }
-            Outcome::Http {
-                status,
-                headers,
-                body,
-            } => {
-                let problem = Problem::from_http(status, &headers, &body, now_ms);
-                self.on_failure(idx, Some(status), problem, now_ms);
-                None
-            }
-            Outcome::Network(detail) => {
-                let problem = Problem::network(&detail, self.cfg.cross_origin, 0);
-                self.on_failure(idx, None, problem, now_ms);
-                None
+            failed => {
+                let status = match &failed {
+                    Outcome::Http { status, .. } => Some(*status),
+                    _ => None,
+                };
+                let problem = Problem::from_outcome(&failed, self.cfg.cross_origin, 0, now_ms);
+                self.on_failure(idx, status, problem, now_ms)
             }
         }
     }

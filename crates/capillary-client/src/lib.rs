@@ -38,8 +38,15 @@
 //!
 //! Problems ([`problem`]): [`Problem`] (`kind`, `message`, `next_step`,
 //! `next_step_at(now)` countdown, `kind_str()` for `data-kind`),
-//! [`ProblemKind`], [`Problem::from_http`], [`Problem::from_param_error`],
-//! [`Problem::network`], [`Problem::damaged`], [`parse_retry_after`].
+//! [`ProblemKind`], [`Problem::from_http`], [`Problem::from_outcome`] (any
+//! request's answer, for the lookup, status logs and token as for pages),
+//! [`Problem::from_param_error`], [`Problem::network`], [`Problem::redirected`],
+//! [`Problem::damaged`], [`parse_retry_after`].
+//!
+//! Redirects are never followed: the driver fetches with `redirect: "manual"`
+//! and reports [`Outcome::Redirected`], a failure no retry repeats (a followed
+//! redirect would re-send the token header, or POST the OAuth secret, to
+//! wherever it points).
 
 // `Problem` (about 140 bytes) is the error of a few once-per-user-action
 // calls; boxing it would add noise at every call site for no measurable gain.

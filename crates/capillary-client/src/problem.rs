@@ -10,6 +10,7 @@ use std::fmt;
 use audit_core::ApiError;
 
 use crate::endpoint::{days_in_month, ParamError};
+use crate::fetch_plan::Outcome;
 
 /// The README section the network problem points to.
 pub const PROXY_README_SECTION: &str = "Same-origin proxy";
@@ -47,11 +48,15 @@ pub enum ProblemKind {
     Network,
     Damaged,
     Unrecognised,
+    /// The API answered with a redirect, which is never followed (see
+    /// [`Outcome::Redirected`]).
+    Redirected,
 }
 
 impl ProblemKind {
     /// `bad-request`, `unauthorized`, `forbidden`, `not-found`,
-    /// `rate-limited`, `server`, `network`, `damaged`, `unrecognised`.
+    /// `rate-limited`, `server`, `network`, `damaged`, `unrecognised`,
+    /// `redirected`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemKind::BadRequest => "bad-request",
@@ -63,6 +68,7 @@ impl ProblemKind {
             ProblemKind::Network => "network",
             ProblemKind::Damaged => "damaged",
             ProblemKind::Unrecognised => "unrecognised",
+            ProblemKind::Redirected => "redirected",
         }
     }
 
@@ -153,6 +159,41 @@ impl Problem {
                 header(headers, "retry-after").and_then(|v| parse_retry_after(v, now_ms));
         }
         p
+    }
+
+    /// Classifies what one request came to, for the requests made outside a
+    /// [`crate::FetchPlan`] (lookup, status logs, token) and by the plan
+    /// itself, so every request explains a failure the same way. An
+    /// [`Outcome::Ok`] reaching here is a 2xx the caller could not use: it is
+    /// read as an error envelope (or as unrecognised).
+    pub fn from_outcome(
+        outcome: &Outcome,
+        cross_origin: bool,
+        attempts: u32,
+        now_ms: u64,
+    ) -> Problem {
+        let mut p = match outcome {
+            Outcome::Ok(body) => Problem::from_http(200, &[], body, now_ms),
+            Outcome::Http {
+                status,
+                headers,
+                body,
+            } => Problem::from_http(*status, headers, body, now_ms),
+            Outcome::Network(detail) => Problem::network(detail, cross_origin, attempts),
+            Outcome::Redirected => Problem::redirected(),
+        };
+        p.attempts = attempts;
+        p
+    }
+
+    /// The API answered with a redirect. It was not followed, so neither a
+    /// token header nor the OAuth secret went to where it pointed.
+    pub fn redirected() -> Problem {
+        Problem::new(
+            ProblemKind::Redirected,
+            "The API answered with a redirect; credentials are never re-sent elsewhere.",
+            "Check the API address: it must be the API itself (or this site's proxy to it), not an address that forwards to another host or a login page.",
+        )
     }
 
     /// Classifies an error envelope's entries (used where the status is
@@ -345,6 +386,9 @@ fn classify(status: u16, errors: &[ApiError]) -> Problem {
             "Nothing was found: no such customer or card, or this endpoint does not exist on the cluster.",
             "Check the id and the cluster; if the legacy endpoint was chosen, try the current one.",
         ),
+        // A native driver sees the 3xx itself; a browser fetching with
+        // `redirect: "manual"` reports `Outcome::Redirected` instead.
+        (_, 301 | 302 | 303 | 307 | 308) => Problem::redirected(),
         (_, 429) => Problem::new(
             ProblemKind::RateLimited,
             "The API is limiting how many requests this key may make per minute.",

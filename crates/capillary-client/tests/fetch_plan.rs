@@ -477,6 +477,46 @@ fn bad_request_and_not_found_stop_at_once() {
 }
 
 #[test]
+fn a_redirect_stops_the_listing_at_once_keeping_loaded_pages() {
+    // An opaque redirect (the driver fetches with `redirect: "manual"`) and a 3xx a native
+    // driver reports: neither is retried, and nothing more is requested.
+    let redirects = [
+        Outcome::Redirected,
+        http(
+            307,
+            &[("Location", "https://elsewhere.example/x")],
+            Vec::new(),
+        ),
+    ];
+    for redirect in redirects {
+        let (mut plan, mut run) = start(PlanConfig {
+            concurrency: 1,
+            ..cfg()
+        });
+        let mut server = |page: u32, _: &str, _: u64| {
+            if page == 3 {
+                return (100, redirect.clone());
+            }
+            (100, Outcome::Ok(page_body(95, 10, u64::from(page))))
+        };
+        drive(&mut plan, &mut run, &mut server, &mut never);
+        let p = match run.final_action.clone() {
+            Some(Action::Failed(p)) => p,
+            a => panic!("{redirect:?}: {a:?}"),
+        };
+        assert_eq!(
+            (p.kind_str(), p.attempts),
+            ("redirected", 1),
+            "{redirect:?}"
+        );
+        assert_eq!(run.sent_pages()[&3], 1, "no retry");
+        assert_eq!(run.sent.len(), 4, "nothing after the redirect");
+        assert_eq!(plan.loaded_pages(), vec![0, 1, 2]);
+        assert!(matches!(plan.poll(run.now)[..], [Action::Failed(_)]));
+    }
+}
+
+#[test]
 fn a_later_page_failing_keeps_the_pages_already_loaded() {
     let (mut plan, mut run) = start(PlanConfig {
         concurrency: 2,
