@@ -12,6 +12,7 @@ use md5::{Digest as _, Md5};
 use serde_json::Value;
 
 use crate::endpoint::{oauth_token_url, ApiBase, EndpointError, Origin};
+use crate::header::{HeaderError, HeaderName, HeaderValue};
 use crate::problem::Problem;
 
 /// The header Capillary reads an OAuth access token from.
@@ -19,7 +20,7 @@ pub const OAUTH_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
 /// The Basic-auth header.
 pub const AUTHORIZATION: &str = "Authorization";
 
-const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Lowercase hex MD5, as Capillary's Basic auth wants the password.
 pub fn md5_hex(s: &str) -> String {
@@ -52,7 +53,7 @@ pub fn basic_header_from_md5(username: &str, password_md5_hex: &str) -> String {
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OAuthToken {
-    token: String,
+    token: HeaderValue,
     issued_ms: u64,
     ttl_ms: u64,
 }
@@ -68,7 +69,7 @@ impl fmt::Debug for OAuthToken {
 }
 
 impl OAuthToken {
-    pub fn new(token: String, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
+    pub fn new(token: HeaderValue, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
         OAuthToken {
             token,
             issued_ms,
@@ -152,7 +153,10 @@ impl OAuth {
     }
 
     /// Reads `{"data": {"accessToken", "ttlSeconds"}}`; on success the token
-    /// is current from `now_ms`. Errors are classified like any response.
+    /// is current from `now_ms`. Errors are classified like any response; an
+    /// access token that cannot be sent as a header (a line break, a
+    /// character beyond U+00FF) is refused here, where it can be named, and
+    /// not kept.
     pub fn accept_token_response(
         &mut self,
         status: u16,
@@ -168,14 +172,22 @@ impl OAuth {
         let token = data
             .and_then(|d| d.get("accessToken"))
             .and_then(Value::as_str)
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                HeaderValue::new(t).map_err(|e| {
+                    Problem::unrecognised(format!(
+                        "the token answer's accessToken cannot be sent as a header: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
         let ttl = data.and_then(|d| d.get("ttlSeconds")).and_then(|t| {
             t.as_u64()
                 .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
         });
         match (token, ttl) {
             (Some(token), Some(ttl)) => {
-                self.token = Some(OAuthToken::new(token.to_string(), now_ms, ttl));
+                self.token = Some(OAuthToken::new(token, now_ms, ttl));
                 self.rejected = false;
                 Ok(())
             }
@@ -193,7 +205,9 @@ impl OAuth {
     }
 }
 
-/// How requests are authenticated.
+/// How requests are authenticated. Every header value in it is a checked [`HeaderValue`] (see
+/// [`crate::header`]): build the modes with [`AuthMode::basic`], [`AuthMode::basic_from_md5`],
+/// [`AuthMode::token`] and [`AuthMode::header`], which name what is wrong.
 #[derive(Clone)]
 pub enum AuthMode {
     /// No header: a same-origin proxy adds credentials.
@@ -201,16 +215,16 @@ pub enum AuthMode {
     /// The ready header value; the password itself is not kept.
     Basic {
         username: String,
-        header: String,
+        header: HeaderValue,
     },
     OAuth(OAuth),
     /// An OAuth token handed over by an embedding host page: sent as the OAuth header, never
     /// renewed here (the host is asked for a new one).
-    Token(String),
+    Token(HeaderValue),
     /// Any header an embedding host page says to send (its own gateway's session header, say).
     Header {
-        name: String,
-        value: String,
+        name: HeaderName,
+        value: HeaderValue,
     },
 }
 
@@ -235,20 +249,37 @@ impl fmt::Debug for AuthMode {
 }
 
 impl AuthMode {
-    /// A header mode from an embedding host, refused when the name is not an HTTP token or
-    /// the value could split the request (CR, LF, NUL).
-    pub fn header(name: &str, value: &str) -> Result<AuthMode, String> {
-        let name = name.trim();
-        let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-        if name.is_empty() || !name.chars().all(token_char) {
-            return Err(format!("`{name}` is not a valid header name"));
+    /// Basic auth from the user name and clear password (only its MD5 is kept).
+    pub fn basic(username: &str, password: &str) -> Result<AuthMode, HeaderError> {
+        AuthMode::basic_from_md5(username, &md5_hex(password))
+    }
+
+    /// Basic auth from the user name and the password's MD5 (what a session store keeps). The
+    /// user name is refused when empty or holding `:` (the server splits user and password at
+    /// the first one, so it would read another user) or a control character.
+    pub fn basic_from_md5(username: &str, password_md5_hex: &str) -> Result<AuthMode, HeaderError> {
+        let username = username.trim();
+        if username.is_empty() || username.contains(|c: char| c == ':' || c.is_control()) {
+            return Err(HeaderError::BadUserName);
         }
-        if value.is_empty() || value.contains(['\r', '\n', '\0']) {
-            return Err(format!("the value for `{name}` is empty or spans lines"));
-        }
+        let header = HeaderValue::new(&basic_header_from_md5(username, password_md5_hex))?;
+        Ok(AuthMode::Basic {
+            username: username.to_owned(),
+            header,
+        })
+    }
+
+    /// An OAuth token from an embedding host, refused when it cannot be sent as a header.
+    pub fn token(token: &str) -> Result<AuthMode, HeaderError> {
+        Ok(AuthMode::Token(HeaderValue::new(token)?))
+    }
+
+    /// A header mode from an embedding host, refused when the name is not an HTTP token (or
+    /// one a page may not set) or the value cannot be sent as a header (see [`HeaderValue`]).
+    pub fn header(name: &str, value: &str) -> Result<AuthMode, HeaderError> {
         Ok(AuthMode::Header {
-            name: name.to_owned(),
-            value: value.to_owned(),
+            name: HeaderName::new(name)?,
+            value: HeaderValue::new(value)?,
         })
     }
 
@@ -333,16 +364,18 @@ impl Credentials {
         }
     }
 
-    pub fn basic(base: &ApiBase, page: &Origin, username: &str, password: &str) -> Credentials {
-        let username = username.trim();
-        Credentials::new(
+    /// Basic credentials; see [`AuthMode::basic`] for what is refused.
+    pub fn basic(
+        base: &ApiBase,
+        page: &Origin,
+        username: &str,
+        password: &str,
+    ) -> Result<Credentials, HeaderError> {
+        Ok(Credentials::new(
             base,
             page,
-            AuthMode::Basic {
-                username: username.to_string(),
-                header: basic_header_value(username, password),
-            },
-        )
+            AuthMode::basic(username, password)?,
+        ))
     }
 
     pub fn oauth(base: &ApiBase, page: &Origin, key: &str, secret: &str) -> Credentials {
@@ -375,13 +408,14 @@ impl Credentials {
     }
 
     /// The header to send with a request to `url`, only when `url` is on
-    /// the bound origin. `Ok(None)` in "none" mode.
+    /// the bound origin. `Ok(None)` in "none" mode. Name and value are
+    /// checked types, so `Headers.set` cannot throw on them.
     pub fn header_for(
         &self,
         url: &str,
         page: &Origin,
         now_ms: u64,
-    ) -> Result<Option<(String, String)>, AuthError> {
+    ) -> Result<Option<(HeaderName, HeaderValue)>, AuthError> {
         let target = Origin::of_target(url, page).map_err(AuthError::BadUrl)?;
         if target != self.origin {
             return Err(AuthError::OriginMismatch {
@@ -391,14 +425,16 @@ impl Credentials {
         }
         match &self.mode {
             AuthMode::None => Ok(None),
-            AuthMode::Basic { header, .. } => Ok(Some((AUTHORIZATION.into(), header.clone()))),
+            AuthMode::Basic { header, .. } => {
+                Ok(Some((HeaderName::known(AUTHORIZATION), header.clone())))
+            }
             AuthMode::OAuth(o) => match &o.token {
                 Some(t) if !o.needs_token(now_ms) => {
-                    Ok(Some((OAUTH_HEADER.into(), t.token.clone())))
+                    Ok(Some((HeaderName::known(OAUTH_HEADER), t.token.clone())))
                 }
                 _ => Err(AuthError::TokenNeeded),
             },
-            AuthMode::Token(token) => Ok(Some((OAUTH_HEADER.into(), token.clone()))),
+            AuthMode::Token(token) => Ok(Some((HeaderName::known(OAUTH_HEADER), token.clone()))),
             AuthMode::Header { name, value } => Ok(Some((name.clone(), value.clone()))),
         }
     }

@@ -21,7 +21,12 @@
 //!
 //! Auth ([`auth`]):
 //! - [`basic_header_value`], [`basic_header_from_md5`], [`md5_hex`]; [`OAuth`] / [`OAuthToken`] (renewal
-//!   before expiry and after a 401); [`AuthMode`] (none, Basic, OAuth).
+//!   before expiry and after a 401); [`AuthMode`] (none, Basic, OAuth, a host's token or
+//!   header), built checked by [`AuthMode::basic`], [`AuthMode::basic_from_md5`],
+//!   [`AuthMode::token`], [`AuthMode::header`].
+//! - Headers ([`header`]): [`HeaderName`] and [`HeaderValue`] can only be built as a browser's
+//!   `Headers.set` accepts them ([`HeaderError`] otherwise), and are what
+//!   [`Credentials::header_for`] returns, so no credential can make a fetch throw.
 //! - [`Credentials`] bound to an origin: [`Credentials::header_for`]`(url,
 //!   page_origin, now_ms)` returns the header only for the bound origin
 //!   ([`AuthError::OriginMismatch`] otherwise); [`Credentials::token_request`].
@@ -55,6 +60,7 @@
 pub mod auth;
 pub mod endpoint;
 pub mod fetch_plan;
+pub mod header;
 pub mod problem;
 
 pub use auth::{
@@ -71,4 +77,5 @@ pub use fetch_plan::{
     Action, FetchPlan, Outcome, PageDelivery, PlanConfig, PlanState, Progress, RateLimit,
     WaitReason,
 };
+pub use header::{HeaderError, HeaderName, HeaderValue};
 pub use problem::{countdown, parse_http_date, parse_retry_after, Problem, ProblemKind};

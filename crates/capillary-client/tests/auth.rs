@@ -6,6 +6,12 @@ fn page() -> Origin {
     Origin::parse("https://explorer.example.com").unwrap()
 }
 
+/// The header `header_for` produced, as plain strings.
+fn sent(r: Result<Option<(HeaderName, HeaderValue)>, AuthError>) -> Option<(String, String)> {
+    r.unwrap()
+        .map(|(name, value)| (name.as_str().to_owned(), value.as_str().to_owned()))
+}
+
 /// The docs' example: user `store123`, password `Pass123` → md5
 /// `bdc87b9c…` → `Basic c3RvcmUxMjM6YmRj…`. Its base64 step is right, but
 /// `bdc87b9c…` is not MD5("Pass123") (that is `2f23fa35…`, as `md5sum` and
@@ -32,10 +38,10 @@ fn documented_basic_example() {
     );
     // (capillary-sim's own test expects this same header.)
     let eu = ApiBase::cluster(Cluster::Eu);
-    let c = Credentials::basic(&eu, &page(), "store123", "Pass123");
+    let c = Credentials::basic(&eu, &page(), "store123", "Pass123").unwrap();
     let url = audit_url(&eu, &AuditParams::customer(1), Generation::Current).unwrap();
     assert_eq!(
-        c.header_for(&url, &page(), 0).unwrap(),
+        sent(c.header_for(&url, &page(), 0)),
         Some((AUTHORIZATION.to_owned(), header))
     );
 }
@@ -43,7 +49,7 @@ fn documented_basic_example() {
 #[test]
 fn credentials_only_go_to_the_origin_they_were_entered_for() {
     let eu = ApiBase::cluster(Cluster::Eu);
-    let c = Credentials::basic(&eu, &page(), "u", "p");
+    let c = Credentials::basic(&eu, &page(), "u", "p").unwrap();
     assert_eq!(
         c.bound_origin().to_string(),
         "https://eu.api.capillarytech.com"
@@ -90,7 +96,7 @@ fn credentials_only_go_to_the_origin_they_were_entered_for() {
 #[test]
 fn proxy_credentials_bind_to_the_page_origin() {
     let proxy = ApiBase::proxy("/capillary").unwrap();
-    let c = Credentials::basic(&proxy, &page(), "u", "p");
+    let c = Credentials::basic(&proxy, &page(), "u", "p").unwrap();
     assert_eq!(c.bound_origin(), &page());
     assert!(c
         .header_for(
@@ -118,7 +124,7 @@ fn proxy_credentials_bind_to_the_page_origin() {
 #[test]
 fn debug_output_never_shows_secrets() {
     let eu = ApiBase::cluster(Cluster::Eu);
-    let basic = Credentials::basic(&eu, &page(), "store123", "Pass123");
+    let basic = Credentials::basic(&eu, &page(), "store123", "Pass123").unwrap();
     let mut oauth = Credentials::oauth(&eu, &page(), "my-key-123", "my-secret-456");
     let body = br#"{"data":{"accessToken":"eyJ.secret.token","ttlSeconds":300},"errors":null}"#;
     oauth
@@ -175,8 +181,8 @@ fn oauth_token_is_renewed_before_expiry_and_after_401() {
     assert_eq!(t.renewal_margin_ms(), 60_000);
     assert_eq!(t.renew_at_ms(), issued + 240_000);
     assert_eq!(
-        c.header_for(url, &page(), issued + 239_999),
-        Ok(Some((OAUTH_HEADER.to_owned(), "tok-1".to_string())))
+        sent(c.header_for(url, &page(), issued + 239_999)),
+        Some((OAUTH_HEADER.to_owned(), "tok-1".to_string()))
     );
     assert_eq!(
         c.header_for(url, &page(), issued + 240_000),
@@ -202,8 +208,8 @@ fn oauth_token_is_renewed_before_expiry_and_after_401() {
         .accept_token_response(200, body2, issued + 2000)
         .unwrap();
     assert_eq!(
-        c.header_for(url, &page(), issued + 2000),
-        Ok(Some((OAUTH_HEADER.to_owned(), "tok-2".to_string())))
+        sent(c.header_for(url, &page(), issued + 2000)),
+        Some((OAUTH_HEADER.to_owned(), "tok-2".to_string()))
     );
     // Short lifetimes get a proportionate margin (a fifth): renew at 8 s of 10.
     assert!(!c.oauth_mut().unwrap().needs_token(issued + 2000 + 7_999));
@@ -231,16 +237,16 @@ fn token_errors_are_classified() {
 fn host_supplied_token_and_header_go_only_to_their_origin_and_never_print() {
     let eu = ApiBase::cluster(Cluster::Eu);
     let url = audit_url(&eu, &AuditParams::customer(1), Generation::Current).unwrap();
-    let token = Credentials::new(&eu, &page(), AuthMode::Token("tok-123".into()));
+    let token = Credentials::new(&eu, &page(), AuthMode::token("tok-123").unwrap());
     assert_eq!(
-        token.header_for(&url, &page(), 0).unwrap(),
+        sent(token.header_for(&url, &page(), 0)),
         Some(("X-CAP-API-OAUTH-TOKEN".to_owned(), "tok-123".to_owned()))
     );
     assert!(token.mode().is_from_host());
     let header = AuthMode::header("X-Portal-Session", "s3cret").unwrap();
     let header = Credentials::new(&eu, &page(), header);
     assert_eq!(
-        header.header_for(&url, &page(), 0).unwrap(),
+        sent(header.header_for(&url, &page(), 0)),
         Some(("X-Portal-Session".to_owned(), "s3cret".to_owned()))
     );
     assert!(header
@@ -257,4 +263,123 @@ fn host_supplied_token_and_header_go_only_to_their_origin_and_never_print() {
     assert!(AuthMode::header("", "v").is_err());
     assert!(AuthMode::header("X-A", "v\r\nX-Injected: 1").is_err());
     assert!(AuthMode::header("X-A", "").is_err());
+}
+
+#[test]
+fn header_names_and_values_are_checked_as_a_browser_would_set_them() {
+    // `Headers.set` strips leading and trailing HTTP whitespace (tab, LF, CR, space) ...
+    assert_eq!(HeaderValue::new(" \ttok-1 \r\n").unwrap().as_str(), "tok-1");
+    // ... accepts any byte but NUL, CR and LF (Latin-1 letters included) ...
+    assert_eq!(HeaderValue::new("caf\u{e9}").unwrap().as_str(), "caf\u{e9}");
+    // ... and throws on the rest, which is what gloo-net turns into a panic.
+    for (bad, want) in [
+        ("a\r\nX-Injected: 1", HeaderError::LineBreak),
+        ("a\nb", HeaderError::LineBreak),
+        ("a\0b", HeaderError::LineBreak),
+        ("tok\u{20ac}", HeaderError::NotByte),
+        ("\u{1F600}", HeaderError::NotByte),
+        ("", HeaderError::EmptyValue),
+        (" \t ", HeaderError::EmptyValue),
+    ] {
+        assert_eq!(HeaderValue::new(bad), Err(want.clone()), "{bad:?}");
+        let shown = want.to_string();
+        assert!(!shown.is_empty() && !shown.contains("Injected"), "{shown}");
+    }
+    assert_eq!(
+        HeaderName::new(" X-Portal-Session ").unwrap().as_str(),
+        "X-Portal-Session"
+    );
+    for bad in ["", "X Portal", "X:Portal", "X-\u{e9}", "X-A\r\n"] {
+        assert!(
+            matches!(HeaderName::new(bad), Err(HeaderError::BadName(_))),
+            "{bad:?}"
+        );
+    }
+    // Names a page may never set are dropped silently by the browser: refused here instead.
+    for forbidden in [
+        "Cookie",
+        "host",
+        "Origin",
+        "Sec-Fetch-Site",
+        "proxy-authorization",
+    ] {
+        assert!(
+            matches!(
+                HeaderName::new(forbidden),
+                Err(HeaderError::ForbiddenName(_))
+            ),
+            "{forbidden}"
+        );
+    }
+    // What this crate sends itself passes its own check.
+    assert!(HeaderName::new(OAUTH_HEADER).is_ok() && HeaderName::new(AUTHORIZATION).is_ok());
+}
+
+#[test]
+fn bad_credentials_are_refused_before_they_can_reach_a_header() {
+    // A host-supplied token or header.
+    assert_eq!(
+        AuthMode::token("tok\r\nX-Injected: 1").unwrap_err(),
+        HeaderError::LineBreak
+    );
+    assert_eq!(
+        AuthMode::token("tok\u{20ac}").unwrap_err(),
+        HeaderError::NotByte
+    );
+    assert_eq!(AuthMode::token(" ").unwrap_err(), HeaderError::EmptyValue);
+    assert_eq!(
+        AuthMode::header("X-A", "caf\u{20ac}").unwrap_err(),
+        HeaderError::NotByte
+    );
+    assert!(matches!(
+        AuthMode::header("Cookie", "session=1"),
+        Err(HeaderError::ForbiddenName(_))
+    ));
+    let eu = ApiBase::cluster(Cluster::Eu);
+    let url = audit_url(&eu, &AuditParams::customer(1), Generation::Current).unwrap();
+    let padded = Credentials::new(&eu, &page(), AuthMode::token(" tok-9\t").unwrap());
+    assert_eq!(
+        sent(padded.header_for(&url, &page(), 0)),
+        Some((OAUTH_HEADER.to_owned(), "tok-9".to_owned())),
+        "sent as the browser would send it"
+    );
+
+    // A token from the server: a named problem, and no token is kept.
+    for token in ["eyJ.a\r\nX-Injected: 1", "eyJ.\u{20ac}", "  "] {
+        let mut o = OAuth::new("k", "s");
+        let body = serde_json::json!({"data": {"accessToken": token, "ttlSeconds": 300}});
+        let p = o
+            .accept_token_response(200, body.to_string().as_bytes(), 0)
+            .unwrap_err();
+        assert_eq!(p.kind, ProblemKind::Unrecognised, "{token:?}");
+        assert!(
+            p.api_message.as_deref().unwrap().contains("accessToken"),
+            "{p:?}"
+        );
+        assert!(!format!("{p:?}").contains("eyJ"), "the token is not echoed");
+        assert!(o.token().is_none() && o.needs_token(0));
+    }
+
+    // Basic user names: a `:` would make the server read another user, a line break or NUL
+    // has no place in a name.
+    for bad in ["store:123", "store\n123", "\0", "", "   "] {
+        assert_eq!(
+            Credentials::basic(&eu, &page(), bad, "Pass123").unwrap_err(),
+            HeaderError::BadUserName,
+            "{bad:?}"
+        );
+        assert_eq!(
+            AuthMode::basic_from_md5(bad, "2f23fa3579f3f75175793649115c1b25").unwrap_err(),
+            HeaderError::BadUserName
+        );
+    }
+    let kept = AuthMode::basic_from_md5(" store123 ", "2F23FA3579F3F75175793649115C1B25").unwrap();
+    let kept = Credentials::new(&eu, &page(), kept);
+    assert_eq!(
+        sent(kept.header_for(&url, &page(), 0)),
+        Some((
+            AUTHORIZATION.to_owned(),
+            basic_header_value("store123", "Pass123")
+        ))
+    );
 }
