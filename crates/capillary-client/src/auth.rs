@@ -50,12 +50,32 @@ pub fn basic_header_from_md5(username: &str, password_md5_hex: &str) -> String {
     )
 }
 
+/// The soonest a token is renewed after it was issued, however short the lifetime the cluster
+/// states. A `ttlSeconds` of 0 (or 1) would otherwise make every token due at once, and the
+/// app's loop would request one per turn: the token request counts against the same per-key
+/// rate limit as the pages. Until then the token is used; if the cluster really refuses it, the
+/// 401 renews it (once per page, see `FetchPlan`).
+pub const MIN_TOKEN_RENEWAL_MS: u64 = 5_000;
+
+/// The longest the back-off between short-lived tokens grows to: the documented lifetime
+/// (`ttlSeconds: 300`). Each token in a row whose own renewal time comes sooner than
+/// [`MIN_TOKEN_RENEWAL_MS`] doubles the wait (5 s, 10 s, 20 s, … 300 s); a token with a real
+/// lifetime ends the back-off.
+pub const MAX_TOKEN_RENEWAL_MS: u64 = 300_000;
+
+/// See [`OAuthToken::renewal_margin_ms`].
+fn renewal_margin(ttl_ms: u64) -> u64 {
+    (ttl_ms / 5).min(60_000)
+}
+
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OAuthToken {
     token: HeaderValue,
     issued_ms: u64,
     ttl_ms: u64,
+    /// When a new one is requested: before expiry, but never sooner than the back-off allows.
+    renew_at_ms: u64,
 }
 
 impl fmt::Debug for OAuthToken {
@@ -64,16 +84,20 @@ impl fmt::Debug for OAuthToken {
             .field("token", &REDACTED)
             .field("issued_ms", &self.issued_ms)
             .field("ttl_ms", &self.ttl_ms)
+            .field("renew_at_ms", &self.renew_at_ms)
             .finish()
     }
 }
 
 impl OAuthToken {
+    /// A token renewed a margin before its expiry (see [`OAuthToken::renewal_margin_ms`]).
     pub fn new(token: HeaderValue, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
+        let ttl_ms = ttl_seconds.saturating_mul(1000);
         OAuthToken {
             token,
             issued_ms,
-            ttl_ms: ttl_seconds.saturating_mul(1000),
+            ttl_ms,
+            renew_at_ms: issued_ms.saturating_add(ttl_ms - renewal_margin(ttl_ms)),
         }
     }
 
@@ -86,13 +110,20 @@ impl OAuthToken {
     /// browser and the cluster and requests that start just before expiry
     /// and arrive just after (a page fetch can take seconds).
     pub fn renewal_margin_ms(&self) -> u64 {
-        (self.ttl_ms / 5).min(60_000)
+        renewal_margin(self.ttl_ms)
     }
 
-    /// When a new token should be requested.
+    /// When a new token should be requested: the margin before expiry, or
+    /// later when the lifetime is too short to renew that often (see
+    /// [`MIN_TOKEN_RENEWAL_MS`]).
     pub fn renew_at_ms(&self) -> u64 {
-        self.expires_at_ms()
-            .saturating_sub(self.renewal_margin_ms())
+        self.renew_at_ms
+    }
+
+    /// True when the cluster's lifetime would have this token renewed
+    /// sooner than [`MIN_TOKEN_RENEWAL_MS`] after it was issued.
+    fn is_short_lived(&self) -> bool {
+        self.renew_at_ms - self.issued_ms < MIN_TOKEN_RENEWAL_MS
     }
 
     pub fn needs_renewal(&self, now_ms: u64) -> bool {
@@ -109,6 +140,8 @@ pub struct OAuth {
     /// The API answered 401 to the current token (revoked, clock skew):
     /// renew before the next call even if the expiry says otherwise.
     rejected: bool,
+    /// Short-lived tokens in a row (see [`MAX_TOKEN_RENEWAL_MS`]).
+    short_lived: u32,
 }
 
 impl fmt::Debug for OAuth {
@@ -118,6 +151,7 @@ impl fmt::Debug for OAuth {
             .field("secret", &REDACTED)
             .field("token", &self.token)
             .field("rejected", &self.rejected)
+            .field("short_lived", &self.short_lived)
             .finish()
     }
 }
@@ -129,6 +163,7 @@ impl OAuth {
             secret: secret.to_string(),
             token: None,
             rejected: false,
+            short_lived: 0,
         }
     }
 
@@ -187,7 +222,17 @@ impl OAuth {
         });
         match (token, ttl) {
             (Some(token), Some(ttl)) => {
-                self.token = Some(OAuthToken::new(token, now_ms, ttl));
+                let mut token = OAuthToken::new(token, now_ms, ttl);
+                if token.is_short_lived() {
+                    self.short_lived = self.short_lived.saturating_add(1);
+                    let wait = MIN_TOKEN_RENEWAL_MS
+                        .saturating_mul(1 << (self.short_lived - 1).min(20))
+                        .min(MAX_TOKEN_RENEWAL_MS);
+                    token.renew_at_ms = now_ms.saturating_add(wait);
+                } else {
+                    self.short_lived = 0;
+                }
+                self.token = Some(token);
                 self.rejected = false;
                 Ok(())
             }

@@ -40,6 +40,13 @@
 //!   [`FetchPlan::cancel`], [`FetchPlan::resume`], [`FetchPlan::auth_renewed`],
 //!   [`FetchPlan::note_other_request`], [`FetchPlan::progress`] → [`Progress`]
 //!   (`summary(now_ms)`); [`RateLimit`] pacing; [`WaitReason::describe`].
+//! - Bounded against a broken or hostile server: a page's `totalPages` is
+//!   cut to what its `totalElements` need ([`PAGE_COUNT_SLACK`]) and capped
+//!   at [`PlanConfig::max_pages`] ([`MAX_PAGES_PER_LISTING`]); every retry
+//!   (429, 5xx/521, network, renew-on-401) and `Retry-After`
+//!   ([`PlanConfig::max_wait_ms`]) has a bound and a named failure; OAuth
+//!   tokens with a tiny `ttlSeconds` are renewed no sooner than
+//!   [`MIN_TOKEN_RENEWAL_MS`], backing off to [`MAX_TOKEN_RENEWAL_MS`].
 //!
 //! Problems ([`problem`]): [`Problem`] (`kind`, `message`, `next_step`,
 //! `next_step_at(now)` countdown, `kind_str()` for `data-kind`),
@@ -65,7 +72,8 @@ pub mod problem;
 
 pub use auth::{
     basic_header_from_md5, basic_header_value, md5_hex, AuthError, AuthMode, Credentials, OAuth,
-    OAuthToken, TokenRequest, AUTHORIZATION, OAUTH_HEADER,
+    OAuthToken, TokenRequest, AUTHORIZATION, MAX_TOKEN_RENEWAL_MS, MIN_TOKEN_RENEWAL_MS,
+    OAUTH_HEADER,
 };
 pub use endpoint::{
     audit_url, card_status_log_url, customer_status_log_url, encode_component, lookup_url,
@@ -75,7 +83,7 @@ pub use endpoint::{
 };
 pub use fetch_plan::{
     Action, FetchPlan, Outcome, PageDelivery, PlanConfig, PlanState, Progress, RateLimit,
-    WaitReason,
+    WaitReason, MAX_PAGES_PER_LISTING, PAGE_COUNT_SLACK,
 };
 pub use header::{HeaderError, HeaderName, HeaderValue};
 pub use problem::{countdown, parse_http_date, parse_retry_after, Problem, ProblemKind};

@@ -51,12 +51,15 @@ pub enum ProblemKind {
     /// The API answered with a redirect, which is never followed (see
     /// [`Outcome::Redirected`]).
     Redirected,
+    /// A listing with more pages than one listing is loaded for (see
+    /// [`crate::MAX_PAGES_PER_LISTING`]).
+    ListingTooLarge,
 }
 
 impl ProblemKind {
     /// `bad-request`, `unauthorized`, `forbidden`, `not-found`,
     /// `rate-limited`, `server`, `network`, `damaged`, `unrecognised`,
-    /// `redirected`.
+    /// `redirected`, `listing-too-large`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemKind::BadRequest => "bad-request",
@@ -69,6 +72,7 @@ impl ProblemKind {
             ProblemKind::Damaged => "damaged",
             ProblemKind::Unrecognised => "unrecognised",
             ProblemKind::Redirected => "redirected",
+            ProblemKind::ListingTooLarge => "listing-too-large",
         }
     }
 
@@ -196,6 +200,43 @@ impl Problem {
         )
     }
 
+    /// A listing that reports (or, without pagination, goes on for) more
+    /// pages than `cap`. `pages` and `records` are the API's claim, when it
+    /// made one.
+    pub fn listing_too_large(pages: Option<u64>, records: Option<i64>, cap: u32) -> Problem {
+        let cap = thousands(u64::from(cap));
+        let message = match (pages, records) {
+            (Some(p), Some(r)) => format!(
+                "The API reports {} records on {} pages for this listing, more than the {cap} pages the explorer loads in one listing.",
+                thousands(r.max(0) as u64),
+                thousands(p)
+            ),
+            (Some(p), None) => format!(
+                "The API reports {} pages for this listing, more than the {cap} the explorer loads in one listing.",
+                thousands(p)
+            ),
+            (None, _) => format!(
+                "This listing goes on for more than {cap} pages, the most the explorer loads in one listing."
+            ),
+        };
+        Problem::new(
+            ProblemKind::ListingTooLarge,
+            message,
+            "Narrow it (a date range, a source or a reference type) or use a larger page size (limit), then load it again; the pages loaded so far are kept.",
+        )
+    }
+
+    /// A rate limit whose `Retry-After` is further away than the plan waits:
+    /// final, with the wait in the next step.
+    pub fn too_long_to_wait(mut self, retry_at_ms: u64, now_ms: u64) -> Problem {
+        self.next_step = format!(
+            "The API asks to wait {}: try again then (loaded pages are kept), or ask Capillary to raise this key's limit.",
+            countdown(retry_at_ms, now_ms)
+        );
+        self.retry_at_ms = None;
+        self
+    }
+
     /// Classifies an error envelope's entries (used where the status is
     /// known to be unhelpful, e.g. a 200 lookup answer carrying `errors`).
     pub fn from_parsed_errors(status: u16, errors: &[ApiError]) -> Problem {
@@ -297,6 +338,19 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
+}
+
+/// `1234567` → "1,234,567".
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// "12 s", "2 min 5 s".

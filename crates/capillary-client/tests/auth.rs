@@ -383,3 +383,52 @@ fn bad_credentials_are_refused_before_they_can_reach_a_header() {
         ))
     );
 }
+
+#[test]
+fn tokens_with_a_tiny_lifetime_are_renewed_no_faster_than_a_backing_off_minimum() {
+    // The app renews when `needs_token` says so. A cluster answering `ttlSeconds: 0` made that
+    // true at once after every renewal: a token request in every turn of the loop.
+    let eu = ApiBase::cluster(Cluster::Eu);
+    let url = "https://eu.api.capillarytech.com/api_gateway/v2/audits";
+    let mut c = Credentials::oauth(&eu, &page(), "k", "s");
+    let mut requested = Vec::new();
+    let start = 1_700_000_000_000u64;
+    let mut now = start;
+    while now < start + 20 * 60_000 {
+        if c.oauth_mut().unwrap().needs_token(now) {
+            requested.push(now - start);
+            let body = br#"{"data":{"accessToken":"tok","ttlSeconds":0}}"#;
+            c.oauth_mut()
+                .unwrap()
+                .accept_token_response(200, body, now)
+                .unwrap();
+        } else {
+            // Between renewals the token is used, not held back.
+            assert!(sent(c.header_for(url, &page(), now)).is_some(), "at {now}");
+        }
+        now += 100;
+    }
+    let gaps: Vec<u64> = requested.windows(2).map(|w| w[1] - w[0]).collect();
+    assert_eq!(MIN_TOKEN_RENEWAL_MS, 5_000);
+    assert_eq!(MAX_TOKEN_RENEWAL_MS, 300_000);
+    assert_eq!(
+        gaps,
+        [5_000, 10_000, 20_000, 40_000, 80_000, 160_000, 300_000, 300_000],
+        "doubling from the minimum up to the documented lifetime"
+    );
+
+    // A token with a real lifetime ends the back-off: renewed a fifth before its expiry again.
+    let mut renew_at_after = |ttl_seconds: u64| {
+        let o = c.oauth_mut().unwrap();
+        let body = serde_json::json!({"data": {"accessToken": "tok", "ttlSeconds": ttl_seconds}});
+        o.accept_token_response(200, body.to_string().as_bytes(), now)
+            .unwrap();
+        o.token().unwrap().renew_at_ms()
+    };
+    assert_eq!(renew_at_after(300), now + 240_000);
+    assert_eq!(
+        renew_at_after(1),
+        now + 5_000,
+        "the back-off starts over from the minimum"
+    );
+}

@@ -23,6 +23,7 @@ fn kinds_have_stable_strings() {
         (ProblemKind::Damaged, "damaged"),
         (ProblemKind::Unrecognised, "unrecognised"),
         (ProblemKind::Redirected, "redirected"),
+        (ProblemKind::ListingTooLarge, "listing-too-large"),
     ];
     for (k, s) in all {
         assert_eq!(k.as_str(), s);
