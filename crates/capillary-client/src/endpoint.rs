@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::host::parse_host;
 use crate::problem::Problem;
 
 /// Capillary's documented cluster hosts (`https://{id}.api.capillarytech.com`).
@@ -105,11 +106,15 @@ impl fmt::Display for EndpointError {
 
 impl std::error::Error for EndpointError {}
 
-/// A web origin (scheme, host, port): the unit credentials are bound to and
-/// that decides whether a call is cross-origin (and so subject to CORS).
+/// A web origin (scheme, host, port): the unit that decides whether a call is
+/// cross-origin (and so subject to CORS). It serialises as the URL standard's
+/// origin serialisation (`URL.origin`): scheme and host lowercased, IPv4 and
+/// IPv6 in their canonical spelling, a trailing dot kept (`https://host.` is
+/// another origin than `https://host`), default ports left out.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     scheme: String,
+    /// Serialised as the URL standard does (see the `host` module).
     host: String,
     /// Explicit port; `None` is the scheme's default (80/443), so
     /// `https://h` and `https://h:443` compare equal.
@@ -164,6 +169,8 @@ struct AbsoluteParts {
 }
 
 /// Splits `scheme://host[:port][rest]`, refusing userinfo and non-http schemes.
+/// The authority ends where a browser ends it: at `/`, `?`, `#`, or `\`
+/// (which http(s) URLs read as `/`).
 fn split_absolute(url: &str) -> Result<AbsoluteParts, EndpointError> {
     let url = url.trim();
     if url.is_empty() {
@@ -176,7 +183,7 @@ fn split_absolute(url: &str) -> Result<AbsoluteParts, EndpointError> {
     if scheme != "http" && scheme != "https" {
         return Err(EndpointError::Scheme(scheme));
     }
-    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let auth_end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
     let (authority, rest) = after.split_at(auth_end);
     if authority.contains('@') {
         return Err(EndpointError::CredentialsInUrl);
@@ -197,46 +204,18 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), EndpointErr
     if authority.is_empty() {
         return Err(EndpointError::MissingHost);
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (inside, after) = v6
-            .split_once(']')
-            .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?;
-        if inside.is_empty()
-            || !inside
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
-            return Err(EndpointError::BadHost(authority.to_string()));
-        }
-        let port = match after {
-            "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?,
-            ),
-        };
-        (format!("[{}]", inside.to_ascii_lowercase()), port)
-    } else {
-        let (h, p) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        };
-        let valid = !h.is_empty()
-            && !h.starts_with(['.', '-'])
-            && !h.ends_with('-')
-            && !h.contains("..")
-            && h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if h.is_empty() {
-            return Err(EndpointError::MissingHost);
-        }
-        if !valid {
-            return Err(EndpointError::BadHost(h.to_string()));
-        }
-        (h.trim_end_matches('.').to_ascii_lowercase(), p)
+    // The port follows the last `:` outside an IPv6 literal's brackets.
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
     };
+    if host.is_empty() {
+        return Err(EndpointError::MissingHost);
+    }
+    let host = parse_host(host).ok_or_else(|| EndpointError::BadHost(host.to_string()))?;
     let port = match port {
-        None => None,
+        // `https://h:/x` has no port, as in a browser.
+        None | Some("") => None,
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 && p.chars().all(|c| c.is_ascii_digit()) => Some(n),
             _ => return Err(EndpointError::BadPort(p.to_string())),
@@ -246,13 +225,16 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), EndpointErr
 }
 
 /// Path characters accepted in a base path or proxy path. Anything else
-/// (spaces, `%`, quotes) is refused rather than silently encoded, so the
-/// address the user typed is the address called.
+/// (spaces, `%`, quotes, `\`) is refused rather than silently encoded, and so
+/// are `.` and `..` segments, which a browser resolves away before it sends
+/// the request: the address the user typed is the address called.
 fn valid_path(p: &str) -> bool {
     p.starts_with('/')
         && !p.contains("//")
         && p.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'))
+        && p.split('/')
+            .all(|segment| segment != "." && segment != "..")
 }
 
 /// Which kind of address an [`ApiBase`] is.

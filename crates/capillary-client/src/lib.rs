@@ -68,6 +68,7 @@ pub mod auth;
 pub mod endpoint;
 pub mod fetch_plan;
 pub mod header;
+mod host;
 pub mod problem;
 
 pub use auth::{
