@@ -1,5 +1,6 @@
 //! Credentials: Basic, OAuth token state, or none (a proxy adds auth), bound
-//! to the origin they were entered for.
+//! to the API base they were entered for ([`ApiScope`]: its origin and path
+//! prefix, so a shared host's other services never see them).
 //!
 //! Secrets never leave this module except as a request header or the token
 //! request body: there is no `Display`, no serde, and `Debug` prints
@@ -11,7 +12,7 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use serde_json::Value;
 
-use crate::endpoint::{oauth_token_url, ApiBase, EndpointError, Origin};
+use crate::endpoint::{oauth_token_url, resolve_request, ApiBase, ApiScope, EndpointError, Origin};
 use crate::header::{HeaderError, HeaderName, HeaderValue};
 use crate::problem::Problem;
 
@@ -337,11 +338,13 @@ impl AuthMode {
 /// Why no header was produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthError {
-    /// The request goes to another origin than the one the credentials were
-    /// entered for: ask the user before sending them there.
-    OriginMismatch {
-        bound: Origin,
-        target: Origin,
+    /// The request goes outside the API base the credentials were entered
+    /// for (another origin, or another path on it): ask the user before
+    /// sending them there. `target` is the request's origin and path, without
+    /// its query (which can hold a customer's identifiers).
+    OutsideScope {
+        scope: ApiScope,
+        target: String,
     },
     /// OAuth without a usable token: generate one first.
     TokenNeeded,
@@ -353,9 +356,9 @@ pub enum AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthError::OriginMismatch { bound, target } => write!(
+            AuthError::OutsideScope { scope, target } => write!(
                 f,
-                "Your credentials were entered for {bound}; this request goes to {target}. Enter credentials for {target} to continue."
+                "Your credentials were entered for {scope}; this request goes to {target}, outside it. Enter credentials for that API to continue."
             ),
             AuthError::TokenNeeded => f.write_str("A new OAuth token is needed before this request."),
             AuthError::NotOAuth => f.write_str("These credentials are not OAuth credentials."),
@@ -366,17 +369,17 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// Credentials bound to one origin.
+/// Credentials bound to one API base ([`Credentials::scope`]).
 #[derive(Clone)]
 pub struct Credentials {
-    origin: Origin,
+    scope: ApiScope,
     mode: AuthMode,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("origin", &self.origin)
+            .field("scope", &self.scope)
             .field("mode", &self.mode)
             .finish()
     }
@@ -400,11 +403,11 @@ impl fmt::Debug for TokenRequest {
 }
 
 impl Credentials {
-    /// Binds `mode` to the origin of `base` as seen from the page on `page`
-    /// (a proxy path binds to the page's own origin).
+    /// Binds `mode` to `base` as seen from the page on `page` (a proxy path
+    /// binds to that path on the page's own origin).
     pub fn new(base: &ApiBase, page: &Origin, mode: AuthMode) -> Credentials {
         Credentials {
-            origin: base.origin(page),
+            scope: base.scope(page),
             mode,
         }
     }
@@ -431,8 +434,10 @@ impl Credentials {
         Credentials::new(base, page, AuthMode::None)
     }
 
-    pub fn bound_origin(&self) -> &Origin {
-        &self.origin
+    /// Where these credentials may go: compare it with
+    /// [`ApiBase::scope`] to find the credentials held for a link's base.
+    pub fn scope(&self) -> &ApiScope {
+        &self.scope
     }
 
     pub fn mode(&self) -> &AuthMode {
@@ -449,11 +454,24 @@ impl Credentials {
 
     /// True when these credentials may be sent to `url`.
     pub fn allows(&self, url: &str, page: &Origin) -> bool {
-        Origin::of_target(url, page).is_ok_and(|o| o == self.origin)
+        self.scope.covers(url, page)
     }
 
-    /// The header to send with a request to `url`, only when `url` is on
-    /// the bound origin. `Ok(None)` in "none" mode. Name and value are
+    /// Refuses `url` unless it is inside the scope.
+    fn check(&self, url: &str, page: &Origin) -> Result<(), AuthError> {
+        let (origin, path) = resolve_request(url, page).map_err(AuthError::BadUrl)?;
+        if self.scope.contains(&origin, path) {
+            Ok(())
+        } else {
+            Err(AuthError::OutsideScope {
+                scope: self.scope.clone(),
+                target: format!("{origin}{path}"),
+            })
+        }
+    }
+
+    /// The header to send with a request to `url`, only when `url` is inside
+    /// the bound API base. `Ok(None)` in "none" mode. Name and value are
     /// checked types, so `Headers.set` cannot throw on them.
     pub fn header_for(
         &self,
@@ -461,13 +479,7 @@ impl Credentials {
         page: &Origin,
         now_ms: u64,
     ) -> Result<Option<(HeaderName, HeaderValue)>, AuthError> {
-        let target = Origin::of_target(url, page).map_err(AuthError::BadUrl)?;
-        if target != self.origin {
-            return Err(AuthError::OriginMismatch {
-                bound: self.origin.clone(),
-                target,
-            });
-        }
+        self.check(url, page)?;
         match &self.mode {
             AuthMode::None => Ok(None),
             AuthMode::Basic { header, .. } => {
@@ -484,20 +496,14 @@ impl Credentials {
         }
     }
 
-    /// The token request for `base`, refused unless `base` is on the bound
-    /// origin (the secret travels in its body).
+    /// The token request for `base`, refused unless its URL is inside the
+    /// bound API base (the secret travels in its body).
     pub fn token_request(&self, base: &ApiBase, page: &Origin) -> Result<TokenRequest, AuthError> {
         let AuthMode::OAuth(o) = &self.mode else {
             return Err(AuthError::NotOAuth);
         };
         let url = oauth_token_url(base);
-        let target = base.origin(page);
-        if target != self.origin {
-            return Err(AuthError::OriginMismatch {
-                bound: self.origin.clone(),
-                target,
-            });
-        }
+        self.check(&url, page)?;
         Ok(TokenRequest {
             url,
             body: o.token_request_body(),

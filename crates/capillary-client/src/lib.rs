@@ -10,7 +10,10 @@
 //! - [`Cluster`] presets (`eu`, `us`, `in`, `apac`, `apac2`, `sea`, `ushc`);
 //!   [`ApiBase::cluster`], [`ApiBase::custom`]`(url)`, [`ApiBase::proxy`]`(path)`,
 //!   [`ApiBase::parse`]`(typed)` → `Result<ApiBase, `[`EndpointError`]`>`;
-//!   [`ApiBase::origin`], [`ApiBase::is_same_origin`]; [`Origin`].
+//!   [`ApiBase::origin`], [`ApiBase::scope`], [`ApiBase::is_same_origin`];
+//!   [`Origin`] (serialised as the URL standard's `URL.origin`;
+//!   `Origin::parse("null")` is [`EndpointError::OpaqueOrigin`], which the app
+//!   reports rather than guess a page origin).
 //! - [`AuditParams`] (every audit parameter; [`EntityType`], [`SortOrder`],
 //!   [`ReferenceType`]), [`AuditParams::validate`] → [`ParamError`];
 //!   [`audit_url`], [`AuditListing`] (`page_url(page)`, `key()` for
@@ -27,9 +30,12 @@
 //! - Headers ([`header`]): [`HeaderName`] and [`HeaderValue`] can only be built as a browser's
 //!   `Headers.set` accepts them ([`HeaderError`] otherwise), and are what
 //!   [`Credentials::header_for`] returns, so no credential can make a fetch throw.
-//! - [`Credentials`] bound to an origin: [`Credentials::header_for`]`(url,
-//!   page_origin, now_ms)` returns the header only for the bound origin
-//!   ([`AuthError::OriginMismatch`] otherwise); [`Credentials::token_request`].
+//! - [`Credentials`] bound to the API base they were entered for
+//!   ([`Credentials::scope`] → [`ApiScope`]: origin and path prefix, matched on
+//!   a path-segment boundary; compare with [`ApiBase::scope`]):
+//!   [`Credentials::header_for`]`(url, page_origin, now_ms)` returns the
+//!   header only for a URL inside it ([`AuthError::OutsideScope`] otherwise);
+//!   [`Credentials::token_request`] likewise.
 //!
 //! Fetching every page ([`fetch_plan`]):
 //! - [`FetchPlan::new`]`(`[`AuditListing`]`, `[`PlanConfig`]`)`;
@@ -78,8 +84,8 @@ pub use auth::{
 };
 pub use endpoint::{
     audit_url, card_status_log_url, customer_status_log_url, encode_component, lookup_url,
-    oauth_token_url, parse_lookup_customer_id, ApiBase, AuditListing, AuditParams, BaseKind,
-    Cluster, EndpointError, EntityType, Generation, IdentifierName, Origin, ParamError,
+    oauth_token_url, parse_lookup_customer_id, ApiBase, ApiScope, AuditListing, AuditParams,
+    BaseKind, Cluster, EndpointError, EntityType, Generation, IdentifierName, Origin, ParamError,
     ReferenceType, SortOrder,
 };
 pub use fetch_plan::{

@@ -1,4 +1,4 @@
-//! Basic header, OAuth token timing, origin binding and redaction.
+//! Basic header, OAuth token timing, binding to the API base and redaction.
 
 use capillary_client::*;
 
@@ -50,10 +50,8 @@ fn documented_basic_example() {
 fn credentials_only_go_to_the_origin_they_were_entered_for() {
     let eu = ApiBase::cluster(Cluster::Eu);
     let c = Credentials::basic(&eu, &page(), "u", "p").unwrap();
-    assert_eq!(
-        c.bound_origin().to_string(),
-        "https://eu.api.capillarytech.com"
-    );
+    assert_eq!(c.scope().to_string(), "https://eu.api.capillarytech.com");
+    assert_eq!(c.scope(), &eu.scope(&page()));
     let same = [
         "https://eu.api.capillarytech.com/v2/customers/1/statusLog",
         "https://EU.api.capillarytech.com:443/api_gateway/v2/audits?x=1",
@@ -67,14 +65,18 @@ fn credentials_only_go_to_the_origin_they_were_entered_for() {
         "http://eu.api.capillarytech.com/api_gateway/v2/audits",
         "https://eu.api.capillarytech.com:8443/api_gateway/v2/audits",
         "https://eu.api.capillarytech.com.evil.com/api_gateway/v2/audits",
+        "https://eu.api.capillarytech.com./api_gateway/v2/audits",
         "/capillary/api_gateway/v2/audits",
     ];
     for url in other {
         assert!(!c.allows(url, &page()), "{url}");
         match c.header_for(url, &page(), 0) {
-            Err(AuthError::OriginMismatch { bound, target }) => {
-                assert_eq!(bound, *c.bound_origin());
-                assert_ne!(target, bound);
+            Err(AuthError::OutsideScope { scope, target }) => {
+                assert_eq!(scope, *c.scope());
+                assert!(
+                    !target.contains('?'),
+                    "the query (identifiers) is not repeated"
+                );
             }
             r => panic!("{url}: {r:?}"),
         }
@@ -88,7 +90,7 @@ fn credentials_only_go_to_the_origin_they_were_entered_for() {
     assert!(o.token_request(&eu, &page()).is_ok());
     assert!(matches!(
         o.token_request(&ApiBase::cluster(Cluster::Us), &page()),
-        Err(AuthError::OriginMismatch { .. })
+        Err(AuthError::OutsideScope { .. })
     ));
     assert_eq!(c.token_request(&eu, &page()), Err(AuthError::NotOAuth));
 }
@@ -97,7 +99,11 @@ fn credentials_only_go_to_the_origin_they_were_entered_for() {
 fn proxy_credentials_bind_to_the_page_origin() {
     let proxy = ApiBase::proxy("/capillary").unwrap();
     let c = Credentials::basic(&proxy, &page(), "u", "p").unwrap();
-    assert_eq!(c.bound_origin(), &page());
+    assert_eq!(c.scope().origin(), &page());
+    assert_eq!(
+        c.scope().to_string(),
+        "https://explorer.example.com/capillary"
+    );
     assert!(c
         .header_for(
             "/capillary/v2/auditLog/get?entityType=CARD&entityId=1",
@@ -430,5 +436,114 @@ fn tokens_with_a_tiny_lifetime_are_renewed_no_faster_than_a_backing_off_minimum(
         renew_at_after(1),
         now + 5_000,
         "the back-off starts over from the minimum"
+    );
+}
+
+#[test]
+fn credentials_are_bound_to_the_api_base_on_a_path_segment_boundary() {
+    let base = ApiBase::custom("https://h.example/capillary/").unwrap();
+    let c = Credentials::basic(&base, &page(), "u", "p").unwrap();
+    assert_eq!(c.scope().to_string(), "https://h.example/capillary");
+    assert_eq!(c.scope().path(), "/capillary");
+    assert_eq!(
+        c.scope(),
+        &ApiBase::parse("https://H.example:443/capillary")
+            .unwrap()
+            .scope(&page()),
+        "the app finds held credentials for a link's base by this equality"
+    );
+    for url in [
+        "https://h.example/capillary/v2/customers/1/statusLog",
+        "https://h.example/capillary/api_gateway/v2/audits?entityType=CUSTOMER&entityId=1",
+        "https://H.EXAMPLE:443/capillary/v3/oauth/token/generate",
+        "https://h.example/capillary",
+        "https://h.example/capillary?x=1",
+    ] {
+        assert!(c.allows(url, &page()), "{url}");
+        assert!(sent(c.header_for(url, &page(), 0)).is_some(), "{url}");
+    }
+    for url in [
+        "https://h.example/capillary-evil/v2/customers/1/statusLog",
+        "https://h.example/capillaryx",
+        "https://h.example/other/v2/customers/1/statusLog",
+        "https://h.example/",
+        "https://h.example",
+        "https://h.example/Capillary/v2/x",
+        // What a browser (or the server behind it) resolves out of the prefix.
+        "https://h.example/capillary/../admin/x",
+        "https://h.example/capillary/%2e%2e/admin/x",
+        "https://h.example/capillary/..%2Fadmin/x",
+        "https://h.example/capillary\\..\\admin/x",
+        "https://h.example/capillary/\t../admin/x",
+        // Never built by this crate: refused rather than resolved.
+        "https://h.example/capillary/./v2/x",
+        "https://h.example/capillary//v2/x",
+    ] {
+        assert!(!c.allows(url, &page()), "{url}");
+        assert!(c.header_for(url, &page(), 0).is_err(), "{url}");
+    }
+    // The token request (the secret is in its body) is bound the same way.
+    let o = Credentials::oauth(&base, &page(), "k", "s");
+    assert_eq!(
+        o.token_request(&base, &page()).unwrap().url,
+        "https://h.example/capillary/v3/oauth/token/generate"
+    );
+    for elsewhere in [
+        "https://h.example/capillary-evil",
+        "https://h.example/other",
+        "https://h.example",
+    ] {
+        let elsewhere = ApiBase::custom(elsewhere).unwrap();
+        assert!(matches!(
+            o.token_request(&elsewhere, &page()),
+            Err(AuthError::OutsideScope { .. })
+        ));
+    }
+    // A base below the one the credentials were entered for is inside it.
+    let deeper = ApiBase::custom("https://h.example/capillary/v2").unwrap();
+    assert!(o.token_request(&deeper, &page()).is_ok());
+}
+
+#[test]
+fn a_proxy_path_resolves_against_the_page_and_relative_urls_cannot_escape_it() {
+    let proxy = ApiBase::proxy("/capillary").unwrap();
+    let c = Credentials::basic(&proxy, &page(), "u", "p").unwrap();
+    for url in [
+        "/capillary/v2/customers/1/statusLog",
+        "https://explorer.example.com/capillary/v2/customers/1/statusLog",
+    ] {
+        assert!(c.allows(url, &page()), "{url}");
+    }
+    for url in [
+        "/capillary-evil/v2/x",
+        "/other/capillary/v2/x",
+        // A browser reads `/\host` (and `/<tab>/host`) as `//host`: another origin.
+        "/\\evil.example/capillary/v2/x",
+        "/\t/evil.example/capillary/v2/x",
+        "//evil.example/capillary/v2/x",
+        " //evil.example/capillary/v2/x",
+        "/capillary/../admin",
+    ] {
+        assert!(!c.allows(url, &page()), "{url}");
+        assert!(c.header_for(url, &page(), 0).is_err(), "{url}");
+    }
+}
+
+#[test]
+fn an_opaque_page_origin_is_named_never_guessed() {
+    // A sandboxed frame or a file:// page has the origin "null": nothing can be bound to it,
+    // and the app must say so rather than pretend to be http://localhost.
+    for null in ["null", " null "] {
+        let e = Origin::parse(null).unwrap_err();
+        assert_eq!(e, EndpointError::OpaqueOrigin);
+        let shown = e.to_string();
+        assert!(
+            shown.contains("\"null\"") && shown.contains("https://"),
+            "{shown}"
+        );
+    }
+    assert_eq!(
+        Origin::parse("file:///home/me/index.html"),
+        Err(EndpointError::Scheme("file".into()))
     );
 }
