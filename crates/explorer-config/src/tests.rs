@@ -11,15 +11,50 @@ fn origin(s: &str) -> Origin {
     Origin::parse(s).unwrap()
 }
 
+const SHIPPED: &str = include_str!("../../../deploy/config.json");
+
 #[test]
 fn the_shipped_config_reads_without_a_word() {
-    let shipped = include_str!("../../../deploy/config.json");
-    let c = read_ok(shipped);
+    let c = read_ok(SHIPPED);
     assert!(
         c.allowed_parent_origins.is_empty(),
         "nobody may embed by default"
     );
     assert!(!c.embed);
+    assert!(!c.other_apis, "only the listed APIs");
+    // Every documented cluster: the presets, and the intouch host the API docs also show.
+    let mut documented: Vec<ApiBase> = Cluster::ALL.map(ApiBase::cluster).to_vec();
+    documented.push(ApiBase::parse("apac.api.intouch.capillarytech.com").unwrap());
+    let shipped: Vec<ApiBase> = c.apis.iter().map(|a| a.base.clone()).collect();
+    assert_eq!(shipped, documented);
+}
+
+/// The value of `header` in a `_headers` file, or of `set $name "…";` in an nginx file.
+fn line_value<'a>(text: &'a str, start: &str, end: &str) -> &'a str {
+    text.lines()
+        .find_map(|l| l.trim().strip_prefix(start)?.strip_suffix(end))
+        .unwrap_or_else(|| panic!("no {start}…{end} line"))
+}
+
+#[test]
+fn the_shipped_headers_carry_the_csp_of_the_shipped_config() {
+    let headers = include_str!("../../../deploy/_headers");
+    assert_eq!(
+        line_value(headers, "Content-Security-Policy: ", ""),
+        read_ok(SHIPPED).content_security_policy()
+    );
+}
+
+#[test]
+fn the_nginx_example_carries_the_csp_of_the_config_it_describes() {
+    let nginx = include_str!("../../../deploy/nginx.conf");
+    let described = r#"{"proxyPath": "/capillary", "apis": [], "otherApis": false,
+        "allowedParentOrigins": ["https://admin.example.com"]}"#;
+    assert!(nginx.contains(r#""proxyPath": "/capillary", "apis": [], "otherApis": false"#));
+    assert_eq!(
+        line_value(nginx, "set $csp \"", "\";"),
+        read_ok(described).content_security_policy()
+    );
 }
 
 #[test]
