@@ -66,6 +66,9 @@
 //! redirect would re-send the token header, or POST the OAuth secret, to
 //! wherever it points).
 
+// Everything here runs in the browser on data from the network and from other pages, and none
+// of it needs unsafe code.
+#![forbid(unsafe_code)]
 // `Problem` (about 140 bytes) is the error of a few once-per-user-action
 // calls; boxing it would add noise at every call site for no measurable gain.
 #![allow(clippy::result_large_err)]
@@ -94,3 +97,10 @@ pub use fetch_plan::{
 };
 pub use header::{HeaderError, HeaderName, HeaderValue};
 pub use problem::{countdown, parse_http_date, parse_retry_after, Problem, ProblemKind};
+
+#[cfg(test)]
+#[test]
+fn the_crate_forbids_unsafe_code() {
+    let lib = include_str!("lib.rs");
+    assert!(lib.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]"));
+}

@@ -38,6 +38,8 @@
 //! A missing, unreachable or invalid file gives [`Config::default`]: the documented Capillary
 //! clusters only, no other APIs, no embedding.
 
+#![forbid(unsafe_code)]
+
 use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
 use serde_json::{Map, Value};
 

@@ -376,3 +376,16 @@ fn the_rate_limit_is_optional_and_only_a_positive_whole_number() {
         );
     }
 }
+
+#[test]
+fn the_library_and_the_command_forbid_unsafe_code() {
+    for (file, text) in [
+        ("lib.rs", include_str!("lib.rs")),
+        ("main.rs", include_str!("main.rs")),
+    ] {
+        assert!(
+            text.lines().any(|l| l.trim() == "#![forbid(unsafe_code)]"),
+            "{file}"
+        );
+    }
+}
