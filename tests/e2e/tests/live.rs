@@ -3,12 +3,18 @@
 //! blocked, damaged pages), retrying what can be retried.
 
 use capillary_sim::Config;
-use e2e::{dist_dir, Browser, StaticServer};
+use e2e::{dist_dir, Browser, Deployment, StaticServer};
 use fantoccini::Locator;
 
 /// The explorer on a static host and a simulator that allows it by CORS (unless `cors` is off).
+/// The simulator's address is one the shipped config.json does not list, so this deployment
+/// lets people type other APIs (`"otherApis": true`).
 async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::Running, Browser) {
-    let app = StaticServer::start(&dist_dir(), "/").await;
+    let deployment = Deployment {
+        config: Some(Some(r#"{"otherApis": true}"#.into())),
+        csp_header: false,
+    };
+    let app = StaticServer::deploy(&dist_dir(), "/", deployment).await;
     if cors {
         config.cors_origins = vec![app.origin()];
     }
