@@ -768,7 +768,7 @@ impl FetchPlan {
     }
 
     fn on_body(&mut self, idx: usize, body: &[u8], now_ms: u64) -> Option<PageDelivery> {
-        let parsed = parse_response(body);
+        let mut parsed = parse_response(body);
         match &parsed.shape {
             ResponseShape::CurrentAudits | ResponseShape::LegacyAudits => {}
             ResponseShape::ErrorEnvelope => {
@@ -800,7 +800,6 @@ impl FetchPlan {
             .sum::<u64>();
         let total_pages = parsed.pagination.as_ref().and_then(|p| p.total_pages);
         let total_elements = parsed.pagination.as_ref().and_then(|p| p.total_elements);
-        let mut parsed = parsed;
         if let Some(t) = total_elements {
             if self.reported_total.is_some_and(|old| old != t) {
                 self.totals_changed = true;
