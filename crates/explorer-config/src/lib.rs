@@ -26,7 +26,7 @@
 //! |---|---|---|
 //! | `apis` | APIs offered in the connection panel: cluster ids (`eu`), base URLs, proxy paths, or `{"api": …, "label": …}`. The first is used by links that name no `api`. Only these (and `proxyPath`) are ever prefilled from a link | the documented clusters |
 //! | `proxyPath` | a same-origin reverse-proxy path (`/capillary`), offered first | none |
-//! | `otherApis` | whether people may type an API not in `apis` (the CSP then allows any `https:` host); a link to one is never prefilled, it gets a warning | `false` |
+//! | `otherApis` | whether people may type an API not in `apis` (the CSP then allows any `https:` host); a link naming one never prefills the credentials form, it gets a warning naming it | `false` |
 //! | `authModes` | subset of `basic`, `oauth`, `none`, in the order offered | all three |
 //! | `timeZone` | zone for links without `tz`: `UTC`, `browser`, `Europe/Paris`, `+05:30` | UTC |
 //! | `pageSize` | records per request when the link has no `limit` (1–1000) | 50 |
