@@ -207,7 +207,7 @@ pub struct UnlistedApi {
 }
 
 impl UnlistedApi {
-    /// "This link points at https://look-alike.example, which this deployment does not list.
+    /// "This link points at `https://look-alike.example`, which this deployment does not list.
     /// Type or pick the API yourself." The address is shown whole (scheme, full host, path), so
     /// a look-alike such as `eu.api.capillarytech.com.evil.example` cannot hide behind a
     /// shortened name.
