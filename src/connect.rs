@@ -3,7 +3,7 @@
 //! writes the request into the URL (without credentials), which starts the fetch.
 
 use capillary_client::{ApiBase, IdentifierName, ReferenceType};
-use explorer_config::Config;
+use explorer_config::{Config, CredentialEntry, LinkedApi};
 use leptos::prelude::*;
 
 use crate::api_query::{ApiQuery, AuthKind};
@@ -37,7 +37,10 @@ struct Form {
 }
 
 impl Form {
-    fn new(current: Option<&ApiQuery>, config: &Config) -> Form {
+    /// The form for `current` (the link's request). An API the deployment does not list is
+    /// never prefilled: the form keeps the deployment's default and the returned warning names
+    /// the linked address in full, so a look-alike host cannot collect credentials by link.
+    fn new(current: Option<&ApiQuery>, config: &Config) -> (Form, Option<String>) {
         let f = Form {
             api: RwSignal::new(config.default_api().unwrap_or_default().into()),
             auth: RwSignal::new(config.auth_modes.first().copied().unwrap_or("basic").into()),
@@ -47,6 +50,7 @@ impl Form {
             user_context: RwSignal::new(true),
             ..Default::default()
         };
+        let mut warning = None;
         if let Some(q) = current {
             let pairs = q.to_pairs();
             let get = |k: &str| {
@@ -55,7 +59,10 @@ impl Form {
                     .find(|(key, _)| *key == k)
                     .map(|(_, v)| v.clone())
             };
-            f.api.set(q.api.clone());
+            match config.linked_api(&q.base) {
+                LinkedApi::Listed(_) => f.api.set(q.api.clone()),
+                LinkedApi::Unlisted(unlisted) => warning = Some(unlisted.warning()),
+            }
             f.auth.set(q.auth.key().into());
             if let Some(t) = get("entityType") {
                 f.entity_type.set(t);
@@ -80,7 +87,7 @@ impl Form {
                 .set(get("includeUserContext").as_deref() != Some("false"));
             f.legacy.set(get("legacy").is_some());
         }
-        f
+        (f, warning)
     }
 
     /// The URL pairs the form describes (validated by reading them back as a link would be).
@@ -164,8 +171,17 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
     let live = use_live();
     let config = use_deployment().config();
     let current = explorer.api_query();
-    let form = Form::new(current.as_ref().and_then(|r| r.as_ref().ok()), &config);
+    let (form, unlisted) = Form::new(current.as_ref().and_then(|r| r.as_ref().ok()), &config);
     let error = RwSignal::new(None::<String>);
+    if let CredentialEntry::Disabled(why) = use_deployment().credential_entry() {
+        // Framed by a page the deployment does not allow: no credentials form at all.
+        return view! {
+            <div class="connect" data-testid="connect-panel">
+                <p class="banner warn" role="alert" data-testid="error" data-kind="framed">{why}</p>
+            </div>
+        }
+        .into_any();
+    }
     let form_config = config.clone();
     let submit = move |e: leptos::ev::SubmitEvent| {
         e.prevent_default();
@@ -173,7 +189,10 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
             Ok(q) => q,
             Err(message) => return error.set(Some(message)),
         };
-        let page = page_origin();
+        let page = match page_origin() {
+            Ok(page) => page,
+            Err(e) => return error.set(Some(format!("This page cannot call an API: {e}"))),
+        };
         if let Some(saved) = form.saved(&query.base) {
             let incomplete = match &saved {
                 Saved::Basic { username, .. } => {
@@ -184,11 +203,14 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
             if incomplete {
                 return error.set(Some("Enter the credentials for this API (or choose “None” behind a proxy that adds them).".into()));
             }
-            if let Some(credentials) = saved.credentials(&page) {
-                live.remember(credentials);
-                if form.keep.get_untracked() {
-                    session::keep(&saved);
+            match saved.credentials(&page) {
+                Ok(credentials) => {
+                    live.remember(credentials);
+                    if form.keep.get_untracked() {
+                        session::keep(&saved);
+                    }
                 }
+                Err(why) => return error.set(Some(why)),
             }
         }
         // The password field is emptied: it is not needed again.
@@ -228,11 +250,16 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
     let modes = config.auth_modes.clone();
     view! {
         <form class="connect" data-testid="connect-panel" on:submit=submit aria-label="Connect to the API">
-            {move || live.needs_credentials.get().map(|origin| view! {
-                <p class="banner warn" data-testid="error" data-kind="credentials-needed">
-                    {format!("This link loads data from {origin}. Enter credentials for it: they are sent to that origin only.")}
-                </p>
-            })}
+            {match unlisted {
+                Some(warning) => view! {
+                    <p class="banner warn" role="alert" data-testid="error" data-kind="unlisted-api">{warning}</p>
+                }.into_any(),
+                None => (move || live.needs_credentials.get().map(|api| view! {
+                    <p class="banner warn" data-testid="error" data-kind="credentials-needed">
+                        {format!("This link loads data from {api}. Enter credentials for it: they are sent to that API only.")}
+                    </p>
+                })).into_any(),
+            }}
             <fieldset>
                 <legend>"API"</legend>
                 <label class="field">
@@ -315,4 +342,5 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
             </div>
         </form>
     }
+    .into_any()
 }

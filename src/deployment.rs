@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use explorer_config::{Config, Loaded, Theme, FILE_NAME};
+use explorer_config::{Config, CredentialEntry, Frame, Loaded, Theme, FILE_NAME};
 use leptos::prelude::*;
 
 use crate::explorer::{Explorer, Problem};
@@ -22,6 +22,9 @@ pub struct Deployment {
     /// Embedded in a page allowed to supply the connection: the connection panel stays closed
     /// and credentials come by `postMessage` only.
     pub hosted: bool,
+    /// Whether the connection panel may take credentials here (not inside a page the
+    /// deployment does not allow: a meta CSP cannot forbid framing).
+    credential_entry: StoredValue<CredentialEntry>,
     /// The API an embedding host connected to; links that name no `api` use it.
     pub host_api: RwSignal<Option<String>>,
     /// Colour scheme: the link's `theme`, else the host's, else config.json's.
@@ -41,11 +44,16 @@ impl Deployment {
         };
         let (embed_flag, theme_flag) = (flag("embed"), flag("theme"));
         let embed = config.embed || matches!(embed_flag.as_deref(), Some("1" | "true"));
-        let in_frame = window()
-            .top()
-            .ok()
-            .flatten()
-            .is_some_and(|top| !js_sys::Object::is(&top, &window()));
+        let framed = framed_by();
+        let entry = config.credential_entry(
+            match &framed {
+                None => Frame::Top,
+                Some(parent) => Frame::Framed {
+                    parent: parent.as_deref(),
+                },
+            },
+            embed,
+        );
         let theme = theme_flag
             .as_deref()
             .and_then(Theme::parse)
@@ -59,7 +67,8 @@ impl Deployment {
                     .unwrap_or_default(),
             ),
             embed,
-            hosted: embed && in_frame && !config.allowed_parent_origins.is_empty(),
+            hosted: entry == CredentialEntry::FromHost,
+            credential_entry: StoredValue::new(entry),
             host_api: RwSignal::new(None),
             theme: RwSignal::new(theme),
             config: StoredValue::new(Arc::new(config)),
@@ -67,6 +76,10 @@ impl Deployment {
         Effect::new(move |_| apply_theme(deployment.theme.get()));
         provide_context(deployment);
         deployment
+    }
+
+    pub fn credential_entry(&self) -> CredentialEntry {
+        self.credential_entry.get_value()
     }
 
     pub fn config(&self) -> Arc<Config> {
@@ -96,6 +109,27 @@ pub fn report(explorer: Explorer, loaded: &Loaded) {
     }
 }
 
+/// `None` in its own tab; inside a frame, the embedding page's origin when the browser names it
+/// (`location.ancestorOrigins`, else a `document.referrer` that is not this page itself).
+fn framed_by() -> Option<Option<String>> {
+    let top = window().top().ok().flatten()?;
+    if js_sys::Object::is(&top, &window()) {
+        return None;
+    }
+    // `location.ancestorOrigins` (Chromium, Safari), read by name: not every browser has it.
+    let ancestor = js_sys::Reflect::get(&window().location(), &"ancestorOrigins".into())
+        .ok()
+        .filter(|list| list.is_object())
+        .and_then(|list| js_sys::Reflect::get(&list, &"0".into()).ok())
+        .and_then(|first| first.as_string());
+    let referrer = || {
+        let r = document().referrer();
+        let own = window().location().origin().unwrap_or_default();
+        (!r.is_empty() && !r.starts_with(&own)).then_some(r)
+    };
+    Some(ancestor.or_else(referrer))
+}
+
 /// `data-theme` on `<html>` overrides `prefers-color-scheme` (see style/main.css).
 fn apply_theme(theme: Theme) {
     let Some(root) = document().document_element() else {
@@ -108,16 +142,10 @@ fn apply_theme(theme: Theme) {
 }
 
 /// Fetches config.json from beside index.html. Never fails: a missing, unreachable or broken
-/// file gives the safe defaults (nobody may embed; every documented cluster) and a sentence
-/// saying so.
+/// file gives the safe defaults (the documented clusters only, no other API, nobody may embed)
+/// and a sentence saying so.
 pub async fn load_config() -> Loaded {
-    let fallback = |why: String| Loaded {
-        config: Config::default(),
-        error: Some(format!(
-            "{FILE_NAME} {why}; using safe defaults (documented clusters, no embedding)."
-        )),
-        warnings: Vec::new(),
-    };
+    let fallback = |why: String| Loaded::fallback(&why);
     let response = gloo_net::http::Request::get(FILE_NAME)
         .cache(web_sys::RequestCache::NoCache)
         .send()

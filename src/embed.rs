@@ -150,7 +150,10 @@ impl Host {
             ));
         }
         let mode = match (&message["token"], &message["header"]) {
-            (Value::String(token), _) if !token.is_empty() => AuthMode::Token(token.clone()),
+            (Value::String(token), _) if !token.is_empty() => match AuthMode::token(token) {
+                Ok(mode) => mode,
+                Err(e) => return self.refuse(format!("token: {e}")),
+            },
             (_, Value::Object(h)) => {
                 let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or_default();
                 match AuthMode::header(field("name"), field("value")) {
@@ -160,7 +163,11 @@ impl Host {
             }
             _ => AuthMode::None,
         };
-        live.remember(Credentials::new(&base, &page_origin(), mode));
+        let page = match page_origin() {
+            Ok(page) => page,
+            Err(e) => return self.refuse(format!("this page cannot call an API: {e}")),
+        };
+        live.remember(Credentials::new(&base, &page, mode));
         let before = explorer.api_query();
         self.deployment.host_api.set(Some(api.clone()));
         let after = explorer.api_query();

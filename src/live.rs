@@ -12,6 +12,7 @@ use capillary_client::{
     AuditListing, AuthError, AuthMode, Credentials, EntityType, FetchPlan, IdentifierName, Origin,
     Outcome, PlanConfig, Problem, RateLimit,
 };
+use explorer_config::CredentialEntry;
 use futures::stream::{FuturesUnordered, StreamExt};
 use leptos::prelude::*;
 
@@ -44,8 +45,9 @@ pub struct Live {
     /// The API keys' limit when the deployment states it (config.json `rateLimit`): the plan
     /// paces from the first request instead of learning the limit from refusals.
     rate_limit: Option<RateLimit>,
-    /// Credentials come from an embedding host page, not from the connection panel.
-    hosted: bool,
+    /// Whether credentials come from the connection panel, an embedding host page, or (framed
+    /// by a page the deployment does not allow) nowhere.
+    credential_entry: StoredValue<CredentialEntry>,
 }
 
 struct Running {
@@ -60,7 +62,7 @@ impl Live {
         let live = Live {
             page_size: deployment.config().page_size,
             rate_limit: deployment.config().rate_limit,
-            hosted: deployment.hosted,
+            credential_entry: StoredValue::new(deployment.credential_entry()),
             explorer,
             credentials: StoredValue::new_local(crate::session::restore()),
             plan: StoredValue::new_local(None),
@@ -75,7 +77,7 @@ impl Live {
     /// Keeps credentials for their origin (replacing older ones for it).
     pub fn remember(&self, credentials: Credentials) {
         self.credentials.update_value(|all| {
-            all.retain(|c| c.bound_origin() != credentials.bound_origin());
+            all.retain(|c| c.scope() != credentials.scope());
             all.push(credentials);
         });
         self.needs_credentials.set(None);
@@ -85,14 +87,23 @@ impl Live {
     /// the query's origin nothing is sent: the connection panel asks for them instead.
     pub fn start(&self, query: ApiQuery) {
         self.stop();
-        let page = page_origin();
-        let target = query.base.origin(&page);
+        let page = match page_origin() {
+            Ok(page) => page,
+            Err(e) => {
+                self.explorer.add_problem(Shown {
+                    kind: "bad-request",
+                    message: format!("This page cannot call an API: {e}"),
+                });
+                return;
+            }
+        };
+        let target = query.base.scope(&page);
         let credentials = match query.auth {
             AuthKind::None => Some(Credentials::none(&query.base, &page)),
             kind => self.credentials.with_value(|all| {
                 all.iter()
                     .find(|c| {
-                        c.bound_origin() == &target
+                        c.scope() == &target
                             && (c.mode().is_from_host() || matches_kind(c.mode(), kind))
                     })
                     .cloned()
@@ -100,10 +111,14 @@ impl Live {
         };
         let Some(credentials) = credentials else {
             self.needs_credentials.set(Some(target.to_string()));
-            let summary = if self.hosted {
-                format!("Waiting for the host page to connect to {target}…")
-            } else {
-                format!("Enter credentials for {target} to load this link.")
+            let summary = match self.credential_entry.get_value() {
+                CredentialEntry::FromHost => {
+                    format!("Waiting for the host page to connect to {target}…")
+                }
+                CredentialEntry::Disabled(why) => why,
+                CredentialEntry::Allowed => {
+                    format!("Enter credentials for {target} to load this link.")
+                }
             };
             self.status.set(Some(FetchStatus {
                 summary,
@@ -213,7 +228,8 @@ impl Live {
                 };
                 other_requests += 1;
                 match get(&url, &credentials, &page).await {
-                    Outcome::Ok(body) => {
+                    Err(p) => return self.fail(&p),
+                    Ok(Outcome::Ok(body)) => {
                         let parsed = parse_status_log(&body, StatusLogKind::Card);
                         let id = parsed
                             .status_entries
@@ -229,7 +245,7 @@ impl Live {
                             }
                         }
                     }
-                    other => return self.fail(&problem_of(other, &query, 1)),
+                    Ok(other) => return self.fail(&problem_of(other, &query, 1)),
                 }
             }
             Target::Identifier(name, value) => {
@@ -239,14 +255,15 @@ impl Live {
                 };
                 other_requests += 1;
                 match get(&url, &credentials, &page).await {
-                    Outcome::Ok(body) => match parse_lookup_customer_id(&body) {
+                    Err(p) => return self.fail(&p),
+                    Ok(Outcome::Ok(body)) => match parse_lookup_customer_id(&body) {
                         Ok(id) => {
                             let card = (*name == IdentifierName::CardNumber).then(|| value.clone());
                             (EntityType::Customer, id, card)
                         }
                         Err(p) => return self.fail(&p),
                     },
-                    other => return self.fail(&problem_of(other, &query, 1)),
+                    Ok(other) => return self.fail(&problem_of(other, &query, 1)),
                 }
             }
         };
@@ -267,11 +284,14 @@ impl Live {
         for (url, kind) in logs.into_iter().flatten() {
             other_requests += 1;
             match get(&url, &credentials, &page).await {
-                Outcome::Ok(body) => self
+                Ok(Outcome::Ok(body)) => self
                     .explorer
                     .ingest("status log", parse_status_log(&body, kind)),
-                other => {
-                    let p = problem_of(other, &query, 1);
+                answer => {
+                    let p = match answer {
+                        Ok(other) => problem_of(other, &query, 1),
+                        Err(p) => p,
+                    };
                     self.explorer.add_problem(Shown {
                         kind: p.kind_str(),
                         message: format!("Status log not loaded: {} {}", p.message, p.next_step),
@@ -373,12 +393,21 @@ impl Live {
                 .clamp(10, 1_000) as u32;
             let timer = gloo_timers::future::TimeoutFuture::new(delay);
             // Otherwise a timer tick (countdowns refresh) or nothing in flight.
-            if let futures::future::Either::Left((Some((page, outcome)), _)) =
+            if let futures::future::Either::Left((Some((page, answer)), _)) =
                 futures::future::select(next, timer).await
             {
                 if !self.current(generation) {
                     return;
                 }
+                let outcome = match answer {
+                    Ok(outcome) => outcome,
+                    Err(problem) => {
+                        running.borrow_mut().plan.cancel();
+                        self.explorer.add_problem(shown(&problem, now()));
+                        self.show_progress(&running, false, true);
+                        return;
+                    }
+                };
                 let delivery = running.borrow_mut().plan.on_response(page, outcome, now());
                 if let Some(d) = delivery {
                     let key = running.borrow().listing.key();
@@ -438,16 +467,8 @@ fn shown(p: &Problem, now_ms: u64) -> Shown {
 }
 
 fn problem_of(outcome: Outcome, query: &ApiQuery, attempts: u32) -> Problem {
-    let cross_origin = !query.base.is_same_origin(&page_origin());
-    match outcome {
-        Outcome::Ok(body) => Problem::from_http(200, &[], &body, now()),
-        Outcome::Http {
-            status,
-            headers,
-            body,
-        } => Problem::from_http(status, &headers, &body, now()),
-        Outcome::Network(detail) => Problem::network(&detail, cross_origin, attempts),
-    }
+    let cross_origin = page_origin().is_ok_and(|page| !query.base.is_same_origin(&page));
+    Problem::from_outcome(&outcome, cross_origin, attempts, now())
 }
 
 /// Asks the token endpoint for a new OAuth token.
@@ -459,7 +480,9 @@ async fn renew_with(
     let request = credentials
         .token_request(base, page)
         .map_err(auth_problem)?;
+    // Never followed: a 307/308 would send the key and secret to wherever it points.
     let sent = gloo_net::http::Request::post(&request.url)
+        .redirect(web_sys::RequestRedirect::Manual)
         .header("Content-Type", "application/json")
         .body(request.body)
         .map_err(|e| Problem::network(&e.to_string(), true, 1))?
@@ -467,6 +490,9 @@ async fn renew_with(
         .await;
     let response =
         sent.map_err(|e| Problem::network(&e.to_string(), !base.is_same_origin(page), 1))?;
+    if response.type_() == web_sys::ResponseType::Opaqueredirect {
+        return Err(Problem::redirected());
+    }
     let status = response.status();
     let body = response.binary().await.unwrap_or_default();
     match credentials.oauth_mut() {
@@ -479,17 +505,22 @@ fn auth_problem(e: AuthError) -> Problem {
     Problem::unrecognised(e.to_string())
 }
 
-/// One GET with the credentials' header, when (and only when) the URL is on their origin.
-async fn get(url: &str, credentials: &Credentials, page: &Origin) -> Outcome {
-    let header = match credentials.header_for(url, page, now()) {
-        Ok(h) => h,
-        Err(e) => return Outcome::Network(format!("not sent: {e}")),
-    };
-    let mut request = gloo_net::http::Request::get(url);
+/// One GET with the credentials' header, when (and only when) the URL is within the API they
+/// were entered for. A redirect is never followed (it would resend the header elsewhere): it
+/// comes back as [`Outcome::Redirected`]. A header the credentials refuse to give (a URL outside
+/// their API) is a problem of its own, not a network failure to retry.
+async fn get(url: &str, credentials: &Credentials, page: &Origin) -> Result<Outcome, Problem> {
+    let header = credentials
+        .header_for(url, page, now())
+        .map_err(|e| Problem::unrecognised(format!("the request was not sent: {e}")))?;
+    let mut request = gloo_net::http::Request::get(url).redirect(web_sys::RequestRedirect::Manual);
     if let Some((name, value)) = &header {
-        request = request.header(name, value);
+        request = request.header(name.as_str(), value.as_str());
     }
-    match request.send().await {
+    Ok(match request.send().await {
+        Ok(response) if response.type_() == web_sys::ResponseType::Opaqueredirect => {
+            Outcome::Redirected
+        }
         Ok(response) => {
             let status = response.status();
             let headers: Vec<(String, String)> = response.headers().entries().collect();
@@ -504,13 +535,13 @@ async fn get(url: &str, credentials: &Credentials, page: &Origin) -> Outcome {
             }
         }
         Err(e) => Outcome::Network(e.to_string()),
-    }
+    })
 }
 
-pub fn page_origin() -> Origin {
-    let origin = window().location().origin().unwrap_or_default();
-    Origin::parse(&origin)
-        .unwrap_or_else(|_| Origin::parse("http://localhost").expect("valid origin"))
+/// The origin the explorer is served from. An opaque one (a sandboxed frame, a file) is an
+/// error the caller shows: it is never guessed (credentials are bound to what it resolves).
+pub fn page_origin() -> Result<Origin, capillary_client::EndpointError> {
+    Origin::parse(&window().location().origin().unwrap_or_default())
 }
 
 fn now() -> u64 {

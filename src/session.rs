@@ -2,7 +2,7 @@
 //! never the URL). Only what is needed to rebuild them is kept: the API base, the user name and
 //! the MD5 of the password for Basic, or the key and secret for OAuth. The tab's session ends it.
 
-use capillary_client::{basic_header_from_md5, ApiBase, AuthMode, Credentials, OAuth, Origin};
+use capillary_client::{ApiBase, AuthMode, Credentials, OAuth, Origin};
 use serde_json::{json, Value};
 
 const KEY: &str = "audit-explorer.credentials";
@@ -43,27 +43,23 @@ impl std::fmt::Debug for Saved {
 }
 
 impl Saved {
-    pub fn credentials(&self, page: &Origin) -> Option<Credentials> {
+    /// The credentials for this page, or why they cannot be used (a user name a header cannot
+    /// carry, an API address that no longer reads).
+    pub fn credentials(&self, page: &Origin) -> Result<Credentials, String> {
         match self {
             Saved::Basic {
                 base,
                 username,
                 password_md5,
             } => {
-                let base = ApiBase::parse(base).ok()?;
-                let header = basic_header_from_md5(username, password_md5);
-                Some(Credentials::new(
-                    &base,
-                    page,
-                    AuthMode::Basic {
-                        username: username.clone(),
-                        header,
-                    },
-                ))
+                let base = ApiBase::parse(base).map_err(|e| e.to_string())?;
+                let mode = AuthMode::basic_from_md5(username, password_md5)
+                    .map_err(|e| format!("User name: {e}"))?;
+                Ok(Credentials::new(&base, page, mode))
             }
             Saved::OAuth { base, key, secret } => {
-                let base = ApiBase::parse(base).ok()?;
-                Some(Credentials::new(
+                let base = ApiBase::parse(base).map_err(|e| e.to_string())?;
+                Ok(Credentials::new(
                     &base,
                     page,
                     AuthMode::OAuth(OAuth::new(key, secret)),
@@ -119,10 +115,12 @@ fn read_all() -> Vec<Saved> {
 
 /// Credentials kept in this tab's sessionStorage, rebuilt for this page.
 pub fn restore() -> Vec<Credentials> {
-    let page = crate::live::page_origin();
+    let Ok(page) = crate::live::page_origin() else {
+        return Vec::new();
+    };
     read_all()
         .iter()
-        .filter_map(|s| s.credentials(&page))
+        .filter_map(|s| s.credentials(&page).ok())
         .collect()
 }
 

@@ -1,5 +1,6 @@
 //! Credentials: Basic, OAuth token state, or none (a proxy adds auth), bound
-//! to the origin they were entered for.
+//! to the API base they were entered for ([`ApiScope`]: its origin and path
+//! prefix, so a shared host's other services never see them).
 //!
 //! Secrets never leave this module except as a request header or the token
 //! request body: there is no `Display`, no serde, and `Debug` prints
@@ -11,7 +12,8 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use serde_json::Value;
 
-use crate::endpoint::{oauth_token_url, ApiBase, EndpointError, Origin};
+use crate::endpoint::{oauth_token_url, resolve_request, ApiBase, ApiScope, EndpointError, Origin};
+use crate::header::{HeaderError, HeaderName, HeaderValue};
 use crate::problem::Problem;
 
 /// The header Capillary reads an OAuth access token from.
@@ -19,7 +21,7 @@ pub const OAUTH_HEADER: &str = "X-CAP-API-OAUTH-TOKEN";
 /// The Basic-auth header.
 pub const AUTHORIZATION: &str = "Authorization";
 
-const REDACTED: &str = "<redacted>";
+pub(crate) const REDACTED: &str = "<redacted>";
 
 /// Lowercase hex MD5, as Capillary's Basic auth wants the password.
 pub fn md5_hex(s: &str) -> String {
@@ -49,12 +51,32 @@ pub fn basic_header_from_md5(username: &str, password_md5_hex: &str) -> String {
     )
 }
 
+/// The soonest a token is renewed after it was issued, however short the lifetime the cluster
+/// states. A `ttlSeconds` of 0 (or 1) would otherwise make every token due at once, and the
+/// app's loop would request one per turn: the token request counts against the same per-key
+/// rate limit as the pages. Until then the token is used; if the cluster really refuses it, the
+/// 401 renews it (once per page, see `FetchPlan`).
+pub const MIN_TOKEN_RENEWAL_MS: u64 = 5_000;
+
+/// The longest the back-off between short-lived tokens grows to: the documented lifetime
+/// (`ttlSeconds: 300`). Each token in a row whose own renewal time comes sooner than
+/// [`MIN_TOKEN_RENEWAL_MS`] doubles the wait (5 s, 10 s, 20 s, … 300 s); a token with a real
+/// lifetime ends the back-off.
+pub const MAX_TOKEN_RENEWAL_MS: u64 = 300_000;
+
+/// See [`OAuthToken::renewal_margin_ms`].
+fn renewal_margin(ttl_ms: u64) -> u64 {
+    (ttl_ms / 5).min(60_000)
+}
+
 /// An access token and when it stops working.
 #[derive(Clone, PartialEq, Eq)]
 pub struct OAuthToken {
-    token: String,
+    token: HeaderValue,
     issued_ms: u64,
     ttl_ms: u64,
+    /// When a new one is requested: before expiry, but never sooner than the back-off allows.
+    renew_at_ms: u64,
 }
 
 impl fmt::Debug for OAuthToken {
@@ -63,16 +85,20 @@ impl fmt::Debug for OAuthToken {
             .field("token", &REDACTED)
             .field("issued_ms", &self.issued_ms)
             .field("ttl_ms", &self.ttl_ms)
+            .field("renew_at_ms", &self.renew_at_ms)
             .finish()
     }
 }
 
 impl OAuthToken {
-    pub fn new(token: String, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
+    /// A token renewed a margin before its expiry (see [`OAuthToken::renewal_margin_ms`]).
+    pub fn new(token: HeaderValue, issued_ms: u64, ttl_seconds: u64) -> OAuthToken {
+        let ttl_ms = ttl_seconds.saturating_mul(1000);
         OAuthToken {
             token,
             issued_ms,
-            ttl_ms: ttl_seconds.saturating_mul(1000),
+            ttl_ms,
+            renew_at_ms: issued_ms.saturating_add(ttl_ms - renewal_margin(ttl_ms)),
         }
     }
 
@@ -85,13 +111,20 @@ impl OAuthToken {
     /// browser and the cluster and requests that start just before expiry
     /// and arrive just after (a page fetch can take seconds).
     pub fn renewal_margin_ms(&self) -> u64 {
-        (self.ttl_ms / 5).min(60_000)
+        renewal_margin(self.ttl_ms)
     }
 
-    /// When a new token should be requested.
+    /// When a new token should be requested: the margin before expiry, or
+    /// later when the lifetime is too short to renew that often (see
+    /// [`MIN_TOKEN_RENEWAL_MS`]).
     pub fn renew_at_ms(&self) -> u64 {
-        self.expires_at_ms()
-            .saturating_sub(self.renewal_margin_ms())
+        self.renew_at_ms
+    }
+
+    /// True when the cluster's lifetime would have this token renewed
+    /// sooner than [`MIN_TOKEN_RENEWAL_MS`] after it was issued.
+    fn is_short_lived(&self) -> bool {
+        self.renew_at_ms - self.issued_ms < MIN_TOKEN_RENEWAL_MS
     }
 
     pub fn needs_renewal(&self, now_ms: u64) -> bool {
@@ -108,6 +141,8 @@ pub struct OAuth {
     /// The API answered 401 to the current token (revoked, clock skew):
     /// renew before the next call even if the expiry says otherwise.
     rejected: bool,
+    /// Short-lived tokens in a row (see [`MAX_TOKEN_RENEWAL_MS`]).
+    short_lived: u32,
 }
 
 impl fmt::Debug for OAuth {
@@ -117,6 +152,7 @@ impl fmt::Debug for OAuth {
             .field("secret", &REDACTED)
             .field("token", &self.token)
             .field("rejected", &self.rejected)
+            .field("short_lived", &self.short_lived)
             .finish()
     }
 }
@@ -128,6 +164,7 @@ impl OAuth {
             secret: secret.to_string(),
             token: None,
             rejected: false,
+            short_lived: 0,
         }
     }
 
@@ -152,7 +189,10 @@ impl OAuth {
     }
 
     /// Reads `{"data": {"accessToken", "ttlSeconds"}}`; on success the token
-    /// is current from `now_ms`. Errors are classified like any response.
+    /// is current from `now_ms`. Errors are classified like any response; an
+    /// access token that cannot be sent as a header (a line break, a
+    /// character beyond U+00FF) is refused here, where it can be named, and
+    /// not kept.
     pub fn accept_token_response(
         &mut self,
         status: u16,
@@ -168,14 +208,32 @@ impl OAuth {
         let token = data
             .and_then(|d| d.get("accessToken"))
             .and_then(Value::as_str)
-            .filter(|t| !t.is_empty());
+            .filter(|t| !t.is_empty())
+            .map(|t| {
+                HeaderValue::new(t).map_err(|e| {
+                    Problem::unrecognised(format!(
+                        "the token answer's accessToken cannot be sent as a header: {e}"
+                    ))
+                })
+            })
+            .transpose()?;
         let ttl = data.and_then(|d| d.get("ttlSeconds")).and_then(|t| {
             t.as_u64()
                 .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
         });
         match (token, ttl) {
             (Some(token), Some(ttl)) => {
-                self.token = Some(OAuthToken::new(token.to_string(), now_ms, ttl));
+                let mut token = OAuthToken::new(token, now_ms, ttl);
+                if token.is_short_lived() {
+                    self.short_lived = self.short_lived.saturating_add(1);
+                    let wait = MIN_TOKEN_RENEWAL_MS
+                        .saturating_mul(1 << (self.short_lived - 1).min(20))
+                        .min(MAX_TOKEN_RENEWAL_MS);
+                    token.renew_at_ms = now_ms.saturating_add(wait);
+                } else {
+                    self.short_lived = 0;
+                }
+                self.token = Some(token);
                 self.rejected = false;
                 Ok(())
             }
@@ -193,7 +251,9 @@ impl OAuth {
     }
 }
 
-/// How requests are authenticated.
+/// How requests are authenticated. Every header value in it is a checked [`HeaderValue`] (see
+/// [`crate::header`]): build the modes with [`AuthMode::basic`], [`AuthMode::basic_from_md5`],
+/// [`AuthMode::token`] and [`AuthMode::header`], which name what is wrong.
 #[derive(Clone)]
 pub enum AuthMode {
     /// No header: a same-origin proxy adds credentials.
@@ -201,16 +261,16 @@ pub enum AuthMode {
     /// The ready header value; the password itself is not kept.
     Basic {
         username: String,
-        header: String,
+        header: HeaderValue,
     },
     OAuth(OAuth),
     /// An OAuth token handed over by an embedding host page: sent as the OAuth header, never
     /// renewed here (the host is asked for a new one).
-    Token(String),
+    Token(HeaderValue),
     /// Any header an embedding host page says to send (its own gateway's session header, say).
     Header {
-        name: String,
-        value: String,
+        name: HeaderName,
+        value: HeaderValue,
     },
 }
 
@@ -235,20 +295,37 @@ impl fmt::Debug for AuthMode {
 }
 
 impl AuthMode {
-    /// A header mode from an embedding host, refused when the name is not an HTTP token or
-    /// the value could split the request (CR, LF, NUL).
-    pub fn header(name: &str, value: &str) -> Result<AuthMode, String> {
-        let name = name.trim();
-        let token_char = |c: char| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c);
-        if name.is_empty() || !name.chars().all(token_char) {
-            return Err(format!("`{name}` is not a valid header name"));
+    /// Basic auth from the user name and clear password (only its MD5 is kept).
+    pub fn basic(username: &str, password: &str) -> Result<AuthMode, HeaderError> {
+        AuthMode::basic_from_md5(username, &md5_hex(password))
+    }
+
+    /// Basic auth from the user name and the password's MD5 (what a session store keeps). The
+    /// user name is refused when empty or holding `:` (the server splits user and password at
+    /// the first one, so it would read another user) or a control character.
+    pub fn basic_from_md5(username: &str, password_md5_hex: &str) -> Result<AuthMode, HeaderError> {
+        let username = username.trim();
+        if username.is_empty() || username.contains(|c: char| c == ':' || c.is_control()) {
+            return Err(HeaderError::BadUserName);
         }
-        if value.is_empty() || value.contains(['\r', '\n', '\0']) {
-            return Err(format!("the value for `{name}` is empty or spans lines"));
-        }
+        let header = HeaderValue::new(&basic_header_from_md5(username, password_md5_hex))?;
+        Ok(AuthMode::Basic {
+            username: username.to_owned(),
+            header,
+        })
+    }
+
+    /// An OAuth token from an embedding host, refused when it cannot be sent as a header.
+    pub fn token(token: &str) -> Result<AuthMode, HeaderError> {
+        Ok(AuthMode::Token(HeaderValue::new(token)?))
+    }
+
+    /// A header mode from an embedding host, refused when the name is not an HTTP token (or
+    /// one a page may not set) or the value cannot be sent as a header (see [`HeaderValue`]).
+    pub fn header(name: &str, value: &str) -> Result<AuthMode, HeaderError> {
         Ok(AuthMode::Header {
-            name: name.to_owned(),
-            value: value.to_owned(),
+            name: HeaderName::new(name)?,
+            value: HeaderValue::new(value)?,
         })
     }
 
@@ -261,11 +338,13 @@ impl AuthMode {
 /// Why no header was produced.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum AuthError {
-    /// The request goes to another origin than the one the credentials were
-    /// entered for: ask the user before sending them there.
-    OriginMismatch {
-        bound: Origin,
-        target: Origin,
+    /// The request goes outside the API base the credentials were entered
+    /// for (another origin, or another path on it): ask the user before
+    /// sending them there. `target` is the request's origin and path, without
+    /// its query (which can hold a customer's identifiers).
+    OutsideScope {
+        scope: ApiScope,
+        target: String,
     },
     /// OAuth without a usable token: generate one first.
     TokenNeeded,
@@ -277,9 +356,9 @@ pub enum AuthError {
 impl fmt::Display for AuthError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            AuthError::OriginMismatch { bound, target } => write!(
+            AuthError::OutsideScope { scope, target } => write!(
                 f,
-                "Your credentials were entered for {bound}; this request goes to {target}. Enter credentials for {target} to continue."
+                "Your credentials were entered for {scope}; this request goes to {target}, outside it. Enter credentials for that API to continue."
             ),
             AuthError::TokenNeeded => f.write_str("A new OAuth token is needed before this request."),
             AuthError::NotOAuth => f.write_str("These credentials are not OAuth credentials."),
@@ -290,17 +369,17 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-/// Credentials bound to one origin.
+/// Credentials bound to one API base ([`Credentials::scope`]).
 #[derive(Clone)]
 pub struct Credentials {
-    origin: Origin,
+    scope: ApiScope,
     mode: AuthMode,
 }
 
 impl fmt::Debug for Credentials {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Credentials")
-            .field("origin", &self.origin)
+            .field("scope", &self.scope)
             .field("mode", &self.mode)
             .finish()
     }
@@ -324,25 +403,27 @@ impl fmt::Debug for TokenRequest {
 }
 
 impl Credentials {
-    /// Binds `mode` to the origin of `base` as seen from the page on `page`
-    /// (a proxy path binds to the page's own origin).
+    /// Binds `mode` to `base` as seen from the page on `page` (a proxy path
+    /// binds to that path on the page's own origin).
     pub fn new(base: &ApiBase, page: &Origin, mode: AuthMode) -> Credentials {
         Credentials {
-            origin: base.origin(page),
+            scope: base.scope(page),
             mode,
         }
     }
 
-    pub fn basic(base: &ApiBase, page: &Origin, username: &str, password: &str) -> Credentials {
-        let username = username.trim();
-        Credentials::new(
+    /// Basic credentials; see [`AuthMode::basic`] for what is refused.
+    pub fn basic(
+        base: &ApiBase,
+        page: &Origin,
+        username: &str,
+        password: &str,
+    ) -> Result<Credentials, HeaderError> {
+        Ok(Credentials::new(
             base,
             page,
-            AuthMode::Basic {
-                username: username.to_string(),
-                header: basic_header_value(username, password),
-            },
-        )
+            AuthMode::basic(username, password)?,
+        ))
     }
 
     pub fn oauth(base: &ApiBase, page: &Origin, key: &str, secret: &str) -> Credentials {
@@ -353,8 +434,10 @@ impl Credentials {
         Credentials::new(base, page, AuthMode::None)
     }
 
-    pub fn bound_origin(&self) -> &Origin {
-        &self.origin
+    /// Where these credentials may go: compare it with
+    /// [`ApiBase::scope`] to find the credentials held for a link's base.
+    pub fn scope(&self) -> &ApiScope {
+        &self.scope
     }
 
     pub fn mode(&self) -> &AuthMode {
@@ -371,52 +454,56 @@ impl Credentials {
 
     /// True when these credentials may be sent to `url`.
     pub fn allows(&self, url: &str, page: &Origin) -> bool {
-        Origin::of_target(url, page).is_ok_and(|o| o == self.origin)
+        self.scope.covers(url, page)
     }
 
-    /// The header to send with a request to `url`, only when `url` is on
-    /// the bound origin. `Ok(None)` in "none" mode.
+    /// Refuses `url` unless it is inside the scope.
+    fn check(&self, url: &str, page: &Origin) -> Result<(), AuthError> {
+        let (origin, path) = resolve_request(url, page).map_err(AuthError::BadUrl)?;
+        if self.scope.contains(&origin, path) {
+            Ok(())
+        } else {
+            Err(AuthError::OutsideScope {
+                scope: self.scope.clone(),
+                target: format!("{origin}{path}"),
+            })
+        }
+    }
+
+    /// The header to send with a request to `url`, only when `url` is inside
+    /// the bound API base. `Ok(None)` in "none" mode. Name and value are
+    /// checked types, so `Headers.set` cannot throw on them.
     pub fn header_for(
         &self,
         url: &str,
         page: &Origin,
         now_ms: u64,
-    ) -> Result<Option<(String, String)>, AuthError> {
-        let target = Origin::of_target(url, page).map_err(AuthError::BadUrl)?;
-        if target != self.origin {
-            return Err(AuthError::OriginMismatch {
-                bound: self.origin.clone(),
-                target,
-            });
-        }
+    ) -> Result<Option<(HeaderName, HeaderValue)>, AuthError> {
+        self.check(url, page)?;
         match &self.mode {
             AuthMode::None => Ok(None),
-            AuthMode::Basic { header, .. } => Ok(Some((AUTHORIZATION.into(), header.clone()))),
+            AuthMode::Basic { header, .. } => {
+                Ok(Some((HeaderName::known(AUTHORIZATION), header.clone())))
+            }
             AuthMode::OAuth(o) => match &o.token {
                 Some(t) if !o.needs_token(now_ms) => {
-                    Ok(Some((OAUTH_HEADER.into(), t.token.clone())))
+                    Ok(Some((HeaderName::known(OAUTH_HEADER), t.token.clone())))
                 }
                 _ => Err(AuthError::TokenNeeded),
             },
-            AuthMode::Token(token) => Ok(Some((OAUTH_HEADER.into(), token.clone()))),
+            AuthMode::Token(token) => Ok(Some((HeaderName::known(OAUTH_HEADER), token.clone()))),
             AuthMode::Header { name, value } => Ok(Some((name.clone(), value.clone()))),
         }
     }
 
-    /// The token request for `base`, refused unless `base` is on the bound
-    /// origin (the secret travels in its body).
+    /// The token request for `base`, refused unless its URL is inside the
+    /// bound API base (the secret travels in its body).
     pub fn token_request(&self, base: &ApiBase, page: &Origin) -> Result<TokenRequest, AuthError> {
         let AuthMode::OAuth(o) = &self.mode else {
             return Err(AuthError::NotOAuth);
         };
         let url = oauth_token_url(base);
-        let target = base.origin(page);
-        if target != self.origin {
-            return Err(AuthError::OriginMismatch {
-                bound: self.origin.clone(),
-                target,
-            });
-        }
+        self.check(&url, page)?;
         Ok(TokenRequest {
             url,
             body: o.token_request_body(),

@@ -10,6 +10,7 @@ use std::fmt;
 
 use serde_json::Value;
 
+use crate::host::parse_host;
 use crate::problem::Problem;
 
 /// Capillary's documented cluster hosts (`https://{id}.api.capillarytech.com`).
@@ -85,6 +86,10 @@ pub enum EndpointError {
     BadPath(String),
     /// Neither a cluster name, a host, a URL nor a path.
     Unrecognised(String),
+    /// `"null"`: the origin of a sandboxed frame, a `file://` page or a `data:` URL. It is
+    /// opaque, equal to no other origin (not even itself, to a browser), so nothing can be
+    /// called from it as a page or bound to it; it must never be replaced by a guess.
+    OpaqueOrigin,
 }
 
 impl fmt::Display for EndpointError {
@@ -99,17 +104,22 @@ impl fmt::Display for EndpointError {
             EndpointError::QueryOrFragment => f.write_str("The base address must not contain ? or #; enter only the scheme, host and an optional path."),
             EndpointError::BadPath(p) => write!(f, "\"{p}\" is not a valid path: use letters, digits and - _ . ~ / only."),
             EndpointError::Unrecognised(s) => write!(f, "\"{s}\" is neither a cluster name, a URL nor a path starting with /."),
+            EndpointError::OpaqueOrigin => f.write_str("The origin \"null\" (a sandboxed frame, a file:// page or a data: URL) is opaque: no API call or credential can be tied to it. Open the explorer from its https:// (or http://) address."),
         }
     }
 }
 
 impl std::error::Error for EndpointError {}
 
-/// A web origin (scheme, host, port): the unit credentials are bound to and
-/// that decides whether a call is cross-origin (and so subject to CORS).
+/// A web origin (scheme, host, port): the unit that decides whether a call is
+/// cross-origin (and so subject to CORS). It serialises as the URL standard's
+/// origin serialisation (`URL.origin`): scheme and host lowercased, IPv4 and
+/// IPv6 in their canonical spelling, a trailing dot kept (`https://host.` is
+/// another origin than `https://host`), default ports left out.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Origin {
     scheme: String,
+    /// Serialised as the URL standard does (see the `host` module).
     host: String,
     /// Explicit port; `None` is the scheme's default (80/443), so
     /// `https://h` and `https://h:443` compare equal.
@@ -117,19 +127,22 @@ pub struct Origin {
 }
 
 impl Origin {
-    /// The origin of an absolute `http(s)` URL.
+    /// The origin of an absolute `http(s)` URL, or of a page
+    /// (`window.location.origin`). `"null"` (a sandboxed frame, a `file://`
+    /// page) is [`EndpointError::OpaqueOrigin`]: the app must report that the
+    /// page's origin cannot be used, never substitute one.
     pub fn parse(url: &str) -> Result<Origin, EndpointError> {
+        if url.trim() == "null" {
+            return Err(EndpointError::OpaqueOrigin);
+        }
         Ok(split_absolute(url)?.origin)
     }
 
-    /// The origin a request to `url` goes to: relative URLs (a same-origin
-    /// proxy path) resolve to `page`, the origin the explorer is served from.
+    /// The origin a request to `url` goes to, as the browser will resolve it:
+    /// a path (a same-origin proxy) resolves to `page`, the origin the
+    /// explorer is served from. See [`ApiScope::covers`] for what is refused.
     pub fn of_target(url: &str, page: &Origin) -> Result<Origin, EndpointError> {
-        if url.starts_with('/') && !url.starts_with("//") {
-            Ok(page.clone())
-        } else {
-            Origin::parse(url)
-        }
+        resolve_request(url, page).map(|(origin, _)| origin)
     }
 
     pub fn scheme(&self) -> &str {
@@ -164,6 +177,8 @@ struct AbsoluteParts {
 }
 
 /// Splits `scheme://host[:port][rest]`, refusing userinfo and non-http schemes.
+/// The authority ends where a browser ends it: at `/`, `?`, `#`, or `\`
+/// (which http(s) URLs read as `/`).
 fn split_absolute(url: &str) -> Result<AbsoluteParts, EndpointError> {
     let url = url.trim();
     if url.is_empty() {
@@ -176,7 +191,7 @@ fn split_absolute(url: &str) -> Result<AbsoluteParts, EndpointError> {
     if scheme != "http" && scheme != "https" {
         return Err(EndpointError::Scheme(scheme));
     }
-    let auth_end = after.find(['/', '?', '#']).unwrap_or(after.len());
+    let auth_end = after.find(['/', '?', '#', '\\']).unwrap_or(after.len());
     let (authority, rest) = after.split_at(auth_end);
     if authority.contains('@') {
         return Err(EndpointError::CredentialsInUrl);
@@ -197,46 +212,18 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), EndpointErr
     if authority.is_empty() {
         return Err(EndpointError::MissingHost);
     }
-    let (host, port) = if let Some(v6) = authority.strip_prefix('[') {
-        let (inside, after) = v6
-            .split_once(']')
-            .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?;
-        if inside.is_empty()
-            || !inside
-                .chars()
-                .all(|c| c.is_ascii_hexdigit() || c == ':' || c == '.')
-        {
-            return Err(EndpointError::BadHost(authority.to_string()));
-        }
-        let port = match after {
-            "" => None,
-            p => Some(
-                p.strip_prefix(':')
-                    .ok_or_else(|| EndpointError::BadHost(authority.to_string()))?,
-            ),
-        };
-        (format!("[{}]", inside.to_ascii_lowercase()), port)
-    } else {
-        let (h, p) = match authority.rsplit_once(':') {
-            Some((h, p)) => (h, Some(p)),
-            None => (authority, None),
-        };
-        let valid = !h.is_empty()
-            && !h.starts_with(['.', '-'])
-            && !h.ends_with('-')
-            && !h.contains("..")
-            && h.chars()
-                .all(|c| c.is_ascii_alphanumeric() || c == '.' || c == '-');
-        if h.is_empty() {
-            return Err(EndpointError::MissingHost);
-        }
-        if !valid {
-            return Err(EndpointError::BadHost(h.to_string()));
-        }
-        (h.trim_end_matches('.').to_ascii_lowercase(), p)
+    // The port follows the last `:` outside an IPv6 literal's brackets.
+    let (host, port) = match authority.rfind(':') {
+        Some(i) if !authority[i..].contains(']') => (&authority[..i], Some(&authority[i + 1..])),
+        _ => (authority, None),
     };
+    if host.is_empty() {
+        return Err(EndpointError::MissingHost);
+    }
+    let host = parse_host(host).ok_or_else(|| EndpointError::BadHost(host.to_string()))?;
     let port = match port {
-        None => None,
+        // `https://h:/x` has no port, as in a browser.
+        None | Some("") => None,
         Some(p) => match p.parse::<u16>() {
             Ok(n) if n > 0 && p.chars().all(|c| c.is_ascii_digit()) => Some(n),
             _ => return Err(EndpointError::BadPort(p.to_string())),
@@ -246,13 +233,91 @@ fn split_host_port(authority: &str) -> Result<(String, Option<u16>), EndpointErr
 }
 
 /// Path characters accepted in a base path or proxy path. Anything else
-/// (spaces, `%`, quotes) is refused rather than silently encoded, so the
-/// address the user typed is the address called.
+/// (spaces, `%`, quotes, `\`) is refused rather than silently encoded, and so
+/// are `.` and `..` segments, which a browser resolves away before it sends
+/// the request: the address the user typed is the address called.
 fn valid_path(p: &str) -> bool {
     p.starts_with('/')
         && !p.contains("//")
         && p.chars()
             .all(|c| c.is_ascii_alphanumeric() || matches!(c, '/' | '-' | '_' | '.' | '~'))
+        && p.split('/')
+            .all(|segment| segment != "." && segment != "..")
+}
+
+/// The origin and path a request to `url` goes to, read as a browser's
+/// `fetch` will read it, or an error for a URL it could read differently
+/// from a plain reading. Every URL this crate builds passes; refused are
+/// spaces and control characters (a browser strips tabs and newlines
+/// anywhere, so `/<tab>/host` is `//host`), `\` (read as `/`, so `/\host` is
+/// another origin), scheme-relative `//host`, and paths [`valid_path`]
+/// refuses: `%` escapes (a server may decode `..%2F` into a `..` segment)
+/// and `.`/`..` segments (resolved away before sending).
+pub(crate) fn resolve_request<'u>(
+    url: &'u str,
+    page: &Origin,
+) -> Result<(Origin, &'u str), EndpointError> {
+    if url.chars().any(|c| c <= ' ' || c == '\\') {
+        return Err(EndpointError::Unrecognised(url.to_string()));
+    }
+    let (origin, rest) = if url.starts_with('/') && !url.starts_with("//") {
+        (page.clone(), url)
+    } else {
+        let parts = split_absolute(url)?;
+        let rest_at = url.len() - parts.rest.len();
+        (parts.origin, &url[rest_at..])
+    };
+    let path = &rest[..rest.find(['?', '#']).unwrap_or(rest.len())];
+    let path = if path.is_empty() { "/" } else { path };
+    if !valid_path(path) {
+        return Err(EndpointError::BadPath(path.to_string()));
+    }
+    Ok((origin, path))
+}
+
+/// Where credentials may go: the API base they were entered for, resolved
+/// against the page (a proxy path lives on the page's own origin). A request
+/// is inside when it goes to the same origin and its path is the base's path
+/// or below it on a segment boundary: credentials entered for
+/// `https://h/capillary` go to `https://h/capillary/v2/…`, never to
+/// `https://h/capillary-evil/…` or `https://h/other/…`, which on a shared
+/// host can be someone else's service.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct ApiScope {
+    origin: Origin,
+    /// `""` (the whole origin) or `/prefix`, without a trailing `/`.
+    path: String,
+}
+
+impl ApiScope {
+    pub fn origin(&self) -> &Origin {
+        &self.origin
+    }
+
+    /// The path prefix (`""` for a base at the origin's root).
+    pub fn path(&self) -> &str {
+        &self.path
+    }
+
+    /// True when a request to `url` (absolute, or a path on `page`) stays
+    /// inside. URLs a browser could read differently than they look are
+    /// never inside (see the refusals of `resolve_request`).
+    pub fn covers(&self, url: &str, page: &Origin) -> bool {
+        resolve_request(url, page).is_ok_and(|(origin, path)| self.contains(&origin, path))
+    }
+
+    pub(crate) fn contains(&self, origin: &Origin, path: &str) -> bool {
+        *origin == self.origin
+            && path
+                .strip_prefix(self.path.as_str())
+                .is_some_and(|below| below.is_empty() || below.starts_with('/'))
+    }
+}
+
+impl fmt::Display for ApiScope {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}{}", self.origin, self.path)
+    }
 }
 
 /// Which kind of address an [`ApiBase`] is.
@@ -276,6 +341,8 @@ pub struct ApiBase {
     prefix: String,
     /// `None` for a proxy path (same origin as the page).
     origin: Option<Origin>,
+    /// The path part of `prefix` (`""` at an origin's root).
+    path: String,
 }
 
 impl ApiBase {
@@ -290,6 +357,7 @@ impl ApiBase {
                 host,
                 port: None,
             }),
+            path: String::new(),
         }
     }
 
@@ -325,6 +393,7 @@ impl ApiBase {
             kind: BaseKind::Custom,
             prefix: format!("{origin}{path}"),
             origin: Some(origin),
+            path: path.to_string(),
         })
     }
 
@@ -340,10 +409,12 @@ impl ApiBase {
         if !valid_path(path) {
             return Err(EndpointError::BadPath(path.to_string()));
         }
+        let path = path.trim_end_matches('/').to_string();
         Ok(ApiBase {
             kind: BaseKind::Proxy,
-            prefix: path.trim_end_matches('/').to_string(),
+            prefix: path.clone(),
             origin: None,
+            path,
         })
     }
 
@@ -384,6 +455,14 @@ impl ApiBase {
     /// explorer's own origin.
     pub fn origin(&self, page: &Origin) -> Origin {
         self.origin.clone().unwrap_or_else(|| page.clone())
+    }
+
+    /// Where credentials entered for this base may go, seen from `page`.
+    pub fn scope(&self, page: &Origin) -> ApiScope {
+        ApiScope {
+            origin: self.origin(page),
+            path: self.path.clone(),
+        }
     }
 
     /// True when a browser on `page` can call this base without CORS.

@@ -13,15 +13,26 @@
 //!   [`PlanConfig::concurrency`] requests in flight, lowest page first;
 //! - totals may move between pages (records arrive or expire while paging):
 //!   the latest answer's `totalPages` adds pages or drops unfetched ones;
+//! - a page's `totalPages` is believed only as far as its `totalElements`
+//!   need at the page size it shows (plus [`PAGE_COUNT_SLACK`]), and never
+//!   beyond [`PlanConfig::max_pages`] ([`MAX_PAGES_PER_LISTING`]): more is a
+//!   named failure (`listing-too-large`) before anything more is scheduled,
+//!   so a broken or hostile claim of 2^31 pages allocates nothing;
 //! - legacy answers carry no pagination: pages are then fetched one after
-//!   another until a page comes back shorter than the page size;
-//! - 429: wait for `Retry-After` (seconds or HTTP-date) when sent, else
-//!   exponential backoff with a cap; the wait holds back every page (the
+//!   another until a page comes back shorter than the page size, up to the
+//!   same cap;
+//! - 429: wait for `Retry-After` (seconds or HTTP-date) when sent, up to
+//!   [`PlanConfig::max_wait_ms`] (a longer one fails, saying how long), else
+//!   exponential backoff with a cap; at most [`PlanConfig::max_rate_limited`]
+//!   per page; the wait holds back every page (the
 //!   limit is per key), and teaches the pacer the limit when none was set;
 //!   429s for requests sent before the pacer last learned the bucket was
 //!   empty are echoes of that news and change neither pacing nor backoff;
 //! - 5xx (including Capillary's 521) and network failures: retry with
 //!   backoff up to a bound, then fail; other 4xx fail at once, classified;
+//! - a 401 with [`PlanConfig::renew_auth_on_401`] renews credentials at most
+//!   once per page: a 401 to the renewed credentials fails (`unauthorized`);
+//! - redirects fail at once ([`Outcome::Redirected`]);
 //! - failure and cancel keep every loaded page; [`FetchPlan::resume`] fetches
 //!   only what is missing;
 //! - optional pacing ([`RateLimit`], a token bucket) so a rate-limited brand
@@ -32,7 +43,7 @@ use std::fmt;
 use audit_core::{parse_response, Parsed, ResponseShape};
 
 use crate::endpoint::AuditListing;
-use crate::problem::{countdown, Problem, ProblemKind};
+use crate::problem::{countdown, thousands, Problem, ProblemKind};
 
 /// A requests-per-minute limit, enforced as a token bucket that holds up to
 /// `burst` requests and refills `per_minute` per minute. This is the model
@@ -54,6 +65,27 @@ impl RateLimit {
     }
 }
 
+/// The most pages one listing is planned for ([`PlanConfig::max_pages`]'s
+/// default).
+///
+/// A large real trail is about a million events, so at most a million
+/// records (a record holds one event or more): 1,000 pages at the largest
+/// page size config.json accepts (1,000), 20,000 at the explorer's default
+/// of 50, and 100,000 at the API's own default of 10, the smallest page a
+/// link is likely to ask for. Beyond that a claim is more likely broken or
+/// hostile than real, and loading it would outlast any session (100,000
+/// requests take 100 minutes at 1,000 a minute, 17 hours at 100). At the
+/// cap the plan's own state is under 6 MB (56 bytes a page), and
+/// `audit_core::Store::listings` lists gaps up to the same number.
+pub const MAX_PAGES_PER_LISTING: u32 = 100_000;
+
+/// How many pages more than its `totalElements` need a page's `totalPages`
+/// may claim and still be believed. The API counts and pages in two steps,
+/// and records arrive or expire while a listing is paged (the seed shows 52
+/// then 51), so the two can disagree by a record; a claim beyond that is
+/// cut to what the records need.
+pub const PAGE_COUNT_SLACK: u64 = 1;
+
 /// Tunables; [`PlanConfig::default`] suits the browser.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct PlanConfig {
@@ -65,6 +97,13 @@ pub struct PlanConfig {
     pub max_network_attempts: u32,
     /// 429 answers per page before giving up (a limit that never clears).
     pub max_rate_limited: u32,
+    /// The longest `Retry-After` honoured; a longer one fails the plan at
+    /// once, naming the wait (a daily quota, or a broken header, would
+    /// otherwise hold the listing for hours or forever).
+    pub max_wait_ms: u64,
+    /// Pages one listing is planned for at most (see
+    /// [`MAX_PAGES_PER_LISTING`]).
+    pub max_pages: u32,
     /// First backoff delay; doubles per consecutive failure.
     pub backoff_base_ms: u64,
     /// Longest backoff delay.
@@ -88,6 +127,8 @@ impl Default for PlanConfig {
             max_server_attempts: 4,
             max_network_attempts: 3,
             max_rate_limited: 10,
+            max_wait_ms: 600_000,
+            max_pages: MAX_PAGES_PER_LISTING,
             backoff_base_ms: 1_000,
             backoff_cap_ms: 30_000,
             rate_limit: None,
@@ -113,6 +154,19 @@ pub enum Outcome {
     /// No HTTP answer: network failure, or (in a browser, indistinguishably)
     /// a CORS refusal. The text is kept for the details pane.
     Network(String),
+    /// The API answered with a redirect, which was not followed. The driver
+    /// fetches with `redirect: "manual"`, so the browser reports an opaque
+    /// response (`type` "opaqueredirect", status 0, no `Location` to read).
+    ///
+    /// Following a redirect is never safe with credentials: a browser sends
+    /// the request's headers again to wherever `Location` points, another
+    /// origin included (newer browsers drop only `Authorization` there), so
+    /// `X-CAP-API-OAUTH-TOKEN` or a host-supplied header would reach it; and a
+    /// 307 or 308 repeats the method and body, so the token request would
+    /// POST the OAuth key and secret there too. A redirect means the address
+    /// is wrong (a login portal, a moved gateway), which no retry fixes:
+    /// [`FetchPlan::on_response`] fails the listing at once.
+    Redirected,
 }
 
 /// Why the plan is holding back requests; [`WaitReason::describe`] gives the
@@ -259,18 +313,6 @@ impl Progress {
         }
         s
     }
-}
-
-fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// Token bucket in integer "token-milliseconds": one request costs
@@ -603,19 +645,13 @@ impl FetchPlan {
             Outcome::Http { status, body, .. } if (200..300).contains(&status) => {
                 self.on_body(idx, &body, now_ms)
             }
-            Outcome::Http {
-                status,
-                headers,
-                body,
-            } => {
-                let problem = Problem::from_http(status, &headers, &body, now_ms);
-                self.on_failure(idx, Some(status), problem, now_ms);
-                None
-            }
-            Outcome::Network(detail) => {
-                let problem = Problem::network(&detail, self.cfg.cross_origin, 0);
-                self.on_failure(idx, None, problem, now_ms);
-                None
+            failed => {
+                let status = match &failed {
+                    Outcome::Http { status, .. } => Some(*status),
+                    _ => None,
+                };
+                let problem = Problem::from_outcome(&failed, self.cfg.cross_origin, 0, now_ms);
+                self.on_failure(idx, status, problem, now_ms)
             }
         }
     }
@@ -629,9 +665,14 @@ impl FetchPlan {
     }
 
     /// Continues after a failure or cancel, with fresh retry budgets; loaded
-    /// pages are not fetched again.
+    /// pages are not fetched again. A listing too large to load stays
+    /// failed: no retry makes it smaller.
     pub fn resume(&mut self) {
-        if matches!(self.state, PlanState::Failed | PlanState::Cancelled) {
+        let too_large = self
+            .problem
+            .as_ref()
+            .is_some_and(|p| p.kind == ProblemKind::ListingTooLarge);
+        if matches!(self.state, PlanState::Failed | PlanState::Cancelled) && !too_large {
             self.state = PlanState::Running;
             self.problem = None;
             for s in &mut self.slots {
@@ -727,7 +768,7 @@ impl FetchPlan {
     }
 
     fn on_body(&mut self, idx: usize, body: &[u8], now_ms: u64) -> Option<PageDelivery> {
-        let parsed = parse_response(body);
+        let mut parsed = parse_response(body);
         match &parsed.shape {
             ResponseShape::CurrentAudits | ResponseShape::LegacyAudits => {}
             ResponseShape::ErrorEnvelope => {
@@ -766,14 +807,32 @@ impl FetchPlan {
             self.first_reported_total.get_or_insert(t);
             self.reported_total = Some(t);
         }
+        let max_pages = self.cfg.max_pages;
         match total_pages {
-            Some(t) => self.set_total_pages(t.clamp(0, i64::from(u32::MAX)) as u32),
+            Some(claimed) => {
+                let pages =
+                    plannable_pages(claimed, total_elements, self.listing.page_size(), records);
+                if pages > u64::from(max_pages) {
+                    let claim = u64::try_from(claimed).ok();
+                    self.fail(Problem::listing_too_large(claim, total_elements, max_pages));
+                } else {
+                    self.set_total_pages(pages as u32);
+                    if let Some(p) = parsed.pagination.as_mut() {
+                        // What the store's gap report counts from: the plan, not the claim.
+                        p.total_pages = Some(pages as i64);
+                    }
+                }
+            }
             None => {
                 // No pagination (legacy): a full page may have a successor.
                 let full = records >= self.listing.page_size() as usize;
                 if full {
                     if idx + 1 == self.slots.len() {
-                        self.slots.push(Slot::pending());
+                        if self.slots.len() >= max_pages as usize {
+                            self.fail(Problem::listing_too_large(None, None, max_pages));
+                        } else {
+                            self.slots.push(Slot::pending());
+                        }
                     }
                 } else if self.slots[idx..]
                     .iter()
@@ -828,6 +887,15 @@ impl FetchPlan {
                 if slot.rate_limited >= cfg.max_rate_limited {
                     let n = slot.rate_limited;
                     self.fail(problem.gave_up(n));
+                    return None;
+                }
+                if let Some(at) = problem
+                    .retry_at_ms
+                    .filter(|at| at.saturating_sub(now_ms) > cfg.max_wait_ms)
+                {
+                    let mut problem = problem.too_long_to_wait(at, now_ms);
+                    problem.attempts = slot.requests;
+                    self.fail(problem);
                     return None;
                 }
                 let sent_seq = slot.sent_seq;
@@ -934,6 +1002,31 @@ impl FetchPlan {
         pacer.drain(now_ms, sent);
         self.pacer = Some(pacer);
         self.pacer_learned = true;
+    }
+}
+
+/// The pages a page's pagination may plan: its `totalPages`, unless that is
+/// more than its `totalElements` need (plus [`PAGE_COUNT_SLACK`]) at the
+/// page size the server uses, when it is cut to what they need at `limit`.
+/// The server's page size is `limit`, or smaller when this page holds fewer
+/// records than `limit` and the claim fits that size: the API's maximum
+/// `limit` is undocumented, and a server that caps it pages by its own
+/// smaller size, so its larger count is right then. A page holds at least
+/// one record, so no claim believed is more than the records claimed.
+/// Without `totalElements`, only the caller's cap bounds the claim.
+fn plannable_pages(claimed: i64, total_elements: Option<i64>, limit: u32, records: usize) -> u64 {
+    let claimed = claimed.max(0) as u64;
+    let Some(elements) = total_elements else {
+        return claimed;
+    };
+    let needed_at = |size: u64| (elements.max(0) as u64).div_ceil(size.max(1));
+    let fits = |size: u64| claimed <= needed_at(size).saturating_add(PAGE_COUNT_SLACK);
+    let limit = u64::from(limit);
+    let records = records as u64;
+    if fits(limit) || (records > 0 && records < limit && fits(records)) {
+        claimed
+    } else {
+        needed_at(limit)
     }
 }
 

@@ -10,6 +10,7 @@ use std::fmt;
 use audit_core::ApiError;
 
 use crate::endpoint::{days_in_month, ParamError, AUDIT_PARAMS};
+use crate::fetch_plan::Outcome;
 
 /// The README section the network problem points to.
 pub const PROXY_README_SECTION: &str = "Same-origin proxy";
@@ -38,11 +39,18 @@ pub enum ProblemKind {
     Network,
     Damaged,
     Unrecognised,
+    /// The API answered with a redirect, which is never followed (see
+    /// [`Outcome::Redirected`]).
+    Redirected,
+    /// A listing with more pages than one listing is loaded for (see
+    /// [`crate::MAX_PAGES_PER_LISTING`]).
+    ListingTooLarge,
 }
 
 impl ProblemKind {
     /// `bad-request`, `unauthorized`, `forbidden`, `not-found`,
-    /// `rate-limited`, `server`, `network`, `damaged`, `unrecognised`.
+    /// `rate-limited`, `server`, `network`, `damaged`, `unrecognised`,
+    /// `redirected`, `listing-too-large`.
     pub fn as_str(self) -> &'static str {
         match self {
             ProblemKind::BadRequest => "bad-request",
@@ -54,6 +62,8 @@ impl ProblemKind {
             ProblemKind::Network => "network",
             ProblemKind::Damaged => "damaged",
             ProblemKind::Unrecognised => "unrecognised",
+            ProblemKind::Redirected => "redirected",
+            ProblemKind::ListingTooLarge => "listing-too-large",
         }
     }
 
@@ -144,6 +154,78 @@ impl Problem {
                 header(headers, "retry-after").and_then(|v| parse_retry_after(v, now_ms));
         }
         p
+    }
+
+    /// Classifies what one request came to, for the requests made outside a
+    /// [`crate::FetchPlan`] (lookup, status logs, token) and by the plan
+    /// itself, so every request explains a failure the same way. An
+    /// [`Outcome::Ok`] reaching here is a 2xx the caller could not use: it is
+    /// read as an error envelope (or as unrecognised).
+    pub fn from_outcome(
+        outcome: &Outcome,
+        cross_origin: bool,
+        attempts: u32,
+        now_ms: u64,
+    ) -> Problem {
+        let mut p = match outcome {
+            Outcome::Ok(body) => Problem::from_http(200, &[], body, now_ms),
+            Outcome::Http {
+                status,
+                headers,
+                body,
+            } => Problem::from_http(*status, headers, body, now_ms),
+            Outcome::Network(detail) => Problem::network(detail, cross_origin, attempts),
+            Outcome::Redirected => Problem::redirected(),
+        };
+        p.attempts = attempts;
+        p
+    }
+
+    /// The API answered with a redirect. It was not followed, so neither a
+    /// token header nor the OAuth secret went to where it pointed.
+    pub fn redirected() -> Problem {
+        Problem::new(
+            ProblemKind::Redirected,
+            "The API answered with a redirect; credentials are never re-sent elsewhere.",
+            "Check the API address: it must be the API itself (or this site's proxy to it), not an address that forwards to another host or a login page.",
+        )
+    }
+
+    /// A listing that reports (or, without pagination, goes on for) more
+    /// pages than `cap`. `pages` and `records` are the API's claim, when it
+    /// made one.
+    pub fn listing_too_large(pages: Option<u64>, records: Option<i64>, cap: u32) -> Problem {
+        let cap = thousands(u64::from(cap));
+        let message = match (pages, records) {
+            (Some(p), Some(r)) => format!(
+                "The API reports {} records on {} pages for this listing, more than the {cap} pages the explorer loads in one listing.",
+                thousands(r.max(0) as u64),
+                thousands(p)
+            ),
+            (Some(p), None) => format!(
+                "The API reports {} pages for this listing, more than the {cap} the explorer loads in one listing.",
+                thousands(p)
+            ),
+            (None, _) => format!(
+                "This listing goes on for more than {cap} pages, the most the explorer loads in one listing."
+            ),
+        };
+        Problem::new(
+            ProblemKind::ListingTooLarge,
+            message,
+            "Narrow it (a date range, a source or a reference type) or use a larger page size (limit), then load it again; the pages loaded so far are kept.",
+        )
+    }
+
+    /// A rate limit whose `Retry-After` is further away than the plan waits:
+    /// final, with the wait in the next step.
+    pub fn too_long_to_wait(mut self, retry_at_ms: u64, now_ms: u64) -> Problem {
+        self.next_step = format!(
+            "The API asks to wait {}: try again then (loaded pages are kept), or ask Capillary to raise this key's limit.",
+            countdown(retry_at_ms, now_ms)
+        );
+        self.retry_at_ms = None;
+        self
     }
 
     /// Classifies an error envelope's entries (used where the status is
@@ -249,6 +331,19 @@ fn plural(n: usize) -> &'static str {
     }
 }
 
+/// `1234567` → "1,234,567".
+pub(crate) fn thousands(n: u64) -> String {
+    let digits = n.to_string();
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, c) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(',');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// "12 s", "2 min 5 s".
 pub fn countdown(until_ms: u64, now_ms: u64) -> String {
     let secs = until_ms.saturating_sub(now_ms).div_ceil(1000);
@@ -337,6 +432,9 @@ fn classify(status: u16, errors: &[ApiError]) -> Problem {
             "Nothing was found: no such customer or card, or this endpoint does not exist on the cluster.",
             "Check the id and the cluster; if the legacy endpoint was chosen, try the current one.",
         ),
+        // A native driver sees the 3xx itself; a browser fetching with
+        // `redirect: "manual"` reports `Outcome::Redirected` instead.
+        (_, 301 | 302 | 303 | 307 | 308) => Problem::redirected(),
         (_, 429) => Problem::new(
             ProblemKind::RateLimited,
             "The API is limiting how many requests this key may make per minute.",

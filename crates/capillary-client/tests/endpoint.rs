@@ -364,3 +364,118 @@ fn lookup_answer_in_other_plausible_shapes() {
         ProblemKind::Unrecognised
     );
 }
+
+/// `Origin::parse(a)` serialised, as `new URL(a).origin` gives it.
+fn origin_of(url: &str) -> String {
+    Origin::parse(url)
+        .unwrap_or_else(|e| panic!("{url}: {e}"))
+        .to_string()
+}
+
+#[test]
+fn a_trailing_dot_is_another_origin() {
+    // `https://host.` and `https://host` are two origins to a browser (and to a certificate
+    // check, a cookie jar, CORS): credentials bound to one must not match the other.
+    let dotted = Origin::parse("https://eu.api.capillarytech.com.").unwrap();
+    let plain = Origin::parse("https://eu.api.capillarytech.com").unwrap();
+    assert_ne!(dotted, plain);
+    assert_eq!(dotted.to_string(), "https://eu.api.capillarytech.com.");
+    assert_eq!(dotted.host(), "eu.api.capillarytech.com.");
+    let base = ApiBase::parse("https://eu.api.capillarytech.com.").unwrap();
+    assert_eq!(base.kind(), BaseKind::Custom, "not the eu preset");
+    assert_eq!(base.as_str(), "https://eu.api.capillarytech.com.");
+    assert_eq!(&ApiBase::parse(base.as_str()).unwrap(), &base);
+    assert_eq!(
+        origin_of("http://localhost.:8080/x"),
+        "http://localhost.:8080"
+    );
+}
+
+#[test]
+fn origins_serialise_as_the_url_standard_does() {
+    let cases = [
+        // Scheme and host lowercased, default ports dropped, other ports kept.
+        (
+            "HTTPS://Host.Example.COM:443/x?y#z",
+            "https://host.example.com",
+        ),
+        ("http://h.example:80", "http://h.example"),
+        ("https://h.example:80", "https://h.example:80"),
+        ("http://h.example:0443", "http://h.example:443"),
+        // An empty port is no port.
+        ("https://h.example:/x", "https://h.example"),
+        // A backslash ends the host, as a slash does.
+        ("https://h.example\\x", "https://h.example"),
+        // IPv4 in any of its spellings is serialised dotted-decimal.
+        ("http://127.1:8080", "http://127.0.0.1:8080"),
+        ("http://0x7f.0.0.1", "http://127.0.0.1"),
+        ("http://2130706433", "http://127.0.0.1"),
+        ("http://0177.0.0.01", "http://127.0.0.1"),
+        ("http://192.168.0.1.", "http://192.168.0.1"),
+        // IPv6 lowercased and compressed.
+        ("http://[0:0:0:0:0:0:0:1]:8080", "http://[::1]:8080"),
+        ("http://[::FFFF:127.0.0.1]", "http://[::ffff:7f00:1]"),
+        ("https://[1:0:0:2:0:0:0:3]", "https://[1:0:0:2::3]"),
+        ("https://[2001:DB8::]", "https://[2001:db8::]"),
+        ("https://[::]", "https://[::]"),
+    ];
+    for (url, want) in cases {
+        assert_eq!(origin_of(url), want, "{url}");
+        // Equal origins compare equal whatever the spelling.
+        assert_eq!(
+            Origin::parse(url).unwrap(),
+            Origin::parse(want).unwrap(),
+            "{url}"
+        );
+    }
+    // What a browser refuses (or reads as another host) is refused.
+    for bad in [
+        "http://256.0.0.1",
+        "http://1.2.3.4.5",
+        "http://foo.123",
+        "http://0x100000000",
+        "http://[::1::2]",
+        "http://[1:2:3:4:5:6:7:8:9]",
+        "http://[1:2:3:4:5:6:7]",
+        "http://[::1.2.3]",
+        "http://[::1.2.3.04]",
+        "http://[12345::]",
+        "https://host..example",
+    ] {
+        assert!(
+            matches!(Origin::parse(bad), Err(EndpointError::BadHost(_))),
+            "{bad}: {:?}",
+            Origin::parse(bad)
+        );
+    }
+}
+
+#[test]
+fn base_paths_with_dot_segments_are_refused() {
+    // A browser resolves `..` and `.` before it sends a request, so `https://h/a/../b` calls
+    // `/b`: the address typed would not be the address called.
+    for bad in [
+        "https://h.example/a/../b",
+        "https://h.example/a/./b",
+        "https://h.example/..",
+        "https://h.example/a/.",
+    ] {
+        assert!(
+            matches!(ApiBase::parse(bad), Err(EndpointError::BadPath(_))),
+            "{bad}"
+        );
+    }
+    for bad in ["/capillary/..", "/./capillary", "/capillary/../admin"] {
+        assert!(
+            matches!(ApiBase::proxy(bad), Err(EndpointError::BadPath(_))),
+            "{bad}"
+        );
+    }
+    // Dots inside a segment are just characters.
+    assert_eq!(
+        ApiBase::parse("https://h.example/v1.2/.well-known")
+            .unwrap()
+            .as_str(),
+        "https://h.example/v1.2/.well-known"
+    );
+}

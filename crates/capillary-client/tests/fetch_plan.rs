@@ -34,6 +34,18 @@ fn page_body(total: u64, limit: u64, page: u64) -> Vec<u8> {
     w.finish(&pg)
 }
 
+/// Page `page` of `total` records in pages of `limit`, whose pagination is then changed by
+/// `claim` (a broken or hostile server).
+fn claiming(total: u64, limit: u64, page: u64, claim: impl Fn(&mut Pagination)) -> Vec<u8> {
+    let mut pg = Pagination::for_page(total, limit, page);
+    let mut w = PageWriter::new(Shape::Current);
+    for n in pg.range(limit) {
+        w.push_raw(&record(n));
+    }
+    claim(&mut pg);
+    w.finish(&pg)
+}
+
 fn legacy_body(total: u64, limit: u64, page: u64) -> Vec<u8> {
     let pg = Pagination::for_page(total, limit, page);
     let mut w = PageWriter::new(Shape::Legacy);
@@ -175,7 +187,11 @@ fn start(config: PlanConfig) -> (FetchPlan, Run) {
 }
 
 fn start_on(generation: Generation, config: PlanConfig) -> (FetchPlan, Run) {
-    let plan = FetchPlan::new(listing(10, generation), config);
+    start_with(listing(10, generation), config)
+}
+
+fn start_with(listing: AuditListing, config: PlanConfig) -> (FetchPlan, Run) {
+    let plan = FetchPlan::new(listing, config);
     let run = Run {
         now: T0,
         ..Run::default()
@@ -477,6 +493,46 @@ fn bad_request_and_not_found_stop_at_once() {
 }
 
 #[test]
+fn a_redirect_stops_the_listing_at_once_keeping_loaded_pages() {
+    // An opaque redirect (the driver fetches with `redirect: "manual"`) and a 3xx a native
+    // driver reports: neither is retried, and nothing more is requested.
+    let redirects = [
+        Outcome::Redirected,
+        http(
+            307,
+            &[("Location", "https://elsewhere.example/x")],
+            Vec::new(),
+        ),
+    ];
+    for redirect in redirects {
+        let (mut plan, mut run) = start(PlanConfig {
+            concurrency: 1,
+            ..cfg()
+        });
+        let mut server = |page: u32, _: &str, _: u64| {
+            if page == 3 {
+                return (100, redirect.clone());
+            }
+            (100, Outcome::Ok(page_body(95, 10, u64::from(page))))
+        };
+        drive(&mut plan, &mut run, &mut server, &mut never);
+        let p = match run.final_action.clone() {
+            Some(Action::Failed(p)) => p,
+            a => panic!("{redirect:?}: {a:?}"),
+        };
+        assert_eq!(
+            (p.kind_str(), p.attempts),
+            ("redirected", 1),
+            "{redirect:?}"
+        );
+        assert_eq!(run.sent_pages()[&3], 1, "no retry");
+        assert_eq!(run.sent.len(), 4, "nothing after the redirect");
+        assert_eq!(plan.loaded_pages(), vec![0, 1, 2]);
+        assert!(matches!(plan.poll(run.now)[..], [Action::Failed(_)]));
+    }
+}
+
+#[test]
 fn a_later_page_failing_keeps_the_pages_already_loaded() {
     let (mut plan, mut run) = start(PlanConfig {
         concurrency: 2,
@@ -679,6 +735,152 @@ fn legacy_listings_without_pagination_page_until_a_short_page() {
         assert_eq!(run.records, total);
         let p = plan.progress();
         assert_eq!((p.pages_total, p.reported_total), (Some(pages), None));
+    }
+}
+
+#[test]
+fn a_page_claiming_2_31_pages_for_95_records_plans_only_the_pages_the_records_need() {
+    // Planning by `totalPages` alone allocated a slot per claimed page: 2^31 of them.
+    let (mut plan, mut run) = start(cfg());
+    let mut server = |page: u32, _: &str, _: u64| {
+        let body = claiming(95, 10, u64::from(page), |pg| pg.total_pages = 1 << 31);
+        (100, Outcome::Ok(body))
+    };
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    assert_eq!(run.final_action, Some(Action::Done));
+    assert_eq!(
+        run.sent_pages().keys().copied().collect::<Vec<_>>(),
+        (0..10).collect::<Vec<_>>()
+    );
+    assert_eq!(run.records, 95);
+    assert_eq!(plan.progress().pages_total, Some(10));
+    assert!(plan.missing_pages().is_empty());
+
+    // The page handed to the store says what was planned, so its gap report does not list
+    // two billion missing pages either.
+    let mut plan = FetchPlan::new(listing(10, Generation::Current), cfg());
+    assert!(matches!(plan.poll(T0)[..], [Action::Fetch { page: 0, .. }]));
+    let body = claiming(95, 10, 0, |pg| pg.total_pages = 1 << 31);
+    let d = plan.on_response(0, Outcome::Ok(body), T0 + 1).unwrap();
+    assert_eq!(d.parsed.pagination.unwrap().total_pages, Some(10));
+    // Within one page of what the records need, the server's own count stands (its count and
+    // its page can be computed a moment apart while records arrive).
+    let mut plan = FetchPlan::new(listing(10, Generation::Current), cfg());
+    plan.poll(T0);
+    let body = claiming(95, 10, 0, |pg| pg.total_pages = 11);
+    plan.on_response(0, Outcome::Ok(body), T0 + 1).unwrap();
+    assert_eq!(plan.progress().pages_total, Some(11));
+}
+
+#[test]
+fn a_server_that_caps_the_page_size_is_paged_by_its_own_count() {
+    // Asked for 1,000 a page, the server sends 500 (the API's maximum limit is undocumented):
+    // its 10 pages are what the records need at the size it really uses.
+    let (mut plan, mut run) = start_with(listing(1_000, Generation::Current), cfg());
+    let mut server =
+        |page: u32, _: &str, _: u64| (100, Outcome::Ok(page_body(5_000, 500, u64::from(page))));
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    assert_eq!(run.final_action, Some(Action::Done));
+    assert_eq!(run.sent.len(), 10);
+    assert_eq!(run.records, 5_000);
+}
+
+#[test]
+fn a_listing_beyond_the_page_cap_fails_named_before_anything_more_is_scheduled() {
+    assert_eq!(MAX_PAGES_PER_LISTING, 100_000);
+    assert_eq!(cfg().max_pages, MAX_PAGES_PER_LISTING);
+    // Consistent totals, just too many: 2^31 pages of 10.
+    let (mut plan, mut run) = start(cfg());
+    let mut server = |page: u32, _: &str, _: u64| {
+        let body = claiming(95, 10, u64::from(page), |pg| {
+            pg.total_pages = 1 << 31;
+            pg.total_elements = 10 << 31;
+        });
+        (100, Outcome::Ok(body))
+    };
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    let p = match run.final_action.clone() {
+        Some(Action::Failed(p)) => p,
+        a => panic!("{a:?}"),
+    };
+    assert_eq!(p.kind_str(), "listing-too-large");
+    assert!(!p.kind.is_transient());
+    assert!(
+        p.message.contains("2,147,483,648 pages") && p.message.contains("100,000"),
+        "{}",
+        p.message
+    );
+    assert!(p.next_step.contains("date range"), "{}", p.next_step);
+    assert_eq!(run.sent.len(), 1, "nothing scheduled beyond page 0");
+    assert_eq!(plan.loaded_pages(), vec![0], "page 0's records are kept");
+    assert!(plan.missing_pages().is_empty());
+    plan.resume();
+    assert!(
+        matches!(&plan.poll(run.now)[..], [Action::Failed(p)] if p.kind == ProblemKind::ListingTooLarge),
+        "resuming cannot make it smaller (nor call one page the whole listing)"
+    );
+
+    // At the cap itself a listing is planned (and only `concurrency` pages start).
+    let mut plan = FetchPlan::new(listing(10, Generation::Current), cfg());
+    plan.poll(T0);
+    let body = claiming(1_000_000, 10, 0, |_| {});
+    plan.on_response(0, Outcome::Ok(body), T0 + 1).unwrap();
+    assert_eq!(plan.progress().pages_total, Some(100_000));
+    assert_eq!(plan.poll(T0 + 1).len(), 4);
+}
+
+#[test]
+fn a_legacy_listing_that_never_ends_stops_at_the_page_cap() {
+    // No pagination and every page full: without a cap, pages would be asked for forever.
+    let (mut plan, mut run) = start_on(
+        Generation::Legacy,
+        PlanConfig {
+            max_pages: 50,
+            ..cfg()
+        },
+    );
+    let mut server =
+        |page: u32, _: &str, _: u64| (10, Outcome::Ok(legacy_body(1_000_000, 10, u64::from(page))));
+    drive(&mut plan, &mut run, &mut server, &mut never);
+    let p = match run.final_action.clone() {
+        Some(Action::Failed(p)) => p,
+        a => panic!("{a:?}"),
+    };
+    assert_eq!(p.kind_str(), "listing-too-large");
+    assert!(p.message.contains("more than 50 pages"), "{}", p.message);
+    assert_eq!(run.sent.len(), 50);
+    assert_eq!(run.records, 500);
+}
+
+#[test]
+fn a_retry_after_beyond_the_longest_wait_fails_instead_of_waiting_for_it() {
+    assert_eq!(cfg().max_wait_ms, 600_000);
+    for (retry_after, fails) in [("600", false), ("601", true), ("86400000", true)] {
+        let (mut plan, mut run) = start(cfg());
+        let mut first = true;
+        let mut server = |page: u32, _: &str, _: u64| {
+            if first {
+                first = false;
+                return (100, http(429, &[("Retry-After", retry_after)], Vec::new()));
+            }
+            (100, Outcome::Ok(page_body(30, 10, u64::from(page))))
+        };
+        drive(&mut plan, &mut run, &mut server, &mut never);
+        match run.final_action.clone() {
+            Some(Action::Failed(p)) if fails => {
+                assert_eq!(p.kind_str(), "rate-limited");
+                assert_eq!(p.retry_at_ms, None);
+                assert!(
+                    p.next_step.starts_with("The API asks to wait ")
+                        && p.next_step.contains("try again then"),
+                    "{}",
+                    p.next_step
+                );
+                assert_eq!(run.sent.len(), 1);
+            }
+            Some(Action::Done) if !fails => assert_eq!(run.sent[1].0, T0 + 100 + 600_000),
+            a => panic!("Retry-After {retry_after}: {a:?}"),
+        }
     }
 }
 

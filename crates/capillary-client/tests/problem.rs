@@ -22,6 +22,8 @@ fn kinds_have_stable_strings() {
         (ProblemKind::Network, "network"),
         (ProblemKind::Damaged, "damaged"),
         (ProblemKind::Unrecognised, "unrecognised"),
+        (ProblemKind::Redirected, "redirected"),
+        (ProblemKind::ListingTooLarge, "listing-too-large"),
     ];
     for (k, s) in all {
         assert_eq!(k.as_str(), s);
@@ -243,4 +245,60 @@ fn damaged_and_unrecognised() {
     let p = Problem::from_http(200, &no_headers(), &envelope(1234, "odd"), 0);
     assert_eq!(p.kind, ProblemKind::Unrecognised);
     assert_eq!(p.api_message.as_deref(), Some("odd"));
+}
+
+#[test]
+fn a_redirect_is_a_named_problem_for_every_kind_of_request() {
+    // The plan, the lookup, the status logs and the token request all read an answer the same
+    // way: an opaque redirect (`redirect: "manual"`) and a 3xx both say what happened.
+    let now = 1_700_000_000_000;
+    let opaque = Problem::from_outcome(&Outcome::Redirected, true, 1, now);
+    assert_eq!(opaque.kind, ProblemKind::Redirected);
+    assert_eq!(opaque.kind_str(), "redirected");
+    assert!(
+        !opaque.kind.is_transient(),
+        "retrying cannot fix an address"
+    );
+    assert_eq!(
+        opaque.message,
+        "The API answered with a redirect; credentials are never re-sent elsewhere."
+    );
+    assert!(opaque.next_step.contains("address"), "{}", opaque.next_step);
+    assert_eq!(opaque.attempts, 1);
+    let mut expected = Problem::redirected();
+    expected.attempts = 1;
+    assert_eq!(opaque, expected);
+    for status in [301, 302, 303, 307, 308] {
+        let p = Problem::from_http(status, &no_headers(), b"", now);
+        assert_eq!((p.kind, p.status), (ProblemKind::Redirected, Some(status)));
+        let outcome = Outcome::Http {
+            status,
+            headers: vec![("Location".into(), "https://elsewhere.example/".into())],
+            body: Vec::new(),
+        };
+        assert_eq!(
+            Problem::from_outcome(&outcome, true, 1, now).kind,
+            ProblemKind::Redirected
+        );
+    }
+    // The other outcomes read as before.
+    let network = Outcome::Network("TypeError: Failed to fetch".into());
+    assert_eq!(
+        Problem::from_outcome(&network, true, 2, now),
+        Problem::network("TypeError: Failed to fetch", true, 2)
+    );
+    let refused = Outcome::Http {
+        status: 401,
+        headers: Vec::new(),
+        body: envelope(401, "Invalid username or password"),
+    };
+    assert_eq!(
+        Problem::from_outcome(&refused, true, 1, now).kind,
+        ProblemKind::Unauthorized
+    );
+    let not_found = Outcome::Ok(envelope(8015, "Customer not found"));
+    assert_eq!(
+        Problem::from_outcome(&not_found, true, 1, now).kind,
+        ProblemKind::NotFound
+    );
 }

@@ -8,9 +8,37 @@
 //! `explorer-config csp` command prints it for a given file, and the test servers send it.
 //!
 //! Reading is forgiving, because a typo must not take the tool down: invalid JSON gives the safe
-//! defaults plus one error; a bad value gives that key's default plus a warning naming the key.
-//! Pure (no browser, no IO), so it is tested natively and shared by the app, the e2e servers and
-//! the command.
+//! defaults plus one error ([`Loaded::fallback`], also what the app uses when the file cannot be
+//! fetched); a bad value gives that key's default plus a warning naming the key. Pure (no browser,
+//! no IO), so it is tested natively and shared by the app, the e2e servers and the command.
+//!
+//! The policies the app applies live here too, so they are tested natively:
+//! - [`Config::linked_api`]: a link (or an embedding host's `open` message) cannot steer
+//!   credentials: only an API the deployment lists may be prefilled into the credentials form;
+//!   an unlisted one gets a plain warning naming it in full.
+//! - [`Config::credential_entry`]: inside a frame, credentials may be entered only when the
+//!   parent is an allowed origin (a `<meta>` CSP cannot set `frame-ancestors`, so on a host that
+//!   sends no header any site could frame the form otherwise).
+//!
+//! # Keys
+//!
+//! | key | meaning | default |
+//! |---|---|---|
+//! | `apis` | APIs offered in the connection panel: cluster ids (`eu`), base URLs, proxy paths, or `{"api": …, "label": …}`. The first is used by links that name no `api`. Only these (and `proxyPath`) are ever prefilled from a link | the documented clusters |
+//! | `proxyPath` | a same-origin reverse-proxy path (`/capillary`), offered first | none |
+//! | `otherApis` | whether people may type an API not in `apis` (the CSP then allows any `https:` host); a link naming one never prefills the credentials form, it gets a warning naming it | `false` |
+//! | `authModes` | subset of `basic`, `oauth`, `none`, in the order offered | all three |
+//! | `timeZone` | zone for links without `tz`: `UTC`, `browser`, `Europe/Paris`, `+05:30` | UTC |
+//! | `pageSize` | records per request when the link has no `limit` (1–1000) | 50 |
+//! | `rateLimit` | the API keys' limit in requests per minute; stated, loads are paced from the first request; left out, it is learned from the first 429s | learned |
+//! | `embed` | always use the compact embed chrome | `false` |
+//! | `allowedParentOrigins` | origins (`https://admin.example.com`) that may frame the explorer and talk to it by `postMessage`; `*` is refused. Framed by any other page, credential entry is disabled | none |
+//! | `theme` | `auto` (follow `prefers-color-scheme`), `light`, `dark` | `auto` |
+//!
+//! A missing, unreachable or invalid file gives [`Config::default`]: the documented Capillary
+//! clusters only, no other APIs, no embedding.
+
+#![forbid(unsafe_code)]
 
 use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
 use serde_json::{Map, Value};
@@ -82,14 +110,17 @@ pub struct ApiChoice {
     pub base: ApiBase,
 }
 
-/// A deployment's settings. [`Config::default`] is what a deployment without `config.json` gets.
+/// A deployment's settings. [`Config::default`] is what a deployment without a usable
+/// `config.json` gets: the safe configuration (the documented clusters only, no other APIs, no
+/// embedding).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Config {
     /// Offered in the connection panel; the first one is used by links that name no API
     /// (`?entityType=CUSTOMER&entityId=…`).
     pub apis: Vec<ApiChoice>,
-    /// Whether people may type or link an API not in `apis`. The CSP then allows any `https:`
-    /// host.
+    /// Whether people may type an API not in `apis` (default `false`). The CSP then allows any
+    /// `https:` host. Even then an API a link names is never prefilled unless it is listed
+    /// ([`Config::linked_api`]): a link must not choose where credentials go.
     pub other_apis: bool,
     /// Subset of [`AUTH_MODES`], in the order offered.
     pub auth_modes: Vec<&'static str>,
@@ -120,7 +151,7 @@ impl Default for Config {
                     base: ApiBase::cluster(c),
                 })
                 .collect(),
-            other_apis: true,
+            other_apis: false,
             auth_modes: AUTH_MODES.to_vec(),
             time_zone: None,
             page_size: DEFAULT_PAGE_SIZE,
@@ -142,29 +173,92 @@ pub struct Loaded {
     pub warnings: Vec<String>,
 }
 
+impl Loaded {
+    /// What the app runs with when config.json cannot be used at all (`why`: "was not found
+    /// beside index.html (HTTP 404)", "is not valid JSON (…)"): [`Config::default`], and one
+    /// sentence that says truthfully what that allows.
+    pub fn fallback(why: &str) -> Loaded {
+        Loaded {
+            config: Config::default(),
+            error: Some(format!(
+                "{FILE_NAME} {why}; using safe defaults: the documented Capillary clusters only, no other APIs, no embedding."
+            )),
+            warnings: Vec::new(),
+        }
+    }
+}
+
+/// An API a link (or an embedding host's `open` message) names, against what the deployment
+/// lists ([`Config::linked_api`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum LinkedApi<'a> {
+    /// One of `apis` (the proxy path included): it may be prefilled into the credentials form.
+    Listed(&'a ApiChoice),
+    /// Not listed: never prefilled, whatever `otherApis` allows; show [`UnlistedApi::warning`].
+    Unlisted(UnlistedApi),
+}
+
+/// An API a link names that the deployment does not list.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct UnlistedApi {
+    pub base: ApiBase,
+    /// `otherApis`: the person may still type it (or another) themselves.
+    pub typing_allowed: bool,
+}
+
+impl UnlistedApi {
+    /// "This link points at `https://look-alike.example`, which this deployment does not list.
+    /// Type or pick the API yourself." The address is shown whole (scheme, full host, path), so
+    /// a look-alike such as `eu.api.capillarytech.com.evil.example` cannot hide behind a
+    /// shortened name.
+    pub fn warning(&self) -> String {
+        let what = if self.typing_allowed {
+            "Type or pick"
+        } else {
+            "Pick"
+        };
+        format!(
+            "This link points at {}, which this deployment does not list. {what} the API yourself.",
+            self.base
+        )
+    }
+}
+
+/// Where the page is shown, as far as the app can tell.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Frame<'a> {
+    /// In its own tab or window (`window.top` is the page itself).
+    Top,
+    /// Inside a frame. `parent` is the embedding page's origin, or a URL on it, when the browser
+    /// names it: `location.ancestorOrigins[0]` where it exists (Chromium, Safari; the browser's
+    /// own word), else `document.referrer` when it is not this page's own origin (a navigation
+    /// inside the frame makes the referrer the explorer itself). `None` when neither says: no
+    /// `ancestorOrigins` (Firefox) and a parent whose Referrer-Policy blanks the referrer.
+    Framed { parent: Option<&'a str> },
+}
+
+/// Whether the connection panel may take credentials ([`Config::credential_entry`]).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum CredentialEntry {
+    /// The form may be shown.
+    Allowed,
+    /// Framed in embed mode by a page allowed to supply the connection (or whose origin the
+    /// browser does not name, while some are allowed): no form; only `postMessage` from an
+    /// allowed origin may connect (those messages carry their origin, so this stays checked).
+    FromHost,
+    /// No form; the sentence says why and what to do.
+    Disabled(String),
+}
+
 impl Config {
     /// Reads `config.json` text. Never fails: see [`Loaded`].
     pub fn read(text: &str) -> Loaded {
         let value: Value = match serde_json::from_str(text) {
             Ok(v) => v,
-            Err(e) => {
-                return Loaded {
-                    config: Config::default(),
-                    error: Some(format!(
-                        "{FILE_NAME} is not valid JSON ({e}); using safe defaults."
-                    )),
-                    warnings: Vec::new(),
-                }
-            }
+            Err(e) => return Loaded::fallback(&format!("is not valid JSON ({e})")),
         };
         let Value::Object(map) = value else {
-            return Loaded {
-                config: Config::default(),
-                error: Some(format!(
-                    "{FILE_NAME} must be a JSON object {{ … }}; using safe defaults."
-                )),
-                warnings: Vec::new(),
-            };
+            return Loaded::fallback("must be a JSON object { … }");
         };
         let mut reader = Reader {
             map: &map,
@@ -197,6 +291,55 @@ impl Config {
         self.other_apis || self.apis.iter().any(|c| &c.base == base)
     }
 
+    /// Whether the API a link or a host's `open` message names is one this deployment lists
+    /// (`apis`, the proxy path included). Only a listed one may be prefilled into the
+    /// credentials form: otherwise a crafted link could have someone type their password for a
+    /// look-alike host, which [`Config::allows_api`] alone would let through whenever
+    /// `otherApis` is on.
+    pub fn linked_api(&self, base: &ApiBase) -> LinkedApi<'_> {
+        match self.apis.iter().find(|c| &c.base == base) {
+            Some(choice) => LinkedApi::Listed(choice),
+            None => LinkedApi::Unlisted(UnlistedApi {
+                base: base.clone(),
+                typing_allowed: self.other_apis,
+            }),
+        }
+    }
+
+    /// Whether credentials may be entered, given where the page is shown and whether it is in
+    /// embed mode. Framing is refused by `frame-ancestors` only where the host sends the CSP as
+    /// a header (a `<meta>` policy cannot carry it), so the page checks for itself: inside a
+    /// frame whose parent is not an allowed origin, that parent can lay its own fields over the
+    /// form (clickjacking) and collect what is typed, so the form is disabled with a sentence.
+    pub fn credential_entry(&self, frame: Frame<'_>, embed: bool) -> CredentialEntry {
+        const OWN_TAB: &str = "credential entry is disabled. Open the explorer in its own tab.";
+        let Frame::Framed { parent } = frame else {
+            return CredentialEntry::Allowed;
+        };
+        match parent.map(Origin::parse) {
+            Some(Ok(origin)) if self.allowed_parent_origins.contains(&origin) => {
+                if embed {
+                    CredentialEntry::FromHost
+                } else {
+                    CredentialEntry::Allowed
+                }
+            }
+            Some(Ok(origin)) => CredentialEntry::Disabled(format!(
+                "This page is shown inside {origin}, which this deployment does not allow; {OWN_TAB}"
+            )),
+            Some(Err(_)) => CredentialEntry::Disabled(format!(
+                "This page is shown inside a page with an opaque origin (a sandboxed frame or a local file), which no deployment can allow; {OWN_TAB}"
+            )),
+            None if self.allowed_parent_origins.is_empty() => CredentialEntry::Disabled(format!(
+                "This page is shown inside another site, which this deployment does not allow; {OWN_TAB}"
+            )),
+            None if embed => CredentialEntry::FromHost,
+            None => CredentialEntry::Disabled(format!(
+                "This page is shown inside another site, and the browser does not reveal which, so this deployment cannot check it; {OWN_TAB}"
+            )),
+        }
+    }
+
     /// True when the connection panel may offer `mode` (`basic`, `oauth`, `none`).
     pub fn allows_auth(&self, mode: &str) -> bool {
         self.auth_modes.contains(&mode)
@@ -212,8 +355,9 @@ impl Config {
     }
 
     /// The Content-Security-Policy header value for this deployment: no inline or foreign
-    /// script (WebAssembly compilation allowed), no plugins, connections to the app's own origin
-    /// and the configured API hosts only, framing by the allowed parent origins only.
+    /// script (WebAssembly compilation allowed), workers from the app's own origin, no plugins,
+    /// connections to the app's own origin and the configured API hosts only (any `https:` host
+    /// only with `otherApis`), framing by the allowed parent origins only.
     pub fn content_security_policy(&self) -> String {
         let mut connect = vec!["'self'".to_owned()];
         for choice in &self.apis {
@@ -240,6 +384,10 @@ impl Config {
         [
             "default-src 'none'".to_owned(),
             "script-src 'self' 'wasm-unsafe-eval'".to_owned(),
+            // The engine will run in a Web Worker loaded from the app's own files (never a
+            // `blob:` URL); `worker-src` would fall back to `script-src`, but stated it stays
+            // so if script-src ever changes.
+            "worker-src 'self'".to_owned(),
             "style-src 'self'".to_owned(),
             "img-src 'self' data:".to_owned(),
             format!("connect-src {}", connect.join(" ")),

@@ -1,6 +1,8 @@
 //! `explorer-config check|csp [path]`: validates a deployment's `config.json` and prints the
 //! Content-Security-Policy header its host should send (see README "Deploying").
 
+#![forbid(unsafe_code)]
+
 use std::process::ExitCode;
 
 use explorer_config::Config;

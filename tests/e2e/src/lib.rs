@@ -8,6 +8,7 @@
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::process::Stdio;
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use fantoccini::elements::Element;
@@ -37,6 +38,8 @@ pub struct StaticServer {
     addr: SocketAddr,
     prefix: String,
     stop: Option<oneshot::Sender<()>>,
+    /// The config.json served instead of dist's, when the deployment names one.
+    config: Option<Arc<Mutex<Option<String>>>>,
 }
 
 /// How a test deploys `dist/`: which config.json the host serves, and whether it sends the
@@ -72,13 +75,14 @@ impl StaticServer {
             None => std::fs::read_to_string(dir.join(explorer_config::FILE_NAME)).ok(),
             Some(text) => text.clone(),
         };
-        if let Some(config) = &deployment.config {
+        let served = Arc::new(Mutex::new(deployment.config.clone().flatten()));
+        if deployment.config.is_some() {
             let path = format!("{prefix}{}", explorer_config::FILE_NAME);
-            let body = config.clone();
+            let body = served.clone();
             app = app.route(
                 &path,
                 axum::routing::get(move || async move {
-                    match body {
+                    match body.lock().expect("config lock").clone() {
                         Some(text) => (axum::http::StatusCode::OK, text),
                         None => (axum::http::StatusCode::NOT_FOUND, "not found".into()),
                     }
@@ -94,7 +98,19 @@ impl StaticServer {
                 csp,
             ));
         }
-        StaticServer::serve(app, prefix).await
+        let mut server = StaticServer::serve(app, prefix).await;
+        server.config = Some(served);
+        server
+    }
+
+    /// Replaces the config.json this host serves (a deployment made with `config: Some(..)`),
+    /// e.g. to list an API whose address is known only once it runs.
+    pub fn set_config(&self, text: &str) {
+        let served = self
+            .config
+            .as_ref()
+            .expect("deployed with its own config.json");
+        *served.lock().expect("config lock") = Some(text.to_owned());
     }
 
     /// Serves one HTML page at every path (a host page that embeds the explorer).
@@ -121,6 +137,7 @@ impl StaticServer {
             addr,
             prefix: prefix.to_owned(),
             stop: Some(stop),
+            config: None,
         }
     }
 

@@ -210,8 +210,10 @@ async fn config_json_is_read_at_run_time_and_a_broken_one_is_explained() {
         b.wait_for("[data-testid=error][data-kind=config]").await;
         let said = problems(&b).await;
         assert!(
-            said.iter()
-                .any(|(k, m)| k == "config" && m.contains(needle) && m.contains("safe defaults")),
+            said.iter().any(|(k, m)| k == "config"
+                && m.contains(needle)
+                && m.contains("safe defaults")
+                && m.contains("no other APIs")),
             "{said:?}"
         );
         b.close().await;

@@ -3,18 +3,25 @@
 //! blocked, damaged pages), retrying what can be retried.
 
 use capillary_sim::Config;
-use e2e::{dist_dir, Browser, StaticServer};
+use e2e::{dist_dir, Browser, Deployment, StaticServer};
 use fantoccini::Locator;
 
 /// The explorer on a static host and a simulator that allows it by CORS (unless `cors` is off).
+/// The deployment's config.json lists the simulator as its API, as a real deployment lists its
+/// cluster (and, as shipped, lets nobody type or link another).
 async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::Running, Browser) {
-    let app = StaticServer::start(&dist_dir(), "/").await;
+    let deployment = Deployment {
+        config: Some(None),
+        csp_header: false,
+    };
+    let app = StaticServer::deploy(&dist_dir(), "/", deployment).await;
     if cors {
         config.cors_origins = vec![app.origin()];
     }
     let sim = capillary_sim::spawn(config)
         .await
         .expect("simulator starts");
+    app.set_config(&format!(r#"{{"apis": ["{}"]}}"#, sim.url()));
     let browser = Browser::start().await;
     browser.goto(&app.url("")).await;
     browser.wait_for("[data-testid=event-row]").await;
@@ -252,16 +259,28 @@ async fn credentials_are_bound_to_their_origin() {
     })
     .await;
 
-    // A link to another API host in the same tab: the kept credentials are not sent there.
+    // A link to another API host in the same tab: the kept credentials are not sent there, and
+    // since the deployment does not list that host, the form is not prefilled with it: the
+    // person sees the whole address and a plain warning (a look-alike link cannot phish).
     let link = app.url(&format!(
         "api={}&entityType=CUSTOMER&entityId=98662654",
         other.url()
     ));
     b.goto(&link).await;
-    let ask = b
-        .wait_for("[data-testid=error][data-kind=credentials-needed]")
+    let warning = b
+        .wait_for("[data-testid=error][data-kind=unlisted-api]")
         .await;
-    assert!(ask.text().await.unwrap().contains(&other.url()));
+    let text = warning.text().await.unwrap();
+    assert!(
+        text.contains(&other.url()) && text.contains("does not list"),
+        "{text}"
+    );
+    let api_field = b.wait_for("[data-testid=api-base]").await;
+    assert_ne!(
+        api_field.prop("value").await.unwrap().as_deref(),
+        Some(other.url().as_str()),
+        "an unlisted API is never prefilled"
+    );
     assert!(
         !status_text(&b).await.contains("records loaded"),
         "nothing fetched"
@@ -283,15 +302,26 @@ async fn credentials_are_bound_to_their_origin() {
 #[tokio::test]
 async fn served_from_the_api_origin_no_cors_is_needed() {
     // Like a same-origin reverse proxy: the simulator serves dist/ under a sub-path and the API
-    // at its root, and sends no CORS headers at all.
+    // at its root, and sends no CORS headers at all. The deployment lists that API (a copy of
+    // dist/ gets a config.json naming it, once the simulator's address is known).
+    let dist = tempfile::tempdir().unwrap();
+    for entry in std::fs::read_dir(dist_dir()).unwrap() {
+        let entry = entry.unwrap();
+        std::fs::copy(entry.path(), dist.path().join(entry.file_name())).unwrap();
+    }
     let config = Config {
-        dist: Some(dist_dir()),
+        dist: Some(dist.path().to_owned()),
         dist_prefix: "/tools/audit/".into(),
         ..Config::default()
     };
     let sim = capillary_sim::spawn(config)
         .await
         .expect("simulator starts");
+    std::fs::write(
+        dist.path().join("config.json"),
+        format!(r#"{{"apis": ["{}"]}}"#, sim.url()),
+    )
+    .unwrap();
     let b = Browser::start().await;
     b.goto(&format!("{}/tools/audit/", sim.url())).await;
     b.wait_for("[data-testid=event-row]").await;
