@@ -768,39 +768,48 @@ impl FetchPlan {
     }
 
     fn on_body(&mut self, idx: usize, body: &[u8], now_ms: u64) -> Option<PageDelivery> {
-        let mut parsed = parse_response(body);
-        match &parsed.shape {
-            ResponseShape::CurrentAudits | ResponseShape::LegacyAudits => {}
-            ResponseShape::ErrorEnvelope => {
-                let p = Problem::from_parsed_errors(200, &parsed.api_errors);
-                return self.on_failure(idx, Some(200), p, now_ms);
+        let read = read_page(body, self.listing.page_size(), self.cfg.max_pages);
+        match read.facts {
+            Ok(facts) => {
+                self.on_facts(idx, &facts);
+                Some(PageDelivery {
+                    page: idx as u32,
+                    parsed: read.parsed,
+                    damaged: facts.damaged,
+                })
             }
-            ResponseShape::StatusLog(_) => {
-                let p = Problem::unrecognised(
-                    "a status log came back where an audit page was expected".into(),
-                );
-                return self.on_failure(idx, Some(200), p, now_ms);
+            Err(problem) => self.on_failure(idx, Some(200), problem, now_ms),
+        }
+    }
+
+    /// The answer to `page`, already read ([`read_page`] or a failure classified): how a
+    /// driver that parses elsewhere (a worker) reports it. Nothing is parsed here.
+    pub fn on_answer(&mut self, page: u32, answer: PageAnswer, now_ms: u64) {
+        let idx = page as usize;
+        if self.slots.get(idx).map(|s| s.state) != Some(SlotState::InFlight) {
+            return;
+        }
+        match answer {
+            PageAnswer::Read(Ok(facts)) => self.on_facts(idx, &facts),
+            PageAnswer::Read(Err(problem)) => {
+                self.on_failure(idx, Some(200), problem, now_ms);
             }
-            ResponseShape::Unrecognised { reason } => {
-                let p = Problem::unrecognised(reason.clone());
-                return self.on_failure(idx, Some(200), p, now_ms);
+            PageAnswer::Failed { status, problem } => {
+                self.on_failure(idx, status, problem, now_ms);
             }
         }
+    }
+
+    fn on_facts(&mut self, idx: usize, facts: &PageFacts) {
         self.accepted += 1;
         self.consecutive_429 = 0;
         let slot = &mut self.slots[idx];
         slot.state = SlotState::Done;
         slot.reason = None;
-        let records = parsed.records.len();
+        let records = facts.records;
         self.records_loaded += records as u64;
-        self.events_loaded += parsed
-            .records
-            .iter()
-            .map(|r| r.events.get().map_or(0, |e| e.len() as u64))
-            .sum::<u64>();
-        let total_pages = parsed.pagination.as_ref().and_then(|p| p.total_pages);
-        let total_elements = parsed.pagination.as_ref().and_then(|p| p.total_elements);
-        if let Some(t) = total_elements {
+        self.events_loaded += facts.events as u64;
+        if let Some(t) = facts.total_elements {
             if self.reported_total.is_some_and(|old| old != t) {
                 self.totals_changed = true;
             }
@@ -808,21 +817,16 @@ impl FetchPlan {
             self.reported_total = Some(t);
         }
         let max_pages = self.cfg.max_pages;
-        match total_pages {
-            Some(claimed) => {
-                let pages =
-                    plannable_pages(claimed, total_elements, self.listing.page_size(), records);
-                if pages > u64::from(max_pages) {
-                    let claim = u64::try_from(claimed).ok();
-                    self.fail(Problem::listing_too_large(claim, total_elements, max_pages));
-                } else {
-                    self.set_total_pages(pages as u32);
-                    if let Some(p) = parsed.pagination.as_mut() {
-                        // What the store's gap report counts from: the plan, not the claim.
-                        p.total_pages = Some(pages as i64);
-                    }
-                }
+        match facts.total_pages {
+            _ if facts.too_large => {
+                let problem = Problem::listing_too_large(
+                    facts.claimed_pages.and_then(|c| u64::try_from(c).ok()),
+                    facts.total_elements,
+                    max_pages,
+                );
+                self.fail(problem);
             }
+            Some(pages) => self.set_total_pages(pages),
             None => {
                 // No pagination (legacy): a full page may have a successor.
                 let full = records >= self.listing.page_size() as usize;
@@ -842,15 +846,9 @@ impl FetchPlan {
                 }
             }
         }
-        let damaged = parsed.is_damaged().then(|| {
+        if facts.damaged.is_some() {
             self.damaged_pages += 1;
-            Problem::damaged(records, parsed.damaged.len())
-        });
-        Some(PageDelivery {
-            page: idx as u32,
-            parsed,
-            damaged,
-        })
+        }
     }
 
     /// Applies the latest `totalPages`: more pages are planned, unfetched
@@ -1027,6 +1025,95 @@ fn plannable_pages(claimed: i64, total_elements: Option<i64>, limit: u32, record
         claimed
     } else {
         needed_at(limit)
+    }
+}
+
+/// What the plan needs to know of a page of audit data, once it has been read.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct PageFacts {
+    pub records: usize,
+    pub events: usize,
+    /// The pages to plan: the page's `totalPages` bounded by what its `totalElements` need
+    /// (see [`read_page`]); `None` without pagination (legacy).
+    pub total_pages: Option<u32>,
+    /// `totalPages` as the page claimed it.
+    pub claimed_pages: Option<i64>,
+    pub total_elements: Option<i64>,
+    /// More pages than [`PlanConfig::max_pages`] would be needed.
+    pub too_large: bool,
+    /// Part of the page was unreadable (the records around it are kept).
+    pub damaged: Option<Problem>,
+}
+
+/// An answer to a page request, for [`FetchPlan::on_answer`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PageAnswer {
+    /// A 2xx body, read by [`read_page`]: its facts, or why it is not audit data.
+    Read(Result<PageFacts, Problem>),
+    /// Any other answer, classified ([`Problem::from_outcome`] or, for bodies read elsewhere,
+    /// [`Problem::from_http`]).
+    Failed {
+        status: Option<u16>,
+        problem: Problem,
+    },
+}
+
+/// A page read: its facts for the plan (or why it is not audit data), and the parsed page for
+/// `Store::ingest_page`, its pagination already bounded.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageRead {
+    pub facts: Result<PageFacts, Problem>,
+    pub parsed: Parsed,
+}
+
+/// Parses a 2xx body of the audit endpoint (page size `limit`) and reads what the plan needs.
+/// A `totalPages` larger than the records can need is cut to what they need (a hostile or
+/// broken server cannot make the plan schedule, nor the store report, billions of pages), both
+/// in the facts and in the parsed page the store ingests.
+pub fn read_page(body: &[u8], limit: u32, max_pages: u32) -> PageRead {
+    let mut parsed = parse_response(body);
+    let not_audits = match &parsed.shape {
+        ResponseShape::CurrentAudits | ResponseShape::LegacyAudits => None,
+        ResponseShape::ErrorEnvelope => Some(Problem::from_parsed_errors(200, &parsed.api_errors)),
+        ResponseShape::StatusLog(_) => Some(Problem::unrecognised(
+            "a status log came back where an audit page was expected".into(),
+        )),
+        ResponseShape::Unrecognised { reason } => Some(Problem::unrecognised(reason.clone())),
+    };
+    if let Some(problem) = not_audits {
+        return PageRead {
+            facts: Err(problem),
+            parsed,
+        };
+    }
+    let records = parsed.records.len();
+    let claimed_pages = parsed.pagination.as_ref().and_then(|p| p.total_pages);
+    let total_elements = parsed.pagination.as_ref().and_then(|p| p.total_elements);
+    let planned = claimed_pages.map(|c| plannable_pages(c, total_elements, limit, records));
+    let too_large = planned.is_some_and(|p| p > u64::from(max_pages));
+    let total_pages = planned.filter(|_| !too_large).map(|p| p as u32);
+    if let (Some(p), Some(pages)) = (parsed.pagination.as_mut(), total_pages) {
+        // What the store's gap report counts from: the plan, not the claim.
+        p.total_pages = Some(i64::from(pages));
+    }
+    let facts = PageFacts {
+        records,
+        events: parsed
+            .records
+            .iter()
+            .map(|r| r.events.get().map_or(0, Vec::len))
+            .sum(),
+        total_pages,
+        claimed_pages,
+        total_elements,
+        too_large,
+        damaged: parsed
+            .is_damaged()
+            .then(|| Problem::damaged(records, parsed.damaged.len())),
+    };
+    PageRead {
+        facts: Ok(facts),
+        parsed,
     }
 }
 

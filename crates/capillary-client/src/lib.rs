@@ -92,8 +92,9 @@ pub use endpoint::{
     Origin, ParamError, ReferenceType, SortOrder, AUDIT_PARAMS,
 };
 pub use fetch_plan::{
-    Action, FetchPlan, Outcome, PageDelivery, PlanConfig, PlanState, Progress, RateLimit,
-    WaitReason, MAX_PAGES_PER_LISTING, PAGE_COUNT_SLACK,
+    read_page, Action, FetchPlan, Outcome, PageAnswer, PageDelivery, PageFacts, PageRead,
+    PlanConfig, PlanState, Progress, RateLimit, WaitReason, MAX_PAGES_PER_LISTING,
+    PAGE_COUNT_SLACK,
 };
 pub use header::{HeaderError, HeaderName, HeaderValue};
 pub use problem::{countdown, parse_http_date, parse_retry_after, Problem, ProblemKind};

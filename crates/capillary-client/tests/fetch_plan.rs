@@ -83,6 +83,8 @@ struct Run {
     waits: Vec<(u64, u64, WaitReason)>, // (at, until, reason)
     renewals: u32,
     final_action: Option<Action>,
+    /// Report answers through `read_page` + `on_answer` instead of `on_response`.
+    read_elsewhere: bool,
 }
 
 impl Run {
@@ -158,6 +160,38 @@ fn drive(
 }
 
 fn deliver(plan: &mut FetchPlan, run: &mut Run, page: u32, o: Outcome) {
+    if run.read_elsewhere {
+        // As a driver whose pages are parsed in a worker: the body is read on its own, the
+        // plan only hears the facts (or the classified failure).
+        let answer = match o {
+            Outcome::Ok(body)
+            | Outcome::Http {
+                body,
+                status: 200..=299,
+                ..
+            } => {
+                let limit = plan.listing().page_size();
+                let read = read_page(&body, limit, plan.config().max_pages);
+                if read.facts.is_ok() {
+                    run.delivered.push(page);
+                    run.records += read.parsed.records.len() as u64;
+                }
+                if let Ok(facts) = &read.facts {
+                    run.damaged.extend(facts.damaged.clone());
+                }
+                PageAnswer::Read(read.facts)
+            }
+            failed => PageAnswer::Failed {
+                status: match &failed {
+                    Outcome::Http { status, .. } => Some(*status),
+                    _ => None,
+                },
+                problem: Problem::from_outcome(&failed, plan.config().cross_origin, 0, run.now),
+            },
+        };
+        plan.on_answer(page, answer, run.now);
+        return;
+    }
     if let Some(d) = plan.on_response(page, o, run.now) {
         assert_eq!(d.page, page);
         run.delivered.push(page);
@@ -1353,5 +1387,73 @@ fn a_stated_limit_loads_without_a_refusal_near_the_fastest_time() {
             assert!(r.took >= r.fastest, "faster than the bucket allows? {case}");
             assert!(r.took * 10 <= r.fastest * 11, "over 1.10×: {case}");
         }
+    }
+}
+
+#[test]
+fn a_driver_that_reads_pages_elsewhere_gets_the_same_plan() {
+    type Scenario = Box<dyn Fn() -> Box<dyn FnMut(u32, &str, u64) -> (u64, Outcome)>>;
+    let scenarios: Vec<(&str, Scenario)> = vec![
+        ("every page", Box::new(|| Box::new(ok_server(95, 10, 100)))),
+        (
+            "totals that grow",
+            Box::new(|| {
+                Box::new(|page: u32, _: &str, _: u64| {
+                    let total = if page == 0 { 30 } else { 55 };
+                    (100, Outcome::Ok(page_body(total, 10, u64::from(page))))
+                })
+            }),
+        ),
+        (
+            "a server error, then success",
+            Box::new(|| {
+                let mut failed = false;
+                Box::new(move |page: u32, _: &str, _: u64| {
+                    if page == 2 && !failed {
+                        failed = true;
+                        return (50, http(503, &[], b"busy".to_vec()));
+                    }
+                    (100, Outcome::Ok(page_body(40, 10, u64::from(page))))
+                })
+            }),
+        ),
+        (
+            "a page that is not audit data",
+            Box::new(|| {
+                Box::new(|page: u32, _: &str, _: u64| {
+                    let body = if page == 1 {
+                        b"[1,2]".to_vec()
+                    } else {
+                        page_body(40, 10, u64::from(page))
+                    };
+                    (100, Outcome::Ok(body))
+                })
+            }),
+        ),
+        (
+            "a hostile page count",
+            Box::new(|| {
+                Box::new(|page: u32, _: &str, _: u64| {
+                    let body = claiming(95, 10, u64::from(page), |pg| pg.total_pages = 1 << 31);
+                    (100, Outcome::Ok(body))
+                })
+            }),
+        ),
+    ];
+    for (name, scenario) in scenarios {
+        let mut runs = Vec::new();
+        for read_elsewhere in [false, true] {
+            let (mut plan, mut run) = start(cfg());
+            run.read_elsewhere = read_elsewhere;
+            drive(&mut plan, &mut run, &mut *scenario(), &mut never);
+            runs.push((
+                run.final_action.clone(),
+                run.sent.clone(),
+                run.records,
+                run.damaged.len(),
+                plan.progress(),
+            ));
+        }
+        assert_eq!(runs[0], runs[1], "{name}");
     }
 }
