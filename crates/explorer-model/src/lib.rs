@@ -9,7 +9,9 @@ pub mod problem;
 pub mod views;
 pub mod zone;
 
+pub use link::{
+    ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState,
+};
 pub use loader::{LoadProgress, Loaded, Loader, Page};
 pub use problem::{Problem, ProblemKind, Problems};
-pub use link::{ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState};
 pub use zone::{Clock, FixedOffsets, Offsets, Zone};

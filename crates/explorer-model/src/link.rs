@@ -281,7 +281,10 @@ impl ApiLink {
     }
 
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.0.iter().find(|(k, _)| *k == key).map(|(_, v)| v.as_str())
+        self.0
+            .iter()
+            .find(|(k, _)| *k == key)
+            .map(|(_, v)| v.as_str())
     }
 
     pub fn pairs(&self) -> impl Iterator<Item = (&'static str, &str)> {
@@ -355,11 +358,16 @@ impl ApiLink {
     fn read(&self, api: &str) -> Result<ApiRequest, LinkError> {
         let base = ApiBase::parse(api).map_err(|e| LinkError::new("api", e.to_string()))?;
         let entity_type = match self.get("entityType") {
-            Some(t) => EntityType::parse(t)
-                .ok_or_else(|| LinkError::new("entityType", format!("`{t}` is not CUSTOMER or CARD")))?,
+            Some(t) => EntityType::parse(t).ok_or_else(|| {
+                LinkError::new("entityType", format!("`{t}` is not CUSTOMER or CARD"))
+            })?,
             None => EntityType::Customer,
         };
-        let target = match (self.get("entityId"), self.get("idName"), self.get("idValue")) {
+        let target = match (
+            self.get("entityId"),
+            self.get("idName"),
+            self.get("idValue"),
+        ) {
             (Some(id), _, _) => {
                 let id: i64 = id
                     .parse()
@@ -375,7 +383,12 @@ impl ApiLink {
                 })?;
                 Target::Identifier(name, value.to_owned())
             }
-            _ => return Err(LinkError::new("entityId", "the link names no entity id or identifier")),
+            _ => {
+                return Err(LinkError::new(
+                    "entityId",
+                    "the link names no entity id or identifier",
+                ))
+            }
         };
         let id = match &target {
             Target::Entity(_, id) => *id,
@@ -390,8 +403,9 @@ impl ApiLink {
         }
         params.validate()?;
         let auth = match self.get("auth") {
-            Some(a) => AuthKind::parse(a)
-                .ok_or_else(|| LinkError::new("auth", format!("`{a}` is not basic, oauth or none")))?,
+            Some(a) => AuthKind::parse(a).ok_or_else(|| {
+                LinkError::new("auth", format!("`{a}` is not basic, oauth or none"))
+            })?,
             None => AuthKind::Basic,
         };
         Ok(ApiRequest {
@@ -431,7 +445,9 @@ impl AuthKind {
     }
 
     pub fn parse(s: &str) -> Option<AuthKind> {
-        AuthKind::ALL.into_iter().find(|k| k.key().eq_ignore_ascii_case(s.trim()))
+        AuthKind::ALL
+            .into_iter()
+            .find(|k| k.key().eq_ignore_ascii_case(s.trim()))
     }
 }
 

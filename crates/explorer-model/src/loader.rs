@@ -150,14 +150,20 @@ mod tests {
     use super::*;
 
     fn seed(name: &str) -> Vec<u8> {
-        let path = format!("{}/../../tests/fixtures/seeds/{name}", env!("CARGO_MANIFEST_DIR"));
+        let path = format!(
+            "{}/../../tests/fixtures/seeds/{name}",
+            env!("CARGO_MANIFEST_DIR")
+        );
         std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
     }
 
     #[test]
     fn a_load_runs_a_page_per_step_and_reports_progress() {
         let mut loader = Loader::new([
-            Page::new("current", seed("audit-current-customer-98662653-identifiers.json")),
+            Page::new(
+                "current",
+                seed("audit-current-customer-98662653-identifiers.json"),
+            ),
             Page::new("legacy", seed("audit-legacy-customer-98662653.json")),
         ]);
         assert_eq!(loader.progress().pages_total, 2);
@@ -171,17 +177,29 @@ mod tests {
         let loaded = loader.finish();
         assert_eq!(loaded.pages, 2);
         assert!(loaded.problems.is_empty(), "{:?}", loaded.problems);
-        assert!(loaded.store.len() >= 17, "both generations merged: {}", loaded.store.len());
+        assert!(
+            loaded.store.len() >= 17,
+            "both generations merged: {}",
+            loaded.store.len()
+        );
     }
 
     #[test]
     fn a_damaged_page_keeps_its_intact_records_and_says_where_it_broke() {
-        let loaded = Loader::new([Page::new("merge.json", seed("audit-merge-134094571-damaged.json"))]).finish();
+        let loaded = Loader::new([Page::new(
+            "merge.json",
+            seed("audit-merge-134094571-damaged.json"),
+        )])
+        .finish();
         assert!(loaded.store.record_count() >= 1);
         assert_eq!(loaded.problems.len(), 1, "{:?}", loaded.problems);
         let p = &loaded.problems[0];
         assert_eq!(p.data_kind(), "damaged");
-        assert!(p.message.contains("records recovered") && p.message.contains("byte"), "{}", p.message);
+        assert!(
+            p.message.contains("records recovered") && p.message.contains("byte"),
+            "{}",
+            p.message
+        );
     }
 
     #[test]

@@ -134,8 +134,14 @@ mod tests {
 
     #[test]
     fn data_kinds_are_the_documented_hooks() {
-        assert_eq!(ProblemKind::Api(ApiProblemKind::Damaged).data_kind(), "damaged");
-        assert_eq!(ProblemKind::from(ApiProblemKind::RateLimited).data_kind(), "rate-limited");
+        assert_eq!(
+            ProblemKind::Api(ApiProblemKind::Damaged).data_kind(),
+            "damaged"
+        );
+        assert_eq!(
+            ProblemKind::from(ApiProblemKind::RateLimited).data_kind(),
+            "rate-limited"
+        );
         assert_eq!(ProblemKind::NothingLoaded.data_kind(), "nothing-loaded");
         assert_eq!(ProblemKind::Query.data_kind(), "query");
     }
@@ -146,7 +152,10 @@ mod tests {
         let network = Problem::new(ApiProblemKind::Network, "No answer.");
         shown.add(network.clone());
         shown.add(network);
-        shown.add(Problem::new(ProblemKind::Config, "config.json: bad `theme`."));
+        shown.add(Problem::new(
+            ProblemKind::Config,
+            "config.json: bad `theme`.",
+        ));
         assert_eq!(shown.iter().count(), 2);
         shown.clear(ProblemKind::is_fetch_failure);
         let kinds: Vec<_> = shown.iter().map(Problem::data_kind).collect();

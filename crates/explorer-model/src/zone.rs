@@ -168,11 +168,18 @@ mod tests {
         assert_eq!(Zone::from_key("+05:30"), Zone::Fixed(330));
         assert_eq!(Zone::from_key("-08:00"), Zone::Fixed(-480));
         assert_eq!(Zone::Fixed(-480).key(), "-08:00");
-        assert_eq!(Zone::from_key(" 05:30"), Zone::Fixed(330), "an unencoded + is a space");
+        assert_eq!(
+            Zone::from_key(" 05:30"),
+            Zone::Fixed(330),
+            "an unencoded + is a space"
+        );
         assert_eq!(Zone::from_key("browser"), Zone::Browser);
         assert_eq!(Zone::from_key("+25:00"), Zone::Utc);
         assert_eq!(Zone::from_key("+-1:00"), Zone::Utc);
-        assert_eq!(Zone::from_key("Asia/Kolkata"), Zone::Named("Asia/Kolkata".into()));
+        assert_eq!(
+            Zone::from_key("Asia/Kolkata"),
+            Zone::Named("Asia/Kolkata".into())
+        );
         assert_eq!(Zone::from_key("Asia/<script>"), Zone::Utc);
         assert_eq!(Zone::from_key("/"), Zone::Utc);
         assert_eq!(Zone::from_key("+"), Zone::Utc);
@@ -182,7 +189,11 @@ mod tests {
     #[test]
     fn a_clock_formats_in_its_zone() {
         let zone = Zone::Fixed(330);
-        let clock = Clock { offsets: &FixedOffsets, zone: &zone, now: 86_400_000 * 3 };
+        let clock = Clock {
+            offsets: &FixedOffsets,
+            zone: &zone,
+            now: 86_400_000 * 3,
+        };
         assert_eq!(clock.format(0), "1970-01-01 05:30:00");
         assert_eq!(clock.day(19 * 3_600_000), "1970-01-02");
         assert_eq!(clock.label(), "UTC+05:30");

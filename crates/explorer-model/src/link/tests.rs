@@ -40,13 +40,17 @@ fn round_trips_every_view_field() {
 
 #[test]
 fn a_deployment_default_zone_applies_without_tz_and_utc_is_then_written() {
-    let paris = LinkDefaults { zone: Zone::from_key("Europe/Paris") };
+    let paris = LinkDefaults {
+        zone: Zone::from_key("Europe/Paris"),
+    };
     let link = Link::read([("q", "x")], &paris);
     assert_eq!(link.view.zone, paris.zone);
     assert!(link.write(&paris).iter().all(|(k, _)| k != "tz"));
     let mut utc = link.clone();
     utc.view.zone = Zone::Utc;
-    assert!(utc.write(&paris).contains(&("tz".to_owned(), "utc".to_owned())));
+    assert!(utc
+        .write(&paris)
+        .contains(&("tz".to_owned(), "utc".to_owned())));
     assert_eq!(reload(&utc, &paris), utc);
 }
 
@@ -77,7 +81,10 @@ fn an_entity_link_without_api_uses_the_deployment_default() {
     assert_eq!(q.api, "/capillary");
     assert_eq!(q.target, Target::Entity(EntityType::Customer, 5));
     let e = link.api.request(None).unwrap().unwrap_err();
-    assert_eq!(e.param, "api", "no default: the link is refused, not ignored");
+    assert_eq!(
+        e.param, "api",
+        "no default: the link is refused, not ignored"
+    );
 }
 
 #[test]
@@ -108,37 +115,61 @@ fn reads_every_parameter_and_writes_it_back() {
     let written = ApiLink::of(&q);
     assert_eq!(written.request(None), Some(Ok(q)));
     let keys: Vec<&str> = written.pairs().map(|(k, _)| k).collect();
-    assert_eq!(keys, pairs.map(|(k, _)| k), "written in the documented order");
+    assert_eq!(
+        keys,
+        pairs.map(|(k, _)| k),
+        "written in the documented order"
+    );
 }
 
 #[test]
 fn a_card_by_number_keeps_its_entity_type() {
-    let q = request(&[("api", "eu"), ("entityType", "CARD"), ("idName", "cardnumber"), ("idValue", "DIWALI1")])
-        .unwrap()
-        .unwrap();
+    let q = request(&[
+        ("api", "eu"),
+        ("entityType", "CARD"),
+        ("idName", "cardnumber"),
+        ("idValue", "DIWALI1"),
+    ])
+    .unwrap()
+    .unwrap();
     assert_eq!(q.params.entity_type, EntityType::Card);
     assert_eq!(ApiLink::of(&q).request(None), Some(Ok(q)));
 }
 
 #[test]
 fn identifier_links_need_a_lookup() {
-    let q = request(&[("api", "/capillary"), ("idName", "mobile"), ("idValue", "9988776655")])
-        .unwrap()
-        .unwrap();
-    assert_eq!(q.target, Target::Identifier(IdentifierName::Mobile, "9988776655".into()));
+    let q = request(&[
+        ("api", "/capillary"),
+        ("idName", "mobile"),
+        ("idValue", "9988776655"),
+    ])
+    .unwrap()
+    .unwrap();
+    assert_eq!(
+        q.target,
+        Target::Identifier(IdentifierName::Mobile, "9988776655".into())
+    );
 }
 
 #[test]
 fn bad_links_name_the_parameter_and_are_written_back_unchanged() {
-    let e = request(&[("api", "eu"), ("entityId", "12ab")]).unwrap().unwrap_err();
+    let e = request(&[("api", "eu"), ("entityId", "12ab")])
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.param, "entityId");
     let e = request(&[("api", "eu")]).unwrap().unwrap_err();
     assert_eq!(e.param, "entityId");
-    let e = request(&[("api", "eu"), ("entityId", "1"), ("sortOrder", "sideways")]).unwrap().unwrap_err();
+    let e = request(&[("api", "eu"), ("entityId", "1"), ("sortOrder", "sideways")])
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.param, "sortOrder");
-    let e = request(&[("api", "eu"), ("entityId", "1"), ("startDate", "yesterday")]).unwrap().unwrap_err();
+    let e = request(&[("api", "eu"), ("entityId", "1"), ("startDate", "yesterday")])
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.param, "startDate");
-    let e = request(&[("api", "eu"), ("entityId", "1"), ("auth", "kerberos")]).unwrap().unwrap_err();
+    let e = request(&[("api", "eu"), ("entityId", "1"), ("auth", "kerberos")])
+        .unwrap()
+        .unwrap_err();
     assert_eq!(e.param, "auth");
     // Typing in the search box keeps the bad part as it was, so its error stays explained.
     let link = read(&[("api", "eu"), ("entityId", "12ab"), ("q", "x")]);
@@ -147,10 +178,23 @@ fn bad_links_name_the_parameter_and_are_written_back_unchanged() {
 
 #[test]
 fn another_source_gets_a_fresh_view_in_the_same_zone() {
-    let link = read(&[("q", "mobile"), ("tz", "+05:30"), ("embed", "1"), ("view", "status")]);
-    let q = request(&[("api", "eu"), ("entityId", "5")]).unwrap().unwrap();
+    let link = read(&[
+        ("q", "mobile"),
+        ("tz", "+05:30"),
+        ("embed", "1"),
+        ("view", "status"),
+    ]);
+    let q = request(&[("api", "eu"), ("entityId", "5")])
+        .unwrap()
+        .unwrap();
     let next = link.with_source(ApiLink::of(&q));
-    assert_eq!(next.view, ViewState { zone: Zone::Fixed(330), ..ViewState::default() });
+    assert_eq!(
+        next.view,
+        ViewState {
+            zone: Zone::Fixed(330),
+            ..ViewState::default()
+        }
+    );
     assert!(next.embed);
     assert_eq!(next.api.request(None), Some(Ok(q)));
 }
@@ -185,7 +229,10 @@ fn links_decode_as_a_browser_reads_them_and_never_fail() {
 #[test]
 fn a_url_write_keeps_the_document_even_on_a_double_slash_path() {
     let href = "https://explorer.example//evil.example/x?q=1#top";
-    assert_eq!(same_document_url(href, "?q=2"), "https://explorer.example//evil.example/x?q=2");
+    assert_eq!(
+        same_document_url(href, "?q=2"),
+        "https://explorer.example//evil.example/x?q=2"
+    );
     assert_eq!(
         same_document_url("http://127.0.0.1:8080/tools/audit/", ""),
         "http://127.0.0.1:8080/tools/audit/"
@@ -197,7 +244,10 @@ fn a_url_write_keeps_the_document_even_on_a_double_slash_path() {
 /// Seeded so a failure reproduces; `PROPTEST_CASES` raises the count for a longer run.
 fn config() -> Config {
     Config {
-        cases: std::env::var("PROPTEST_CASES").ok().and_then(|c| c.parse().ok()).unwrap_or(256),
+        cases: std::env::var("PROPTEST_CASES")
+            .ok()
+            .and_then(|c| c.parse().ok())
+            .unwrap_or(256),
         rng_seed: RngSeed::Fixed(0x11_2026),
         failure_persistence: None,
         ..Config::default()
@@ -241,7 +291,11 @@ fn zone() -> impl Strategy<Value = Zone> {
 
 fn view_state() -> impl Strategy<Value = ViewState> {
     (
-        prop_oneof![Just(View::Timeline), Just(View::Status), Just(View::History)],
+        prop_oneof![
+            Just(View::Timeline),
+            Just(View::Status),
+            Just(View::History)
+        ],
         user_text(),
         user_text().prop_map(non_empty),
         zone(),
@@ -250,27 +304,36 @@ fn view_state() -> impl Strategy<Value = ViewState> {
         user_text().prop_map(non_empty),
         proptest::option::of(any::<i64>()),
     )
-        .prop_map(|(view, query, event, zone, from, to, field, as_of)| ViewState {
-            view,
-            query,
-            event,
-            zone,
-            from,
-            to,
-            field,
-            as_of,
-        })
+        .prop_map(
+            |(view, query, event, zone, from, to, field, as_of)| ViewState {
+                view,
+                query,
+                event,
+                zone,
+                from,
+                to,
+                field,
+                as_of,
+            },
+        )
 }
 
 fn api_request() -> impl Strategy<Value = ApiRequest> {
     let target = prop_oneof![
-        (prop_oneof![Just(EntityType::Customer), Just(EntityType::Card)], 1..i64::MAX)
+        (
+            prop_oneof![Just(EntityType::Customer), Just(EntityType::Card)],
+            1..i64::MAX
+        )
             .prop_map(|(t, id)| Target::Entity(t, id)),
         (0..IdentifierName::ALL.len(), "[A-Za-z0-9@.+]{1,12}")
             .prop_map(|(i, v)| Target::Identifier(IdentifierName::ALL[i], v)),
     ];
     (
-        prop_oneof![Just("eu"), Just("/capillary"), Just("https://api.example.com/v")],
+        prop_oneof![
+            Just("eu"),
+            Just("/capillary"),
+            Just("https://api.example.com/v")
+        ],
         0..3usize,
         target,
         proptest::option::of("[A-Z]{1,8}"),
@@ -280,27 +343,33 @@ fn api_request() -> impl Strategy<Value = ApiRequest> {
         proptest::option::of(any::<bool>()),
         any::<bool>(),
     )
-        .prop_map(|(api, auth, target, source, limit, sort, reference, user_context, legacy)| {
-            let (entity_type, id) = match &target {
-                Target::Entity(t, id) => (*t, *id),
-                Target::Identifier(IdentifierName::CardNumber, _) => (EntityType::Card, 1),
-                Target::Identifier(..) => (EntityType::Customer, 1),
-            };
-            let mut params = AuditParams::new(entity_type, id);
-            params.source = source;
-            params.limit = limit;
-            params.sort_order = sort;
-            params.reference_type = reference.map(|i| ReferenceType::ALL[i]);
-            params.include_user_context = user_context;
-            ApiRequest {
-                api: api.to_owned(),
-                base: ApiBase::parse(api).unwrap(),
-                auth: AuthKind::ALL[auth],
-                target,
-                params,
-                generation: if legacy { Generation::Legacy } else { Generation::Current },
-            }
-        })
+        .prop_map(
+            |(api, auth, target, source, limit, sort, reference, user_context, legacy)| {
+                let (entity_type, id) = match &target {
+                    Target::Entity(t, id) => (*t, *id),
+                    Target::Identifier(IdentifierName::CardNumber, _) => (EntityType::Card, 1),
+                    Target::Identifier(..) => (EntityType::Customer, 1),
+                };
+                let mut params = AuditParams::new(entity_type, id);
+                params.source = source;
+                params.limit = limit;
+                params.sort_order = sort;
+                params.reference_type = reference.map(|i| ReferenceType::ALL[i]);
+                params.include_user_context = user_context;
+                ApiRequest {
+                    api: api.to_owned(),
+                    base: ApiBase::parse(api).unwrap(),
+                    auth: AuthKind::ALL[auth],
+                    target,
+                    params,
+                    generation: if legacy {
+                        Generation::Legacy
+                    } else {
+                        Generation::Current
+                    },
+                }
+            },
+        )
 }
 
 fn link() -> impl Strategy<Value = Link> {
@@ -308,7 +377,11 @@ fn link() -> impl Strategy<Value = Link> {
         view_state(),
         proptest::option::of(api_request()),
         any::<bool>(),
-        proptest::option::of(prop_oneof![Just(Theme::Auto), Just(Theme::Light), Just(Theme::Dark)]),
+        proptest::option::of(prop_oneof![
+            Just(Theme::Auto),
+            Just(Theme::Light),
+            Just(Theme::Dark)
+        ]),
         proptest::collection::btree_map("x[a-z]{1,5}", user_text(), 0..3),
     )
         .prop_map(|(view, api, embed, theme, other)| Link {

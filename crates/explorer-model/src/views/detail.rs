@@ -99,16 +99,26 @@ pub fn detail(store: &Store, id: EventId, clock: &Clock) -> DetailView {
             ),
         ),
         ("Updated by", e.user_label().to_owned()),
-        ("User id", e.updated_by().map(|n| n.to_string()).unwrap_or_default()),
+        (
+            "User id",
+            e.updated_by().map(|n| n.to_string()).unwrap_or_default(),
+        ),
         ("Mode", e.mode().unwrap_or("").to_owned()),
         ("Source", e.source().unwrap_or("").to_owned()),
         ("Request id", e.request_id().unwrap_or("").to_owned()),
-        ("Org id", e.org_id().map(|n| n.to_string()).unwrap_or_default()),
+        (
+            "Org id",
+            e.org_id().map(|n| n.to_string()).unwrap_or_default(),
+        ),
     ];
     if let Some(c) = e.created_on() {
         facts.push(("Created on", clock.format(c)));
     }
-    for (label, members) in [("Till", e.till()), ("Store", e.store_place()), ("User context", e.user_context())] {
+    for (label, members) in [
+        ("Till", e.till()),
+        ("Store", e.store_place()),
+        ("User context", e.user_context()),
+    ] {
         if let Some(m) = members {
             facts.push((label, members_text(&m)));
         }
@@ -149,7 +159,10 @@ pub fn detail(store: &Store, id: EventId, clock: &Clock) -> DetailView {
         key: store.event_key(id),
         title: format!("{kind} · {}", e.field_key()),
         when,
-        when_utc: e.time().map(audit_core::time::format_iso_utc).unwrap_or_default(),
+        when_utc: e
+            .time()
+            .map(audit_core::time::format_iso_utc)
+            .unwrap_or_default(),
         change: value_change(e.previous(), e.current()),
         facts: facts
             .into_iter()
@@ -296,7 +309,10 @@ mod tests {
     fn raw_json_is_indented_like_serde_json_pretty() {
         let compact = r#"{"a":1,"b":[1,{"c":"x,y:{z}\"q"}],"d":{},"e":[]}"#;
         let value: serde_json::Value = serde_json::from_str(compact).unwrap();
-        assert_eq!(pretty_json(compact), serde_json::to_string_pretty(&value).unwrap());
+        assert_eq!(
+            pretty_json(compact),
+            serde_json::to_string_pretty(&value).unwrap()
+        );
     }
 
     #[test]
@@ -305,7 +321,13 @@ mod tests {
         let after = "fcm:AAAA-token-0123456789-new";
         let change = value_change(Some(before), Some(after));
         let marked = |spans: &Option<Vec<Span>>, mark| {
-            spans.as_ref().unwrap().iter().filter(|s| s.mark == mark).map(|s| s.text.clone()).collect::<String>()
+            spans
+                .as_ref()
+                .unwrap()
+                .iter()
+                .filter(|s| s.mark == mark)
+                .map(|s| s.text.clone())
+                .collect::<String>()
         };
         assert_eq!(marked(&change.before, Mark::Removed), "old");
         assert_eq!(marked(&change.after, Mark::Added), "new");

@@ -41,7 +41,13 @@ pub struct RowView {
 }
 
 /// Rows `start..end` (clamped) of `result` (event ids, newest first).
-pub fn rows(store: &Store, result: &[EventId], start: usize, end: usize, clock: &Clock) -> Vec<RowView> {
+pub fn rows(
+    store: &Store,
+    result: &[EventId],
+    start: usize,
+    end: usize,
+    clock: &Clock,
+) -> Vec<RowView> {
     let end = end.min(result.len());
     let start = start.min(end);
     let day = |id: EventId| store.event(id).time().map(|t| clock.day(t));
@@ -49,7 +55,8 @@ pub fn rows(store: &Store, result: &[EventId], start: usize, end: usize, clock: 
         .map(|i| {
             let id = result[i];
             let e = store.event(id);
-            let clip = |s: Option<&str>| s.map(|v| v.chars().take(ROW_VALUE_CHARS).collect::<String>());
+            let clip =
+                |s: Option<&str>| s.map(|v| v.chars().take(ROW_VALUE_CHARS).collect::<String>());
             let who = [Some(e.user_label()), e.mode(), e.source()]
                 .into_iter()
                 .flatten()

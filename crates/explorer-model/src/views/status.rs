@@ -54,7 +54,10 @@ pub struct StatusView {
 pub fn status_lanes(store: &Store, clock: &Clock) -> StatusView {
     let now = clock.now;
     let mut lanes = Vec::new();
-    for (kind, title) in [(StatusLogKind::Customer, "Customer"), (StatusLogKind::Card, "Card")] {
+    for (kind, title) in [
+        (StatusLogKind::Customer, "Customer"),
+        (StatusLogKind::Card, "Card"),
+    ] {
         let mut by_entity: Vec<(Option<i64>, Vec<StatusEntry>)> = Vec::new();
         for s in store.status_entries().iter().filter(|s| s.kind == kind) {
             let id = s.entry.entity_id.get().copied();
@@ -96,7 +99,11 @@ fn periods(entries: &[StatusEntry], now: UtcMillis, clock: &Clock) -> Vec<Period
                 left_pct: s.saturating_sub(start) as f64 / span * 100.0,
                 width_pct: (e.saturating_sub(s) as f64 / span * 100.0).max(0.4),
                 from: fmt(p.start),
-                until: if p.is_current { "now".to_owned() } else { fmt(p.end) },
+                until: if p.is_current {
+                    "now".to_owned()
+                } else {
+                    fmt(p.end)
+                },
                 duration: p.duration_ms.map(format_duration).unwrap_or_default(),
                 reason: p.reason.unwrap_or_default(),
                 who: p

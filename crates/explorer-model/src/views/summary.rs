@@ -47,7 +47,11 @@ pub fn facet_groups(store: &Store, result: &[EventId]) -> Vec<FacetGroup> {
                 .take(FACET_CHIPS)
                 .map(|c| Chip {
                     value: c.label.clone(),
-                    label: if c.label.is_empty() { "(none)".to_owned() } else { c.label.clone() },
+                    label: if c.label.is_empty() {
+                        "(none)".to_owned()
+                    } else {
+                        c.label.clone()
+                    },
                     count: c.count,
                 })
                 .collect(),
@@ -93,7 +97,9 @@ pub fn histogram(store: &Store, result: &[EventId], clock: &Clock) -> HistogramV
     let span = time_span(store);
     HistogramView {
         span,
-        bins: span.map(|s| density(store, result, s, BINS)).unwrap_or_default(),
+        bins: span
+            .map(|s| density(store, result, s, BINS))
+            .unwrap_or_default(),
         first_day: span.map(|(lo, _)| clock.day(lo)).unwrap_or_default(),
         last_day: span.map(|(_, hi)| clock.day(hi)).unwrap_or_default(),
     }
