@@ -200,11 +200,14 @@ async fn messages_from_an_unlisted_origin_change_nothing() {
     enter_explorer(&b).await;
     // Framed by a page the deployment does not allow: no credentials can be entered here, and
     // the explorer says so instead of waiting for a host that may not connect it.
-    b.eventually("the explorer refuses credential entry in this frame", || async {
-        b.text("[data-testid=fetch-status]")
-            .await
-            .contains("does not allow")
-    })
+    b.eventually(
+        "the explorer refuses credential entry in this frame",
+        || async {
+            b.text("[data-testid=fetch-status]")
+                .await
+                .contains("does not allow")
+        },
+    )
     .await;
     b.client.enter_parent_frame().await.unwrap();
     let sent = b
