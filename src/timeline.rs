@@ -192,17 +192,25 @@ fn SearchBox(search_ref: NodeRef<leptos::html::Input>) -> impl IntoView {
     }
 }
 
-/// The query error, with a caret under the position it refers to.
+/// The query error: what is wrong and where, and the query shown back with the offending part
+/// marked (a mark, not a caret under it: a caret cannot line up under Devanagari or emoji).
 #[component]
 fn QueryErrorLine(error: QueryError) -> impl IntoView {
     let explorer = use_explorer();
     let text = explorer.state.with_untracked(|s| s.query.clone());
-    let pos = error.position.min(text.len());
-    let caret = format!("{}^", " ".repeat(text[..pos].chars().count()));
+    let (before, marked, after) = error.marked(&text);
+    // An error at the end of the query marks the place where something is missing.
+    let marked = if marked.is_empty() {
+        "\u{2041}".to_owned()
+    } else {
+        marked.to_owned()
+    };
     view! {
         <div id="search-error" class="query-error" role="alert" data-testid="error" data-kind="query">
-            <span>{format!("Query error at position {}: {}", error.position + 1, error.message)}</span>
-            <pre aria-hidden="true">{text}"\n"{caret}</pre>
+            <span>{format!("Query error at position {}: {}", error.column(&text), error.message)}</span>
+            <p class="query-shown" data-testid="query-error-text">
+                {before.to_owned()}<mark>{marked}</mark>{after.to_owned()}
+            </p>
         </div>
     }
 }
