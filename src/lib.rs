@@ -4,6 +4,7 @@
 //! bytes; `audit-core` parses and indexes them into a store; the current query (kept in the
 //! URL, see [`url_state`]) selects events; pages render them. Components render and dispatch;
 //! they never parse or filter.
+#![forbid(unsafe_code)]
 
 mod api_query;
 mod app;

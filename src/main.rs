@@ -1,5 +1,6 @@
 //! Entry point: reads the deployment's config.json, then mounts the app (everything else lives in
 //! the library crate, where the component tests can reach it).
+#![forbid(unsafe_code)]
 
 fn main() {
     console_error_panic_hook::set_once();

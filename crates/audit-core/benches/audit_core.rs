@@ -4,6 +4,8 @@
 //! other workspace crates.
 //!
 //! Run: `CARGO_TARGET_DIR=target/core cargo bench -p audit-core --bench audit_core`
+// The counting allocator is a `GlobalAlloc`, which is unsafe to implement by definition.
+#![allow(unsafe_code)]
 
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::fmt::Write as _;

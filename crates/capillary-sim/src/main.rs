@@ -1,4 +1,5 @@
 //! `capillary-sim` binary: parses flags, starts the simulator, waits for Ctrl-C.
+#![forbid(unsafe_code)]
 
 #[tokio::main]
 async fn main() {

@@ -1,6 +1,8 @@
 //! What the benchmark page (page/bench.js) calls: the page generator, our pipeline, and the real
 //! app mounted on generated pages. Timing is done in JavaScript around these calls, with
 //! `performance.now()`, the same clock the baseline is timed with.
+// `#[wasm_bindgen]` exports expand to unsafe glue code.
+#![allow(unsafe_code)]
 
 use audit_core::{facets, EventId, Query, Search, Store};
 use wasm_bindgen::prelude::*;

@@ -4,6 +4,7 @@
 //! Everything a test needs is started by the test and stopped when its guard drops: a static file
 //! server (a plain one, no SPA fallback, like a bucket or nginx `root`), a ChromeDriver on a free
 //! port, and a headless Chromium with a fresh profile. Nothing listens beyond 127.0.0.1.
+#![forbid(unsafe_code)]
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
