@@ -260,19 +260,19 @@ async fn credentials_are_bound_to_their_origin() {
     .await;
 
     // A link to another API host in the same tab: the kept credentials are not sent there, and
-    // since the deployment does not list that host, the form is not prefilled with it: the
-    // person sees the whole address and a plain warning (a look-alike link cannot phish).
+    // since the deployment does not list that host (and lets nobody add one), the link is
+    // refused with the whole address named, and the form is not prefilled with it.
     let link = app.url(&format!(
         "api={}&entityType=CUSTOMER&entityId=98662654",
         other.url()
     ));
     b.goto(&link).await;
-    let warning = b
-        .wait_for("[data-testid=error][data-kind=unlisted-api]")
+    let refused = b
+        .wait_for("[data-testid=error][data-kind=bad-request]")
         .await;
-    let text = warning.text().await.unwrap();
+    let text = refused.text().await.unwrap();
     assert!(
-        text.contains(&other.url()) && text.contains("does not list"),
+        text.contains(&other.url()) && text.contains("connects only to"),
         "{text}"
     );
     let api_field = b.wait_for("[data-testid=api-base]").await;
