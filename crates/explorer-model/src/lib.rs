@@ -3,15 +3,24 @@
 //! drives it with commands and renders what it returns.
 #![forbid(unsafe_code)]
 
+pub mod engine;
 pub mod link;
 pub mod loader;
 pub mod problem;
+pub mod read;
+pub mod session;
 pub mod views;
 pub mod zone;
 
+pub use engine::{
+    Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView, RowWindow,
+    SourceKind, Update,
+};
 pub use link::{
     ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState,
 };
 pub use loader::{LoadProgress, Loaded, Loader, Page};
 pub use problem::{Problem, ProblemKind, Problems};
+pub use read::{Answer, Purpose, Read};
+pub use session::{Request, SessionPlan, SessionSettings, Step};
 pub use zone::{Clock, FixedOffsets, Offsets, Zone};

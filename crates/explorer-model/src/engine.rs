@@ -1,0 +1,603 @@
+//! The engine: the loaded store, the search over it and every view model, behind a
+//! message-shaped surface. Commands go in ([`Engine::handle`]), updates come out; work that can
+//! wait (the rest of a large load, the summaries of a result) is done in slices by
+//! [`Engine::work`] between them, so whoever hosts the engine (the UI thread now, a worker
+//! later) stays free to answer the next command.
+//!
+//! The engine never reads a clock: "now" comes with every call. It does not know about HTTP,
+//! credentials or the DOM; what it reads are bytes.
+
+use std::sync::Arc;
+
+use audit_core::{EventId, Query, QueryError, Search, Store, UtcMillis};
+
+use crate::loader::{LoadProgress, Loader, Page};
+use crate::problem::{Problem, ProblemKind, Problems};
+use crate::read::{read_answer, Answer, Purpose, Read};
+use crate::views::{self, DetailView, FacetGroup, HistogramView, HistoryView, RowView, StatusView};
+use crate::zone::{Clock, Offsets, Zone};
+use crate::{View, ViewState};
+
+/// Where the data shown came from.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum SourceKind {
+    #[default]
+    Demo,
+    Files,
+    Api,
+}
+
+/// What the engine is asked to do.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Command {
+    /// Replace the data with the built-in demo.
+    LoadDemo,
+    /// Replace the data with these pages (opened files). Loaded in steps; what was shown
+    /// stays until the load has read something.
+    Load {
+        source: SourceKind,
+        label: String,
+        pages: Vec<Page>,
+    },
+    /// Stop a load still running; what was shown stays.
+    CancelLoad,
+    /// A live source starts: the data shown is replaced by an empty store it fills.
+    BeginLive { label: String },
+    /// Read one answer of the live source (merged into the store when it is data); the
+    /// update says what it was, for the session plan.
+    Read {
+        request: u64,
+        purpose: Purpose,
+        answer: Answer,
+    },
+    /// The live source has everything: the tables give back their growth headroom and the
+    /// final result is shown at once.
+    FinishLive,
+    /// What the user looks at: the query, range, zone, page, selection, field, as-of.
+    SetView(ViewState),
+    /// The rows the list shows (and a screen ahead), by position in the result.
+    Rows { start: usize, end: usize },
+    /// The current result as a file.
+    Export(ExportFormat),
+}
+
+/// The export formats.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum ExportFormat {
+    Csv,
+    Json,
+}
+
+/// What the engine tells its host.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Update {
+    Report(Report),
+    Result(ResultView),
+    Rows(RowWindow),
+    Facets(Vec<FacetGroup>),
+    Histogram(HistogramView),
+    Detail(Option<DetailView>),
+    Status(StatusView),
+    History(HistoryView),
+    /// What an answer of the live source was ([`Command::Read`]).
+    Read {
+        request: u64,
+        read: Read,
+    },
+    /// A load finished; `replaced` is false when it read nothing and what was shown stays.
+    Loaded {
+        source: SourceKind,
+        replaced: bool,
+    },
+    Export(ExportFile),
+}
+
+/// The header: where the data came from, how much there is, how a load is going, and what
+/// was wrong with what was read.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Report {
+    /// "demo", "2 files", "CUSTOMER 5 · https://…", "demo; loading big.json: 120 of 953 pages".
+    pub source: String,
+    pub source_kind: SourceKind,
+    /// "CUSTOMER 98662653", from the first event that names its entity.
+    pub entity: String,
+    pub events: usize,
+    pub records: usize,
+    /// A load still running.
+    pub loading: Option<LoadProgress>,
+    pub problems: Vec<Problem>,
+}
+
+impl Report {
+    /// "246 events loaded (demo)".
+    pub fn loaded_line(&self) -> String {
+        format!("{} events loaded ({})", self.events, self.source)
+    }
+}
+
+/// The current result: how many match, of how many, or why the query cannot be read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct ResultView {
+    /// Changes with every new result (a new query, the store changed): the list starts at
+    /// the top of a new result.
+    pub id: u64,
+    pub count: usize,
+    pub total: usize,
+    pub error: Option<QueryErrorView>,
+}
+
+impl ResultView {
+    /// "12 of 246 events".
+    pub fn count_line(&self) -> String {
+        format!("{} of {} events", self.count, self.total)
+    }
+}
+
+/// A query that cannot be read, ready to show: the message, and the query in three parts so
+/// the offending part can be marked in the user's own script.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct QueryErrorView {
+    /// "Query error at position 5: `-` must be followed by a term to exclude".
+    pub message: String,
+    pub before: String,
+    pub marked: String,
+    pub after: String,
+}
+
+impl QueryErrorView {
+    pub fn of(error: &QueryError, text: &str) -> QueryErrorView {
+        let (before, marked, after) = error.marked(text);
+        QueryErrorView {
+            message: format!(
+                "Query error at position {}: {}",
+                error.column(text),
+                error.message
+            ),
+            before: before.to_owned(),
+            marked: marked.to_owned(),
+            after: after.to_owned(),
+        }
+    }
+}
+
+/// Rows of a result, for the list's window.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct RowWindow {
+    pub result: u64,
+    pub start: usize,
+    pub rows: Vec<RowView>,
+}
+
+/// An export, ready to save.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct ExportFile {
+    pub name: String,
+    pub mime: String,
+    pub text: String,
+}
+
+/// Live pages refresh the result at most this often: each refresh re-runs the search over
+/// every event.
+pub const LIVE_REFRESH_MS: i64 = 250;
+
+/// Rows a window holds until the host says how many it shows.
+const DEFAULT_WINDOW: usize = 40;
+
+/// The engine's state. See the module doc.
+pub struct Engine {
+    offsets: Box<dyn Offsets>,
+    store: Store,
+    search: Search,
+    source: SourceKind,
+    label: String,
+    problems: Problems,
+    load: Option<BulkLoad>,
+    view: ViewState,
+    result: Result<Arc<Vec<EventId>>, QueryErrorView>,
+    result_id: u64,
+    window: (usize, usize),
+    /// Facets and histogram of the result are still to be sent.
+    summaries_due: bool,
+    /// The page-specific view (status lanes, field history) is still to be sent.
+    page_due: bool,
+    /// Live pages arrived since the result was last refreshed; refresh once this is due.
+    refresh_due: Option<UtcMillis>,
+    last_refresh: UtcMillis,
+}
+
+/// A load running in steps.
+struct BulkLoad {
+    loader: Loader,
+    source: SourceKind,
+    label: String,
+}
+
+impl Engine {
+    pub fn new(offsets: Box<dyn Offsets>) -> Engine {
+        Engine {
+            offsets,
+            store: Store::new(),
+            search: Search::new(),
+            source: SourceKind::Demo,
+            label: String::new(),
+            problems: Problems::default(),
+            load: None,
+            view: ViewState::default(),
+            result: Ok(Arc::new(Vec::new())),
+            result_id: 0,
+            window: (0, DEFAULT_WINDOW),
+            summaries_due: false,
+            page_due: false,
+            refresh_due: None,
+            last_refresh: i64::MIN,
+        }
+    }
+
+    /// Handles one command; the updates it has at once (more may follow from [`Engine::work`]).
+    pub fn handle(&mut self, command: Command, now: UtcMillis) -> Vec<Update> {
+        let mut out = Vec::new();
+        match command {
+            Command::LoadDemo => {
+                self.start_load(SourceKind::Demo, "demo".into(), demo_pages(), now, &mut out)
+            }
+            Command::Load {
+                source,
+                label,
+                pages,
+            } => self.start_load(source, label, pages, now, &mut out),
+            Command::CancelLoad => {
+                if self.load.take().is_some() {
+                    out.push(Update::Report(self.report()));
+                }
+            }
+            Command::BeginLive { label } => {
+                self.load = None;
+                self.replace_store(Store::new(), SourceKind::Api, label, Vec::new());
+                self.refresh(now, &mut out);
+            }
+            Command::Read {
+                request,
+                purpose,
+                answer,
+            } => {
+                let (read, parsed) = read_answer(&purpose, answer, now);
+                if let Some((listing, parsed, problems)) = parsed {
+                    let first = self.store.is_empty();
+                    self.problems.extend(problems);
+                    self.store.ingest_page(&listing, parsed);
+                    self.live_changed(first, now, &mut out);
+                }
+                out.push(Update::Read { request, read });
+            }
+            Command::FinishLive => {
+                self.store.shrink_to_fit();
+                self.refresh(now, &mut out);
+            }
+            Command::SetView(view) => self.set_view(view, now, &mut out),
+            Command::Rows { start, end } => {
+                self.window = (start, end.max(start));
+                out.push(Update::Rows(self.rows(now)));
+            }
+            Command::Export(format) => {
+                if let Ok(events) = &self.result {
+                    out.push(Update::Export(self.export(format, events)));
+                }
+            }
+        }
+        out
+    }
+
+    /// True while there is work for [`Engine::work`] (a load, summaries, a due refresh).
+    pub fn has_work(&self) -> bool {
+        self.load.is_some() || self.summaries_due || self.page_due || self.refresh_due.is_some()
+    }
+
+    /// When a live refresh falls due, if one is waiting (the host wakes the engine then).
+    pub fn refresh_due(&self) -> Option<UtcMillis> {
+        self.refresh_due
+    }
+
+    /// Does waiting work while `more()` says there is time: the next pages of a load (a
+    /// progress report after the slice), then the result's summaries, then the page view.
+    pub fn work(&mut self, now: UtcMillis, more: &mut dyn FnMut() -> bool) -> Vec<Update> {
+        let mut out = Vec::new();
+        if let Some(due) = self.refresh_due {
+            if now >= due {
+                self.refresh(now, &mut out);
+            }
+        }
+        if let Some(load) = &mut self.load {
+            while load.loader.step() {
+                if !more() {
+                    break;
+                }
+            }
+            if load.loader.is_done() {
+                self.finish_load(now, &mut out);
+            } else {
+                out.push(Update::Report(self.report()));
+            }
+            return out;
+        }
+        if self.summaries_due && more() {
+            self.summaries_due = false;
+            if let Ok(events) = &self.result {
+                let clock = self.clock(now);
+                out.push(Update::Facets(views::facet_groups(&self.store, events)));
+                out.push(Update::Histogram(views::histogram(
+                    &self.store,
+                    events,
+                    &clock,
+                )));
+            }
+        }
+        if self.page_due && more() {
+            self.page_due = false;
+            out.extend(self.page_view(now));
+        }
+        out
+    }
+
+    fn clock(&self, now: UtcMillis) -> Clock<'_> {
+        Clock {
+            offsets: self.offsets.as_ref(),
+            zone: &self.view.zone,
+            now,
+        }
+    }
+
+    fn start_load(
+        &mut self,
+        source: SourceKind,
+        label: String,
+        pages: Vec<Page>,
+        now: UtcMillis,
+        out: &mut Vec<Update>,
+    ) {
+        let small = pages.iter().map(|p| p.bytes.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        self.load = Some(BulkLoad {
+            loader: Loader::new(pages),
+            source,
+            label,
+        });
+        if small {
+            // The demo and a few pages are on screen at the first paint.
+            self.finish_load(now, out);
+        } else {
+            out.push(Update::Report(self.report()));
+        }
+    }
+
+    fn finish_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        let Some(load) = self.load.take() else { return };
+        let loaded = load.loader.finish();
+        let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
+        if loaded.is_empty() && had_data {
+            // Nothing readable: keep what is shown, and say why.
+            self.problems.extend(loaded.problems);
+            self.problems.add(Problem::new(
+                ProblemKind::NothingLoaded,
+                format!(
+                    "Nothing could be read from {}; the data already loaded is kept.",
+                    load.label
+                ),
+            ));
+            out.push(Update::Report(self.report()));
+            out.push(Update::Loaded {
+                source: load.source,
+                replaced: false,
+            });
+            return;
+        }
+        self.replace_store(loaded.store, load.source, load.label, loaded.problems);
+        self.refresh(now, out);
+        out.push(Update::Loaded {
+            source: load.source,
+            replaced: true,
+        });
+    }
+
+    fn replace_store(
+        &mut self,
+        store: Store,
+        source: SourceKind,
+        label: String,
+        problems: Vec<Problem>,
+    ) {
+        self.store = store;
+        self.search = Search::new();
+        self.source = source;
+        self.label = label;
+        self.problems = Problems::default();
+        self.problems.extend(problems);
+        self.refresh_due = None;
+    }
+
+    /// A live page was merged: refresh now (the first data of the source shows at once), or
+    /// once [`LIVE_REFRESH_MS`] have passed since the last refresh.
+    fn live_changed(&mut self, first: bool, now: UtcMillis, out: &mut Vec<Update>) {
+        let due = self.last_refresh.saturating_add(LIVE_REFRESH_MS);
+        if first || now >= due {
+            self.refresh(now, out);
+        } else {
+            self.refresh_due.get_or_insert(due);
+        }
+    }
+
+    /// The store changed: the header, the result and everything built from it.
+    fn refresh(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.refresh_due = None;
+        self.last_refresh = now;
+        out.push(Update::Report(self.report()));
+        self.run_query(now, out);
+        out.push(Update::Detail(self.detail(now)));
+        self.page_due = true;
+    }
+
+    fn set_view(&mut self, view: ViewState, now: UtcMillis, out: &mut Vec<Update>) {
+        let old = std::mem::replace(&mut self.view, view);
+        let new = &self.view;
+        if old.effective_query() != new.effective_query() {
+            self.run_query(now, out);
+        } else if old.zone != new.zone {
+            // Times are shown in the zone: the rows and the histogram's days change.
+            out.push(Update::Rows(self.rows(now)));
+            self.summaries_due = true;
+        }
+        let new = &self.view;
+        if old.event != new.event || old.zone != new.zone {
+            out.push(Update::Detail(self.detail(now)));
+        }
+        if old.view != new.view
+            || old.zone != new.zone
+            || old.field != new.field
+            || old.as_of != new.as_of
+        {
+            self.page_due = true;
+        }
+    }
+
+    /// Runs the current query over the store: the count and the first rows now, the
+    /// summaries and the page view after them.
+    fn run_query(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.result_id += 1;
+        let text = self.view.effective_query();
+        self.result = match Query::parse(&text) {
+            Ok(query) => {
+                let mut events = self.search.run(&self.store, &query, now).events.clone();
+                events.reverse();
+                Ok(Arc::new(events))
+            }
+            // The error is about the text typed (the range qualifiers come after it).
+            Err(e) => Err(QueryErrorView::of(&e, &self.view.query)),
+        };
+        let (count, error) = match &self.result {
+            Ok(events) => (events.len(), None),
+            Err(e) => (0, Some(e.clone())),
+        };
+        out.push(Update::Result(ResultView {
+            id: self.result_id,
+            count,
+            total: self.store.len(),
+            error,
+        }));
+        // A new result starts at the top.
+        let shown = self.window.1 - self.window.0;
+        self.window = (0, shown.max(1));
+        out.push(Update::Rows(self.rows(now)));
+        self.summaries_due = true;
+        if self.view.view == View::History {
+            self.page_due = true;
+        }
+    }
+
+    fn rows(&self, now: UtcMillis) -> RowWindow {
+        let (start, end) = self.window;
+        let rows = match &self.result {
+            Ok(events) => views::rows(&self.store, events, start, end, &self.clock(now)),
+            Err(_) => Vec::new(),
+        };
+        RowWindow {
+            result: self.result_id,
+            start: rows.first().map_or(start, |r| r.index),
+            rows,
+        }
+    }
+
+    fn detail(&self, now: UtcMillis) -> Option<DetailView> {
+        let id = self.store.find_event(self.view.event.as_deref()?)?;
+        Some(views::detail(&self.store, id, &self.clock(now)))
+    }
+
+    fn page_view(&self, now: UtcMillis) -> Option<Update> {
+        let clock = self.clock(now);
+        match self.view.view {
+            View::Timeline => None,
+            View::Status => Some(Update::Status(views::status_lanes(&self.store, &clock))),
+            View::History => {
+                let empty = Vec::new();
+                let events = self.result.as_deref().unwrap_or(&empty);
+                Some(Update::History(views::history(
+                    &self.store,
+                    events,
+                    self.view.field.as_deref(),
+                    self.view.as_of,
+                    &clock,
+                )))
+            }
+        }
+    }
+
+    fn report(&self) -> Report {
+        let mut source = self.label.clone();
+        let loading = self.load.as_ref().map(|l| {
+            let p = l.loader.progress();
+            let line = format!(
+                "loading {}: {} of {} pages",
+                l.label, p.pages_done, p.pages_total
+            );
+            source = if source.is_empty() {
+                line
+            } else {
+                format!("{source}; {line}")
+            };
+            p
+        });
+        Report {
+            source,
+            source_kind: self.source,
+            entity: self
+                .store
+                .events()
+                .find_map(|e| Some(format!("{} {}", e.entity_type()?, e.entity_id()?)))
+                .unwrap_or_default(),
+            events: self.store.len(),
+            records: self.store.record_count(),
+            loading,
+            problems: self.problems.iter().cloned().collect(),
+        }
+    }
+
+    fn export(&self, format: ExportFormat, events: &[EventId]) -> ExportFile {
+        let filter = self.view.effective_query();
+        match format {
+            ExportFormat::Csv => ExportFile {
+                name: "audit-export.csv".into(),
+                mime: "text/csv;charset=utf-8".into(),
+                text: audit_core::export::to_csv(&self.store, events, &filter),
+            },
+            ExportFormat::Json => ExportFile {
+                name: "audit-export.ndjson".into(),
+                mime: "application/x-ndjson".into(),
+                text: audit_core::export::to_ndjson(&self.store, events, &filter),
+            },
+        }
+    }
+
+    /// The zone times are shown in (the host formats nothing itself).
+    pub fn zone(&self) -> &Zone {
+        &self.view.zone
+    }
+}
+
+/// Loads up to this size run in one go (a few ms in a release build): the demo and a few
+/// saved pages are on screen at the first paint.
+pub const SMALL_LOAD_BYTES: usize = 2 << 20;
+
+/// The built-in demo: the shared generator's API-shaped pages, read as any response is.
+fn demo_pages() -> Vec<Page> {
+    let demo = audit_gen::demo();
+    let mut pages = Vec::new();
+    for (i, p) in demo.customer_pages.into_iter().enumerate() {
+        pages.push(Page::new(format!("demo customer page {}", i + 1), p));
+    }
+    for (i, p) in demo.card_pages.into_iter().enumerate() {
+        pages.push(Page::new(format!("demo card page {}", i + 1), p));
+    }
+    pages.push(Page::new(
+        "demo customer status log",
+        demo.customer_status_log,
+    ));
+    pages.push(Page::new("demo card status log", demo.card_status_log));
+    pages
+}

@@ -1,0 +1,508 @@
+//! The engine driven as its host drives it: commands in, updates out, the waiting work done
+//! between them. Everything the screen shows comes out of here.
+
+use explorer_model::engine::LIVE_REFRESH_MS;
+use explorer_model::views::RowView;
+use explorer_model::{
+    Answer, Command, Engine, ExportFormat, FixedOffsets, Page, Purpose, Read, Report, ResultView,
+    RowWindow, SourceKind, Update, View, ViewState, Zone,
+};
+
+const NOW: i64 = 1_750_000_000_000;
+
+fn seed(name: &str) -> Vec<u8> {
+    let path = format!(
+        "{}/../../tests/fixtures/seeds/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    );
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{path}: {e}"))
+}
+
+fn engine() -> Engine {
+    Engine::new(Box::new(FixedOffsets))
+}
+
+/// Runs every waiting slice of work to the end.
+fn settle(engine: &mut Engine, out: &mut Vec<Update>) {
+    while engine.has_work() && engine.refresh_due().is_none_or(|due| due <= NOW) {
+        out.extend(engine.work(NOW, &mut || true));
+    }
+}
+
+fn handle(engine: &mut Engine, command: Command) -> Vec<Update> {
+    let mut out = engine.handle(command, NOW);
+    settle(engine, &mut out);
+    out
+}
+
+fn last_result(updates: &[Update]) -> ResultView {
+    updates
+        .iter()
+        .rev()
+        .find_map(|u| match u {
+            Update::Result(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a result")
+}
+
+fn last_rows(updates: &[Update]) -> RowWindow {
+    updates
+        .iter()
+        .rev()
+        .find_map(|u| match u {
+            Update::Rows(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("rows")
+}
+
+fn last_report(updates: &[Update]) -> Report {
+    updates
+        .iter()
+        .rev()
+        .find_map(|u| match u {
+            Update::Report(r) => Some(r.clone()),
+            _ => None,
+        })
+        .expect("a report")
+}
+
+fn query(engine: &mut Engine, text: &str) -> Vec<Update> {
+    handle(
+        engine,
+        Command::SetView(ViewState {
+            query: text.into(),
+            ..ViewState::default()
+        }),
+    )
+}
+
+#[test]
+fn the_demo_loads_at_once_with_its_first_rows_and_then_its_summaries() {
+    let mut e = engine();
+    let at_once = e.handle(Command::LoadDemo, NOW);
+    let report = last_report(&at_once);
+    assert_eq!(report.source, "demo");
+    assert!(
+        report.events >= 246 && report.problems.is_empty(),
+        "{report:?}"
+    );
+    assert!(report.entity.starts_with("CUSTOMER "));
+    assert_eq!(
+        report.loaded_line(),
+        format!("{} events loaded (demo)", report.events)
+    );
+    let result = last_result(&at_once);
+    assert_eq!((result.count, result.total), (report.events, report.events));
+    let rows = last_rows(&at_once);
+    assert_eq!(rows.start, 0);
+    assert!(!rows.rows.is_empty() && rows.rows.len() <= 40);
+    // Facets and histogram come with the next slice of work, not with the rows.
+    assert!(!at_once
+        .iter()
+        .any(|u| matches!(u, Update::Facets(_) | Update::Histogram(_))));
+    let later = e.work(NOW, &mut || true);
+    let facets = later.iter().find_map(|u| match u {
+        Update::Facets(f) => Some(f.clone()),
+        _ => None,
+    });
+    let groups = facets.expect("facets follow");
+    assert!(groups
+        .iter()
+        .any(|g| g.qualifier == "type" && !g.chips.is_empty()));
+    assert!(later.iter().any(
+        |u| matches!(u, Update::Histogram(h) if h.bins.iter().sum::<usize>() == report.events)
+    ));
+}
+
+#[test]
+fn a_query_narrows_and_a_malformed_one_is_explained_in_the_users_script() {
+    let mut e = engine();
+    let all = last_result(&handle(&mut e, Command::LoadDemo));
+    let updates = query(&mut e, "type:identifier");
+    let narrowed = last_result(&updates);
+    assert!(narrowed.count > 0 && narrowed.count < all.count);
+    assert_ne!(narrowed.id, all.id, "a new result");
+    let rows = last_rows(&updates);
+    assert!(rows.rows.iter().all(|r: &RowView| r.kind == "Identifier"));
+    for text in ["राम -", "नाम \"", "éé \"", "👩‍💻 -"] {
+        let bad = last_result(&query(&mut e, text));
+        let error = bad.error.unwrap_or_else(|| panic!("`{text}` reads"));
+        assert_eq!(bad.count, 0);
+        assert!(
+            error.message.starts_with("Query error at position "),
+            "{}",
+            error.message
+        );
+        assert_eq!(
+            format!("{}{}{}", error.before, error.marked, error.after),
+            text
+        );
+    }
+}
+
+#[test]
+fn a_window_of_rows_is_built_for_what_the_list_shows() {
+    let mut e = engine();
+    let all = last_result(&handle(&mut e, Command::LoadDemo));
+    let rows = last_rows(&handle(
+        &mut e,
+        Command::Rows {
+            start: 100,
+            end: 130,
+        },
+    ));
+    assert_eq!(rows.start, 100);
+    assert_eq!(rows.rows.len(), 30);
+    assert_eq!(rows.rows[0].index, 100);
+    assert_eq!(rows.result, all.id);
+    // Past the end is clamped, never a panic.
+    let tail = last_rows(&handle(
+        &mut e,
+        Command::Rows {
+            start: all.count - 5,
+            end: all.count + 50,
+        },
+    ));
+    assert_eq!(tail.rows.len(), 5);
+    let none = last_rows(&handle(
+        &mut e,
+        Command::Rows {
+            start: all.count + 10,
+            end: all.count + 20,
+        },
+    ));
+    assert!(none.rows.is_empty());
+    // Day boundaries and change sets are marked.
+    let first = last_rows(&handle(
+        &mut e,
+        Command::Rows {
+            start: 0,
+            end: all.count,
+        },
+    ));
+    assert!(first.rows[0].day_start);
+    assert!(first.rows.iter().any(|r| r.joined_below));
+}
+
+#[test]
+fn selecting_an_event_gives_its_detail_with_its_request_peers() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let rows = last_rows(&handle(&mut e, Command::Rows { start: 0, end: 400 })).rows;
+    let joined = rows
+        .iter()
+        .find(|r| r.joined_below)
+        .expect("a change set in the demo");
+    let updates = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            event: Some(joined.key.clone()),
+            ..ViewState::default()
+        }),
+    );
+    let detail = updates
+        .iter()
+        .find_map(|u| match u {
+            Update::Detail(d) => d.clone(),
+            _ => None,
+        })
+        .expect("the detail");
+    assert_eq!(detail.key, joined.key);
+    assert!(
+        !detail.same_request.is_empty(),
+        "its request's other events"
+    );
+    assert!(detail.raw.starts_with("{\n"));
+    assert!(detail
+        .facts
+        .iter()
+        .any(|(k, v)| k == "Request id" && *v == joined.request_id));
+    // A key that is not loaded shows no detail.
+    let gone = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            event: Some("no-such-request~00000000".into()),
+            ..ViewState::default()
+        }),
+    );
+    assert!(gone.contains(&Update::Detail(None)));
+}
+
+#[test]
+fn the_status_and_history_pages_are_built_when_shown() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let status = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..ViewState::default()
+        }),
+    );
+    let lanes = status
+        .iter()
+        .find_map(|u| match u {
+            Update::Status(s) => Some(s.clone()),
+            _ => None,
+        })
+        .expect("status lanes");
+    assert!(lanes.lanes.iter().any(|l| l.title.starts_with("Customer")));
+    assert!(lanes
+        .lanes
+        .iter()
+        .any(|l| l.periods.iter().any(|p| p.is_current)));
+    let history = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            view: View::History,
+            field: Some("mobile".into()),
+            as_of: Some(NOW),
+            ..ViewState::default()
+        }),
+    );
+    let page = history
+        .iter()
+        .find_map(|u| match u {
+            Update::History(h) => Some(h.clone()),
+            _ => None,
+        })
+        .expect("the history page");
+    assert!(page.fields.iter().any(|f| f.field == "mobile"));
+    let (title, rows) = page.chosen.expect("mobile's history");
+    assert!(title.ends_with("mobile") && !rows.is_empty());
+    assert!(page
+        .state
+        .is_some_and(|s| s.iter().any(|f| f.field == "mobile")));
+}
+
+#[test]
+fn a_zone_change_redraws_the_rows_in_that_zone() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let utc = last_rows(&handle(&mut e, Command::Rows { start: 0, end: 1 })).rows[0].clone();
+    let shifted = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            zone: Zone::Fixed(330),
+            ..ViewState::default()
+        }),
+    );
+    let row = last_rows(&shifted).rows[0].clone();
+    assert_eq!(row.key, utc.key);
+    assert_ne!((row.date.clone(), row.clock.clone()), (utc.date, utc.clock));
+}
+
+#[test]
+fn a_large_load_runs_in_slices_reporting_progress_and_a_useless_one_keeps_what_is_shown() {
+    let page = seed("audit-current-customer-98662653-page0-of-52.json");
+    let n = explorer_model::engine::SMALL_LOAD_BYTES / page.len() + 2;
+    let pages: Vec<Page> = (0..n)
+        .map(|i| Page::new(format!("page {i}"), page.clone()))
+        .collect();
+    assert!(
+        pages.iter().map(|p| p.bytes.len()).sum::<usize>()
+            > explorer_model::engine::SMALL_LOAD_BYTES
+    );
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let first = e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "pages".into(),
+            pages,
+        },
+        NOW,
+    );
+    let report = last_report(&first);
+    assert_eq!(
+        report.source,
+        format!("demo; loading pages: 0 of {n} pages")
+    );
+    // One page per slice when the host says time is up at once.
+    let slice = e.work(NOW, &mut || false);
+    let progress = last_report(&slice).loading.expect("still loading");
+    assert!(progress.pages_done >= 1 && progress.pages_done < n);
+    let mut rest = Vec::new();
+    settle(&mut e, &mut rest);
+    assert!(rest.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: true
+    }));
+    let done = last_report(&rest);
+    assert_eq!(done.source, "pages");
+    assert!(done.loading.is_none());
+
+    let shown = done.events;
+    let useless = handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "not-a-response.json".into(),
+            pages: vec![Page::new(
+                "not-a-response.json",
+                b"<html>502</html>".to_vec(),
+            )],
+        },
+    );
+    assert!(useless.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: false
+    }));
+    let kept = last_report(&useless);
+    assert_eq!(kept.events, shown, "nothing already loaded is lost");
+    let kinds: Vec<_> = kept.problems.iter().map(|p| p.data_kind()).collect();
+    assert!(
+        kinds.contains(&"unrecognised") && kinds.contains(&"nothing-loaded"),
+        "{kinds:?}"
+    );
+}
+
+#[test]
+fn live_pages_are_read_merged_and_refreshed_at_most_every_250_ms() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let begun = handle(
+        &mut e,
+        Command::BeginLive {
+            label: "CUSTOMER 98662653 · eu".into(),
+        },
+    );
+    assert_eq!(last_result(&begun).total, 0, "the live source starts empty");
+    let listing = "https://eu/api_gateway/v2/audits?entityType=CUSTOMER&entityId=98662653&limit=10"
+        .to_owned();
+    let page = |n: u32| Purpose::AuditPage {
+        listing: listing.clone(),
+        page: n,
+        limit: 10,
+        max_pages: 100,
+    };
+    let body = |name: &str| Answer {
+        status: 200,
+        headers: Vec::new(),
+        body: seed(name),
+    };
+    let first = e.handle(
+        Command::Read {
+            request: 1,
+            purpose: page(0),
+            answer: body("audit-current-customer-98662653-page0-of-52.json"),
+        },
+        NOW,
+    );
+    let facts = first.iter().find_map(|u| match u {
+        Update::Read {
+            request: 1,
+            read: Read::Page(capillary_client::PageAnswer::Read(Ok(f))),
+        } => Some(f.clone()),
+        _ => None,
+    });
+    let facts = facts.expect("page facts for the plan");
+    assert!(facts.records > 0 && facts.total_pages.is_some());
+    assert!(
+        last_result(&first).total > 0,
+        "the first page shows at once"
+    );
+    // The next page within 250 ms is merged but shown only when the refresh falls due.
+    let second = e.handle(
+        Command::Read {
+            request: 2,
+            purpose: page(1),
+            answer: body("audit-current-customer-98662653-page1-of-51.json"),
+        },
+        NOW + 10,
+    );
+    assert!(!second.iter().any(|u| matches!(u, Update::Result(_))));
+    let due = e.refresh_due().expect("a refresh is due");
+    assert_eq!(due, NOW + LIVE_REFRESH_MS);
+    let refreshed = e.work(due, &mut || true);
+    assert!(last_result(&refreshed).total > last_result(&first).total);
+    // A failed answer is classified for the plan, and nothing is merged.
+    let failed = e.handle(
+        Command::Read {
+            request: 3,
+            purpose: page(2),
+            answer: Answer {
+                status: 503,
+                headers: Vec::new(),
+                body: b"busy".to_vec(),
+            },
+        },
+        NOW + 1_000,
+    );
+    assert!(failed.iter().any(|u| matches!(
+        u,
+        Update::Read {
+            request: 3,
+            read: Read::Page(capillary_client::PageAnswer::Failed {
+                status: Some(503),
+                ..
+            })
+        }
+    )));
+    // The end of the live source shows the final result at once.
+    let finished = e.handle(Command::FinishLive, NOW + 1_001);
+    assert!(matches!(
+        last_report(&finished).source_kind,
+        SourceKind::Api
+    ));
+}
+
+#[test]
+fn a_lookup_and_a_card_status_log_are_read_for_the_session() {
+    let mut e = engine();
+    let lookup = e.handle(
+        Command::Read {
+            request: 7,
+            purpose: Purpose::Lookup,
+            answer: Answer {
+                status: 200,
+                headers: Vec::new(),
+                body: br#"{"id": 98662653, "profiles": []}"#.to_vec(),
+            },
+        },
+        NOW,
+    );
+    assert!(lookup.contains(&Update::Read {
+        request: 7,
+        read: Read::Customer(98662653)
+    }));
+    let missing = e.handle(
+        Command::Read {
+            request: 8,
+            purpose: Purpose::Lookup,
+            answer: Answer {
+                status: 200,
+                headers: Vec::new(),
+                body: br#"{"errors":[{"code":8015,"message":"Customer not found for the given identifiers"}]}"#.to_vec(),
+            },
+        },
+        NOW,
+    );
+    assert!(missing.iter().any(|u| matches!(u, Update::Read { request: 8, read: Read::Failed { problem, .. } } if problem.code == Some(8015))));
+}
+
+#[test]
+fn the_current_result_exports_as_csv_and_json() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let narrowed = last_result(&query(&mut e, "field:mobile"));
+    let csv = handle(&mut e, Command::Export(ExportFormat::Csv));
+    let file = csv
+        .iter()
+        .find_map(|u| match u {
+            Update::Export(f) => Some(f.clone()),
+            _ => None,
+        })
+        .expect("an export");
+    assert_eq!(file.name, "audit-export.csv");
+    assert!(
+        file.text.lines().count() > narrowed.count,
+        "a header and a line per event"
+    );
+    let json = handle(&mut e, Command::Export(ExportFormat::Json));
+    assert!(json
+        .iter()
+        .any(|u| matches!(u, Update::Export(f) if f.mime == "application/x-ndjson")));
+}
