@@ -291,6 +291,24 @@ impl Config {
         self.other_apis || self.apis.iter().any(|c| &c.base == base)
     }
 
+    /// Why `api` (as typed, linked or sent by a host) may not be used here, or `None` when it
+    /// may: the one check every way in to the API goes through (its CSP would block the
+    /// requests anyway; this says why instead).
+    pub fn refusal(&self, api: &str, base: &ApiBase) -> Option<String> {
+        if self.allows_api(base) {
+            return None;
+        }
+        let offered: Vec<&str> = self.apis.iter().map(|c| c.api.as_str()).collect();
+        Some(format!(
+            "this deployment connects only to {} (config.json `apis`), not to `{api}`",
+            if offered.is_empty() {
+                "no API".to_owned()
+            } else {
+                offered.join(", ")
+            },
+        ))
+    }
+
     /// Whether the API a link or a host's `open` message names is one this deployment lists
     /// (`apis`, the proxy path included). Only a listed one may be prefilled into the
     /// credentials form: otherwise a crafted link could have someone type their password for a

@@ -389,3 +389,19 @@ fn the_library_and_the_command_forbid_unsafe_code() {
         );
     }
 }
+
+#[test]
+fn an_api_the_deployment_does_not_offer_is_refused_with_what_it_offers() {
+    let config = Config::read(r#"{"apis": ["eu", "/capillary"]}"#).config;
+    let eu = ApiBase::parse("eu").unwrap();
+    assert_eq!(config.refusal("eu", &eu), None);
+    let other = ApiBase::parse("https://elsewhere.example").unwrap();
+    let why = config.refusal("https://elsewhere.example", &other).unwrap();
+    assert!(
+        why.contains("connects only to eu, /capillary")
+            && why.contains("`https://elsewhere.example`"),
+        "{why}"
+    );
+    let open = Config::read(r#"{"apis": ["eu"], "otherApis": true}"#).config;
+    assert_eq!(open.refusal("https://elsewhere.example", &other), None);
+}

@@ -324,9 +324,11 @@ impl Engine {
             if let Ok(events) = &self.result {
                 let clock = self.clock(now);
                 out.push(Update::Facets(views::facet_groups(&self.store, events)));
+                let range = (self.view.from, self.view.to);
                 out.push(Update::Histogram(views::histogram(
                     &self.store,
                     events,
+                    range,
                     &clock,
                 )));
             }

@@ -3,10 +3,12 @@
 //! drives it with commands and renders what it returns.
 #![forbid(unsafe_code)]
 
+pub mod connect;
 pub mod engine;
 pub mod link;
 pub mod loader;
 pub mod problem;
+pub mod query_edit;
 pub mod read;
 pub mod session;
 pub mod views;

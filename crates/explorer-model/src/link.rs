@@ -93,6 +93,11 @@ impl ViewState {
         q
     }
 
+    /// The instant "as of" a date typed as `YYYY-MM-DD`: the end of that day (UTC).
+    pub fn end_of_day(date: &str) -> Option<i64> {
+        audit_core::parse_time(date).map(|t| t + 86_400_000 - 1)
+    }
+
     /// True when a query or a time range narrows the result.
     pub fn is_filtered(&self) -> bool {
         !self.query.is_empty() || self.from.is_some() || self.to.is_some()
@@ -353,6 +358,20 @@ impl ApiLink {
             (None, _) => return None,
         };
         Some(self.read(api))
+    }
+
+    /// [`ApiLink::request`] for this deployment: its default API for links that name none, and
+    /// a link to an API it does not allow refused with the reason.
+    pub fn request_in(
+        &self,
+        config: &explorer_config::Config,
+        default_api: Option<&str>,
+    ) -> Option<Result<ApiRequest, LinkError>> {
+        let read = self.request(default_api.or(config.default_api()))?;
+        Some(read.and_then(|r| match config.refusal(&r.api, &r.base) {
+            None => Ok(r),
+            Some(why) => Err(LinkError::new("api", why)),
+        }))
     }
 
     fn read(&self, api: &str) -> Result<ApiRequest, LinkError> {

@@ -16,6 +16,8 @@ pub struct Chip {
     /// What the chip shows.
     pub label: String,
     pub count: usize,
+    /// False for "(none)": the query language has no clause for a missing value.
+    pub searchable: bool,
 }
 
 /// A facet group: "Type", qualifier `type`, its chips.
@@ -53,6 +55,7 @@ pub fn facet_groups(store: &Store, result: &[EventId]) -> Vec<FacetGroup> {
                         c.label.clone()
                     },
                     count: c.count,
+                    searchable: !c.label.is_empty(),
                 })
                 .collect(),
         })
@@ -64,15 +67,17 @@ pub const BINS: usize = 72;
 
 /// The density of a result over the whole store's time span (the axis does not collapse to
 /// the selection, so a range can be widened again).
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq)]
 pub struct HistogramView {
     /// The store's time span, epoch ms; `None` when nothing has a time.
     pub span: Option<(UtcMillis, UtcMillis)>,
     /// Events per bin.
     pub bins: Vec<usize>,
-    /// First and last day of the span in the chosen zone.
-    pub first_day: String,
-    pub last_day: String,
+    /// "2023-01-04 – 2024-05-30 · drag to pick a time range", or the picked range's days and
+    /// how to clear it.
+    pub label: String,
+    /// Where the picked range lies on the axis, as fractions; `None` without a range.
+    pub selection: Option<(f64, f64)>,
 }
 
 impl HistogramView {
@@ -82,8 +87,7 @@ impl HistogramView {
         Some(lo + ((hi - lo) as f64 * fraction.clamp(0.0, 1.0)) as i64)
     }
 
-    /// Where a `from`/`to` range lies on the axis, as fractions; `None` without a range.
-    pub fn selection(&self, from: Option<UtcMillis>, to: Option<UtcMillis>) -> Option<(f64, f64)> {
+    fn selection_of(&self, from: Option<UtcMillis>, to: Option<UtcMillis>) -> Option<(f64, f64)> {
         let (lo, hi) = self.span?;
         if from.is_none() && to.is_none() {
             return None;
@@ -93,14 +97,37 @@ impl HistogramView {
     }
 }
 
-pub fn histogram(store: &Store, result: &[EventId], clock: &Clock) -> HistogramView {
+/// The histogram of `result`, with the range `from`..`to` picked on it.
+pub fn histogram(
+    store: &Store,
+    result: &[EventId],
+    range: (Option<UtcMillis>, Option<UtcMillis>),
+    clock: &Clock,
+) -> HistogramView {
     let span = time_span(store);
-    HistogramView {
+    let mut view = HistogramView {
         span,
         bins: span
             .map(|s| density(store, result, s, BINS))
             .unwrap_or_default(),
-        first_day: span.map(|(lo, _)| clock.day(lo)).unwrap_or_default(),
-        last_day: span.map(|(_, hi)| clock.day(hi)).unwrap_or_default(),
+        label: String::new(),
+        selection: None,
+    };
+    if let Some((lo, hi)) = span {
+        let (from, to) = range;
+        view.label = match range {
+            (None, None) => format!(
+                "{} – {} · drag to pick a time range",
+                clock.day(lo),
+                clock.day(hi)
+            ),
+            _ => format!(
+                "{} – {} · double-click to clear",
+                clock.day(from.unwrap_or(lo)),
+                clock.day(to.unwrap_or(hi))
+            ),
+        };
+        view.selection = view.selection_of(from, to);
     }
+    view
 }
