@@ -1,16 +1,18 @@
-//! The root component: router, shared state, header, the connection panel, the fetch line and
-//! the current page.
-
-use leptos::prelude::*;
+//! The root component: the contexts, the header, the connection panel, the fetch line, the
+//! banners and the current page.
 
 use explorer_config::{Config, Loaded};
+use explorer_model::{Command, Page, Problem, SourceKind, View};
+use leptos::prelude::*;
 
+use crate::address_bar::AddressBar;
+use crate::banners::{use_banners, Banners};
 use crate::connect::ConnectPanel;
+use crate::credentials::Held;
 use crate::deployment::{use_deployment, Deployment};
-use crate::explorer::{use_explorer, Explorer, Problem, SourceKind};
+use crate::engine_host::{use_engine, EngineHost};
+use crate::link::{use_link, LinkState};
 use crate::live::{use_live, Live};
-use crate::timeline::TimelinePage;
-use crate::url_state::View;
 
 /// The whole explorer. With no link it opens on the built-in demo data; `pages` (named
 /// response bodies, as saved from the API) replace the demo. `config` is the deployment's
@@ -25,30 +27,34 @@ pub fn App(
         error: None,
         warnings: Vec::new(),
     });
-    view! { <Shell pages config /> }
-}
-
-#[component]
-fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView {
-    let bar = crate::location::AddressBar::provide();
+    let bar = AddressBar::provide();
     let deployment = Deployment::provide(config.config.clone(), bar);
-    let explorer = Explorer::provide(deployment, bar);
-    let live = Live::provide(explorer, deployment);
-    crate::files::accept_dropped_files(explorer, live);
-    let connect_open = RwSignal::new(false);
-    // The first source is chosen synchronously, so the first paint already shows data.
-    match (&pages, explorer.api_query()) {
-        (Some(pages), _) => explorer.load_pages(
-            SourceKind::Files,
-            "pages",
-            pages.iter().map(|(n, b)| (n.clone(), b.as_slice())),
-        ),
-        (None, None) => explorer.load_demo(),
+    let banners = Banners::provide();
+    let link = LinkState::provide(bar, deployment);
+    let host = EngineHost::provide();
+    let held = Held::provide();
+    let live = Live::provide(host, banners, held, deployment);
+    crate::deployment::report(banners, &config);
+    // The first source and view are handed over before the first render, so the first paint
+    // already shows data.
+    host.send(Command::SetView(link.view.get_untracked()));
+    match (pages, link.request.get_untracked()) {
+        (Some(pages), _) => host.send(Command::Load {
+            source: SourceKind::Files,
+            label: "pages".into(),
+            pages: pages
+                .into_iter()
+                .map(|(name, bytes)| Page::new(name, bytes))
+                .collect(),
+        }),
+        (None, None) => host.send(Command::LoadDemo),
         (None, Some(_)) => {}
     }
-    crate::deployment::report(explorer, &config);
-    follow_the_link(explorer, live, deployment, connect_open);
-    crate::embed::connect_host(explorer, live, deployment);
+    crate::files::accept_dropped_files();
+    let connect_open = RwSignal::new(false);
+    follow_the_view(link, host);
+    follow_the_link(link, live, host, banners, deployment, connect_open);
+    crate::embed::connect_host(link, live, deployment, banners);
     view! {
         <div class="app" class:embed=deployment.embed>
             <Header connect_open />
@@ -56,10 +62,10 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView
                 <ConnectPanel open=connect_open />
             </Show>
             <FetchLine />
-            <Problems />
+            <BannerList />
             <main>
-                {move || match explorer.view.get() {
-                    View::Timeline => view! { <TimelinePage /> }.into_any(),
+                {move || match link.view.with(|v| v.view) {
+                    View::Timeline => view! { <crate::timeline::TimelinePage /> }.into_any(),
                     View::Status => view! { <crate::status_log::StatusLogPage /> }.into_any(),
                     View::History => view! { <crate::history::HistoryPage /> }.into_any(),
                 }}
@@ -68,62 +74,63 @@ fn Shell(pages: Option<Vec<(String, Vec<u8>)>>, config: Loaded) -> impl IntoView
     }
 }
 
-/// Starts, switches or stops the live source whenever the URL's API part changes (a submitted
+/// The engine follows what the user looks at (query, range, zone, page, selection…).
+fn follow_the_view(link: LinkState, host: EngineHost) {
+    Effect::new(move |first: Option<()>| {
+        let view = link.view.get();
+        // The first view was handed over before the first render.
+        if first.is_some() {
+            host.send(Command::SetView(view));
+        }
+    });
+}
+
+/// Starts, switches or stops the live source whenever the link's API part changes (a submitted
 /// connection, a shared link, Back/Forward between entities).
 fn follow_the_link(
-    explorer: Explorer,
+    link: LinkState,
     live: Live,
+    host: EngineHost,
+    banners: Banners,
     deployment: Deployment,
     connect_open: RwSignal<bool>,
 ) {
     // In a host page that supplies the connection, the panel never opens by itself.
     let ask = move || connect_open.set(!deployment.hosted);
-    Effect::new(move |previous: Option<Option<_>>| {
-        let request = explorer.api.get();
+    Effect::new(move |previous: Option<()>| {
+        let request = link.request.get();
         let first = previous.is_none();
-        match &request {
-            Some(Ok(query)) => {
-                live.start(query.clone());
+        match request {
+            Some(Ok(request)) => {
+                live.start(request);
                 if live.needs_credentials.get_untracked().is_some() {
                     ask();
                 }
             }
             Some(Err(e)) => {
                 live.stop();
-                explorer.add_problem(Problem {
-                    kind: "bad-request",
-                    message: format!("The link's `{}` cannot be used: {}", e.param, e.message),
-                });
+                banners.add(Problem::new(
+                    capillary_client::ProblemKind::BadRequest,
+                    format!("The link's `{}` cannot be used: {}", e.param, e.message),
+                ));
                 ask();
             }
-            None if !first && explorer.source_kind() == SourceKind::Api => {
+            None if !first && host.report.with_untracked(|r| r.source_kind) == SourceKind::Api => {
                 live.stop();
                 live.status.set(None);
-                explorer.load_demo();
+                host.send(Command::LoadDemo);
             }
             None => {}
         }
-        request
     });
 }
 
 #[component]
 fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
-    let explorer = use_explorer();
-    let entity = move || {
-        explorer.track();
-        explorer.with_store(|s| {
-            s.events()
-                .find_map(|e| Some(format!("{} {}", e.entity_type()?, e.entity_id()?)))
-                .unwrap_or_default()
-        })
-    };
-    let loaded = move || {
-        explorer.track();
-        let events = explorer.with_store(|s| s.len());
-        let report = explorer.report.get();
-        format!("{events} events loaded ({})", report.source)
-    };
+    let host = use_engine();
+    let link = use_link();
+    let entity = move || host.report.with(|r| r.entity.clone());
+    let loaded = move || host.report.with(|r| r.loaded_line());
     view! {
         <header class="app-header">
             <h1>"Audit explorer"</h1>
@@ -132,14 +139,14 @@ fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
                 {View::ALL
                     .into_iter()
                     .map(|v| {
-                        let current = move || explorer.view.get() == v;
+                        let current = move || link.view.with(|s| s.view) == v;
                         view! {
                             <button
                                 class="tab"
                                 class:active=current
                                 aria-pressed=move || current().to_string()
                                 data-testid=format!("view-{}", v.key())
-                                on:click=move |_| explorer.update_state(false, |s| {
+                                on:click=move |_| link.update_view(false, |s| {
                                     s.view = v;
                                     s.event = None;
                                 })
@@ -187,19 +194,24 @@ fn FetchLine() -> impl IntoView {
     }
 }
 
-/// Load problems (damaged pages, API errors): shown, never blocking what did load.
+/// The page's banners and what the engine reports about what it read: shown, never blocking
+/// what did load.
 #[component]
-fn Problems() -> impl IntoView {
-    let explorer = use_explorer();
+fn BannerList() -> impl IntoView {
+    let banners = use_banners();
+    let host = use_engine();
+    let shown = move || {
+        let mut all = banners.all();
+        host.report.with(|r| all.extend(r.problems.iter().cloned()));
+        all
+    };
     move || {
-        explorer
-            .report
-            .get()
-            .problems
+        shown()
             .into_iter()
-            .map(|p| {
+            .map(|p: Problem| {
+                let kind = p.data_kind();
                 view! {
-                    <div class="banner warn" role="status" data-testid="error" data-kind=p.kind>
+                    <div class="banner warn" role="status" data-testid="error" data-kind=kind>
                         {p.message}
                     </div>
                 }

@@ -7,16 +7,17 @@ use std::sync::Arc;
 use explorer_config::{Config, CredentialEntry, Frame, Loaded, Theme, FILE_NAME};
 use leptos::prelude::*;
 
-use crate::explorer::{Explorer, Problem};
-use crate::location::AddressBar;
-use crate::url_state::Zone;
+use explorer_model::{Problem, ProblemKind, Zone};
+
+use crate::address_bar::AddressBar;
+use crate::banners::Banners;
 
 /// Handle to the deployment settings; provided as context by the app.
 #[derive(Clone, Copy)]
 pub struct Deployment {
     config: StoredValue<Arc<Config>>,
     /// The zone links without `tz` are shown in.
-    pub default_zone: StoredValue<Zone>,
+    default_zone: StoredValue<Zone>,
     /// Compact chrome for a narrow iframe (`embed=1` in the URL, or `"embed": true`).
     pub embed: bool,
     /// Embedded in a page allowed to supply the connection: the connection panel stays closed
@@ -78,6 +79,10 @@ impl Deployment {
         deployment
     }
 
+    pub fn default_zone(&self) -> Zone {
+        self.default_zone.get_value()
+    }
+
     pub fn credential_entry(&self) -> CredentialEntry {
         self.credential_entry.get_value()
     }
@@ -100,12 +105,9 @@ pub fn use_deployment() -> Deployment {
 }
 
 /// Shows what was wrong with config.json (the defaults already apply).
-pub fn report(explorer: Explorer, loaded: &Loaded) {
+pub fn report(banners: Banners, loaded: &Loaded) {
     for message in loaded.error.iter().chain(&loaded.warnings) {
-        explorer.add_problem(Problem {
-            kind: "config",
-            message: message.clone(),
-        });
+        banners.add(Problem::new(ProblemKind::Config, message.clone()));
     }
 }
 

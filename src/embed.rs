@@ -11,17 +11,20 @@
 //! changes the view (so the host can mirror the URL), and when the API refuses the host's token.
 //! README "Embedding" is the message reference.
 
-use capillary_client::{ApiBase, AuthMode, Credentials, EntityType};
+use capillary_client::{ApiBase, AuthMode, Credentials};
 use explorer_config::Theme;
 use leptos::prelude::*;
 use serde_json::{json, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
-use crate::api_query::{ApiQuery, Target};
+use explorer_model::{ApiLink, ProblemKind, Target};
+
+use crate::banners::Banners;
 use crate::deployment::Deployment;
-use crate::explorer::Explorer;
-use crate::live::{page_origin, Live};
+use crate::http::page_origin;
+use crate::link::LinkState;
+use crate::live::Live;
 
 /// Every message type, both ways, starts with this.
 const PREFIX: &str = "audit-explorer:";
@@ -31,7 +34,7 @@ const PROTOCOL: u32 = 1;
 
 /// Starts listening to the host and announces readiness. Does nothing outside a frame or when
 /// config.json allows no parent origin.
-pub fn connect_host(explorer: Explorer, live: Live, deployment: Deployment) {
+pub fn connect_host(link: LinkState, live: Live, deployment: Deployment, banners: Banners) {
     let Some(parent) = parent_window() else {
         return;
     };
@@ -47,14 +50,14 @@ pub fn connect_host(explorer: Explorer, live: Live, deployment: Deployment) {
     let listener = host.clone();
     let on_message =
         Closure::<dyn Fn(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
-            listener.receive(&e, explorer, live);
+            listener.receive(&e, link, live);
         });
     let _ =
         window().add_event_listener_with_callback("message", on_message.as_ref().unchecked_ref());
     // The listener lives as long as the page.
     on_message.forget();
-    tell_view_changes(host.clone(), explorer);
-    tell_auth_failures(host.clone(), explorer);
+    tell_view_changes(host.clone(), link);
+    tell_auth_failures(host.clone(), banners);
     host.send(json!({ "type": "ready", "version": PROTOCOL, "embed": deployment.embed }));
 }
 
@@ -94,7 +97,7 @@ impl Host {
         self.send(json!({ "type": "error", "message": why }));
     }
 
-    fn receive(&self, e: &web_sys::MessageEvent, explorer: Explorer, live: Live) {
+    fn receive(&self, e: &web_sys::MessageEvent, link: LinkState, live: Live) {
         let origin = e.origin();
         let from_parent = e
             .source()
@@ -113,9 +116,9 @@ impl Host {
         };
         self.host_origin.set_value(Some(origin));
         match kind {
-            "connect" => self.accept_connection(&message, explorer, live),
+            "connect" => self.accept_connection(&message, link, live),
             "theme" => self.set_theme(&message),
-            "open" => self.open(&message, explorer),
+            "open" => self.open(&message, link),
             other => self.refuse(format!("unknown message type `{PREFIX}{other}`")),
         }
     }
@@ -130,7 +133,7 @@ impl Host {
 
     /// `connect`: `api`, and `token` (an OAuth token) or `header: {name, value}`, or neither
     /// behind a proxy that authenticates; optional `theme`.
-    fn accept_connection(&self, message: &Value, explorer: Explorer, live: Live) {
+    fn accept_connection(&self, message: &Value, link: LinkState, live: Live) {
         self.set_theme(message);
         let config = self.deployment.config();
         let Some(api) = message["api"]
@@ -144,10 +147,8 @@ impl Host {
             Ok(b) => b,
             Err(e) => return self.refuse(format!("api: {e}")),
         };
-        if !config.allows_api(&base) {
-            return self.refuse(format!(
-                "api `{api}` is not one this deployment's config.json allows"
-            ));
+        if let Some(why) = config.refusal(&api, &base) {
+            return self.refuse(format!("api: {why}"));
         }
         let mode = match (&message["token"], &message["header"]) {
             (Value::String(token), _) if !token.is_empty() => match AuthMode::token(token) {
@@ -168,9 +169,9 @@ impl Host {
             Err(e) => return self.refuse(format!("this page cannot call an API: {e}")),
         };
         live.remember(Credentials::new(&base, &page, mode));
-        let before = explorer.api_query();
+        let before = link.request.get_untracked();
         self.deployment.host_api.set(Some(api.clone()));
-        let after = explorer.api_query();
+        let after = link.request.get_untracked();
         // A changed request is started by the app's link follower; the same one is retried
         // here (it was waiting for these credentials, or failed with the old token).
         if before == after {
@@ -182,7 +183,7 @@ impl Host {
     }
 
     /// `open`: `entityType` and `entityId` (or `idName` and `idValue`) of the entity to show.
-    fn open(&self, message: &Value, explorer: Explorer) {
+    fn open(&self, message: &Value, link: LinkState) {
         let text = |k: &str| match &message[k] {
             Value::String(s) => Some(s.clone()),
             Value::Number(n) => Some(n.to_string()),
@@ -193,11 +194,9 @@ impl Host {
             .filter_map(|k| text(k).map(|v| (k, v)))
             .collect();
         let default_api = self.deployment.default_api();
-        match ApiQuery::from_pairs_or(
-            pairs.iter().map(|(k, v)| (*k, v.as_str())),
-            default_api.as_deref(),
-        ) {
-            Some(Ok(query)) => explorer.set_source(query.to_pairs()),
+        let api = ApiLink::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str())));
+        match api.request_in(&self.deployment.config(), default_api.as_deref()) {
+            Some(Ok(request)) => link.open_source(ApiLink::of(&request)),
             Some(Err(e)) => self.refuse(format!("open: {}: {}", e.param, e.message)),
             None => self.refuse("open needs entityId, or idName and idValue".into()),
         }
@@ -206,18 +205,18 @@ impl Host {
 
 /// After every URL change: `view` with the query string (for the host's own URL), the view and
 /// the entity shown.
-fn tell_view_changes(host: Host, explorer: Explorer) {
-    let bar = crate::location::use_address_bar();
+fn tell_view_changes(host: Host, link: LinkState) {
+    let bar = crate::address_bar::use_address_bar();
     Effect::new(move |_| {
         let search = bar.search();
-        let view = explorer.view.get().key();
-        let entity = match explorer.api.get() {
+        let view = link.view.with(|v| v.view.key());
+        let entity = match link.request.get() {
             Some(Ok(q)) => match q.target {
                 Target::Entity(t, id) => {
                     json!({ "entityType": t.as_str(), "entityId": id.to_string() })
                 }
                 Target::Identifier(name, value) => json!({
-                    "entityType": if q.params.entity_type == EntityType::Card { "CARD" } else { "CUSTOMER" },
+                    "entityType": q.params.entity_type.as_str(),
                     "idName": name.as_str(),
                     "idValue": value,
                 }),
@@ -234,11 +233,11 @@ fn tell_view_changes(host: Host, explorer: Explorer) {
 }
 
 /// The API refused the host's credentials: ask the host for new ones (send `connect` again).
-fn tell_auth_failures(host: Host, explorer: Explorer) {
+fn tell_auth_failures(host: Host, banners: Banners) {
     Effect::new(move |told: Option<bool>| {
-        let failed = explorer
-            .report
-            .with(|r| r.problems.iter().any(|p| p.kind == "unauthorized"));
+        let failed = banners.shows(ProblemKind::Api(
+            capillary_client::ProblemKind::Unauthorized,
+        ));
         if failed && told != Some(true) {
             host.send(json!({ "type": "auth-failed" }));
         }

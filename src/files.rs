@@ -1,22 +1,45 @@
-//! Opening saved API responses (any supported shape, several at once) for offline
-//! investigation. The files' bytes go to the same parser as live responses.
+//! Opening saved API responses (any supported shape, several at once, or dropped on the page)
+//! for offline investigation. The files' bytes go to the engine, which reads them as it reads
+//! live answers.
 
+use explorer_model::{ApiLink, Page, Problem, ProblemKind, SourceKind};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
 
-use crate::explorer::{use_explorer, Explorer, Problem, SourceKind};
+use crate::banners::{use_banners, Banners};
+use crate::engine_host::{use_engine, EngineHost};
+use crate::link::{use_link, LinkState};
 use crate::live::{use_live, Live};
 
-/// "Open files…" button (and drop target) that replaces the data with the chosen responses.
+/// What opening files needs from the page.
+#[derive(Clone, Copy)]
+struct Opener {
+    host: EngineHost,
+    live: Live,
+    link: LinkState,
+    banners: Banners,
+}
+
+impl Opener {
+    fn here() -> Opener {
+        Opener {
+            host: use_engine(),
+            live: use_live(),
+            link: use_link(),
+            banners: use_banners(),
+        }
+    }
+}
+
+/// "Open files…": replaces the data with the chosen responses.
 #[component]
 pub fn OpenFiles() -> impl IntoView {
-    let explorer = use_explorer();
-    let live = use_live();
+    let opener = Opener::here();
     let on_change = move |e: leptos::ev::Event| {
         let input: web_sys::HtmlInputElement = event_target(&e);
         if let Some(list) = input.files() {
-            load_file_list(explorer, live, list);
+            open(opener, list);
         }
         // Choosing the same files again must fire `change` again.
         input.set_value("");
@@ -37,12 +60,13 @@ pub fn OpenFiles() -> impl IntoView {
 }
 
 /// Installs a page-wide drop target for response files.
-pub fn accept_dropped_files(explorer: Explorer, live: Live) {
+pub fn accept_dropped_files() {
+    let opener = Opener::here();
     let over = window_event_listener(leptos::ev::dragover, |e| e.prevent_default());
     let drop = window_event_listener(leptos::ev::drop, move |e| {
         e.prevent_default();
         if let Some(list) = e.data_transfer().and_then(|d| d.files()) {
-            load_file_list(explorer, live, list);
+            open(opener, list);
         }
     });
     on_cleanup(move || {
@@ -51,7 +75,7 @@ pub fn accept_dropped_files(explorer: Explorer, live: Live) {
     });
 }
 
-fn load_file_list(explorer: Explorer, live: Live, list: web_sys::FileList) {
+fn open(opener: Opener, list: web_sys::FileList) {
     let files: Vec<web_sys::File> = (0..list.length()).filter_map(|i| list.get(i)).collect();
     if files.is_empty() {
         return;
@@ -61,7 +85,7 @@ fn load_file_list(explorer: Explorer, live: Live, list: web_sys::FileList) {
         let mut unreadable = Vec::new();
         for file in &files {
             match read_bytes(file).await {
-                Ok(bytes) => pages.push((file.name(), bytes)),
+                Ok(bytes) => pages.push(Page::new(file.name(), bytes)),
                 Err(_) => unreadable.push(file.name()),
             }
         }
@@ -69,23 +93,22 @@ fn load_file_list(explorer: Explorer, live: Live, list: web_sys::FileList) {
             1 => files[0].name(),
             n => format!("{n} files"),
         };
-        let before = explorer.source_kind();
-        // Large loads finish later, in slices (see `Explorer::load_pages`).
-        explorer.load_owned_pages(SourceKind::Files, &label, pages, move |replaced| {
-            if before == SourceKind::Api && replaced {
-                // The URL no longer describes a live request.
-                live.stop();
-                explorer.set_source(Vec::new());
-            }
-            if !unreadable.is_empty() {
-                explorer.report.update(|r| {
-                    r.problems.push(Problem {
-                        kind: "file",
-                        message: format!("Could not read {}.", unreadable.join(", ")),
-                    })
-                });
-            }
-        });
+        let was_live = opener.host.report.with_untracked(|r| r.source_kind) == SourceKind::Api;
+        opener
+            .host
+            .load(SourceKind::Files, label, pages, move |replaced| {
+                if was_live && replaced {
+                    // The URL no longer describes a live request.
+                    opener.live.stop();
+                    opener.link.open_source(ApiLink::default());
+                }
+            });
+        if !unreadable.is_empty() {
+            opener.banners.add(Problem::new(
+                ProblemKind::File,
+                format!("Could not read {}.", unreadable.join(", ")),
+            ));
+        }
     });
 }
 

@@ -1,29 +1,18 @@
-//! Density of the matching events over time. Dragging across it sets the time range (`from`/`to`
-//! in the URL); a double-click clears it.
+//! Density of the matching events over the whole loaded span. Dragging across it sets the time
+//! range (`from`/`to` in the link); a double-click clears it.
 
 use leptos::prelude::*;
 
-use crate::explorer::use_explorer;
-use crate::zone;
+use crate::engine_host::use_engine;
+use crate::link::use_link;
 
-/// Bars across the whole loaded time span.
-const BINS: usize = 72;
 const WIDTH: f64 = 720.0;
 const HEIGHT: f64 = 44.0;
 
 #[component]
 pub fn Histogram() -> impl IntoView {
-    let explorer = use_explorer();
-    // The axis is the whole store's span, so a selection never collapses it.
-    let span = Memo::new(move |_| {
-        explorer.track();
-        explorer.with_store(audit_core::time_span)
-    });
-    let counts = Memo::new(move |_| {
-        let span = span.get()?;
-        let events = explorer.settled()?;
-        Some(explorer.with_store(|s| audit_core::density(s, &events, span, BINS)))
-    });
+    let host = use_engine();
+    let link = use_link();
     let drag = RwSignal::new(None::<(f64, f64)>);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     // Pointer x → fraction of the axis.
@@ -31,36 +20,12 @@ pub fn Histogram() -> impl IntoView {
         let rect = svg_ref.get_untracked()?.get_bounding_client_rect();
         Some(((client_x as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0))
     };
-    let to_time = move |f: f64| {
-        span.get_untracked()
-            .map(|(lo, hi)| lo + ((hi - lo) as f64 * f) as i64)
-    };
     let selection = move || {
-        if let Some((a, b)) = drag.get() {
-            return Some((a.min(b), a.max(b)));
-        }
-        let (lo, hi) = span.get()?;
-        let (from, to) = explorer.state.with(|s| (s.from, s.to));
-        if from.is_none() && to.is_none() {
-            return None;
-        }
-        let f = |t: i64| ((t - lo) as f64 / (hi - lo) as f64).clamp(0.0, 1.0);
-        Some((from.map_or(0.0, f), to.map_or(1.0, f)))
+        drag.get()
+            .map(|(a, b)| (a.min(b), a.max(b)))
+            .or_else(|| host.histogram.with(|h| h.selection))
     };
-    let label = move || {
-        let zone = explorer.zone.get();
-        let (lo, hi) = span.get()?;
-        let (from, to) = explorer.state.with(|s| (s.from, s.to));
-        let day = |t: i64| zone::format_in(&zone, t)[..10].to_owned();
-        Some(match (from, to) {
-            (None, None) => format!("{} – {} · drag to pick a time range", day(lo), day(hi)),
-            (f, t) => format!(
-                "{} – {} · double-click to clear",
-                day(f.unwrap_or(lo)),
-                day(t.unwrap_or(hi)),
-            ),
-        })
-    };
+    let label = move || host.histogram.with(|h| h.label.clone());
     view! {
         <div class="histogram" data-testid="histogram">
             <svg
@@ -87,35 +52,35 @@ pub fn Histogram() -> impl IntoView {
                     if b - a < 0.005 {
                         return; // a click, not a drag
                     }
-                    let (from, to) = (to_time(a), to_time(b));
-                    explorer.update_state(false, |s| {
+                    let (from, to) = host.histogram.with_untracked(|h| (h.time_at(a), h.time_at(b)));
+                    link.update_view(false, |s| {
                         s.from = from;
                         s.to = to;
                     });
                 }
                 on:pointerleave=move |_| drag.set(None)
-                on:dblclick=move |_| explorer.update_state(false, |s| {
+                on:dblclick=move |_| link.update_view(false, |s| {
                     s.from = None;
                     s.to = None;
                 })
             >
-                {move || {
-                    let bins = counts.get().unwrap_or_default();
-                    let max = bins.iter().copied().max().unwrap_or(0).max(1) as f64;
-                    let w = WIDTH / BINS as f64;
-                    bins.into_iter()
+                {move || host.histogram.with(|h| {
+                    let max = h.bins.iter().copied().max().unwrap_or(0).max(1) as f64;
+                    let w = WIDTH / h.bins.len().max(1) as f64;
+                    h.bins
+                        .iter()
                         .enumerate()
-                        .filter(|(_, c)| *c > 0)
-                        .map(|(i, c)| {
-                            let h = (c as f64 / max * (HEIGHT - 2.0)).max(1.5);
+                        .filter(|(_, c)| **c > 0)
+                        .map(|(i, &c)| {
+                            let height = (c as f64 / max * (HEIGHT - 2.0)).max(1.5);
                             view! {
-                                <rect class="bin" x=i as f64 * w + 0.5 y=HEIGHT - h width=w - 1.0 height=h>
+                                <rect class="bin" x=i as f64 * w + 0.5 y=HEIGHT - height width=w - 1.0 height=height>
                                     <title>{c.to_string()}" events"</title>
                                 </rect>
                             }
                         })
                         .collect_view()
-                }}
+                })}
                 {move || selection().map(|(a, b)| view! {
                     <rect class="range" x=a * WIDTH y="0" width=((b - a) * WIDTH).max(1.0) height=HEIGHT />
                 })}

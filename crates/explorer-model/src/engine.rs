@@ -127,9 +127,12 @@ pub struct ResultView {
 }
 
 impl ResultView {
-    /// "12 of 246 events".
+    /// "12 of 246 events" ("? of 246 events" while the query cannot be read).
     pub fn count_line(&self) -> String {
-        format!("{} of {} events", self.count, self.total)
+        match self.error {
+            Some(_) => format!("? of {} events", self.total),
+            None => format!("{} of {} events", self.count, self.total),
+        }
     }
 }
 
@@ -295,6 +298,16 @@ impl Engine {
     /// When a live refresh falls due, if one is waiting (the host wakes the engine then).
     pub fn refresh_due(&self) -> Option<UtcMillis> {
         self.refresh_due
+    }
+
+    /// When [`Engine::work`] next has something to do: at once (`UtcMillis::MIN`) for a load,
+    /// summaries or a page view, else when a live refresh falls due; `None` when idle.
+    pub fn work_due(&self) -> Option<UtcMillis> {
+        if self.load.is_some() || self.summaries_due || self.page_due {
+            Some(UtcMillis::MIN)
+        } else {
+            self.refresh_due
+        }
     }
 
     /// Does waiting work while `more()` says there is time: the next pages of a load (a

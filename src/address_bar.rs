@@ -4,7 +4,7 @@
 //! The app keeps all its state in the query string and has no routes, so this small adapter
 //! replaces a router. Two properties matter and are why it exists:
 //! - a write can only ever change the query of *this* document: the URL written is the current
-//!   `location.href` with its query replaced ([`url_state::same_document_url`]), never a path
+//!   `location.href` with its query replaced ([`same_document_url`]), never a path
 //!   built from `pathname` (a page path beginning with `//` would otherwise make the written URL
 //!   protocol-relative, i.e. another origin);
 //! - nothing grows per write: a long session of typing (one `replaceState` per frame) keeps no
@@ -12,7 +12,7 @@
 
 use leptos::prelude::*;
 
-use crate::url_state;
+use explorer_model::link::{decode_query, same_document_url};
 
 /// Handle to the address bar; provided as context by the app.
 #[derive(Clone, Copy)]
@@ -37,12 +37,12 @@ impl AddressBar {
 
     /// The decoded query pairs, in order (a later duplicate key wins where one value is read).
     pub fn pairs(&self) -> Vec<(String, String)> {
-        self.search.with(|s| url_state::decode_query(s))
+        self.search.with(|s| decode_query(s))
     }
 
     /// [`AddressBar::pairs`] without subscribing.
     pub fn pairs_untracked(&self) -> Vec<(String, String)> {
-        self.search.with_untracked(|s| url_state::decode_query(s))
+        self.search.with_untracked(|s| decode_query(s))
     }
 
     /// `location.search` (`?…` or empty), tracked.
@@ -59,7 +59,7 @@ impl AddressBar {
         let Ok(href) = window().location().href() else {
             return;
         };
-        let url = url_state::same_document_url(&href, search);
+        let url = same_document_url(&href, search);
         if let Ok(history) = window().history() {
             let written = if replace {
                 history.replace_state_with_url(&wasm_bindgen::JsValue::NULL, "", Some(&url))

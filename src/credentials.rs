@@ -1,8 +1,11 @@
-//! Optional keeping of credentials in sessionStorage (the user's choice; never localStorage,
-//! never the URL). Only what is needed to rebuild them is kept: the API base, the user name and
-//! the MD5 of the password for Basic, or the key and secret for OAuth. The tab's session ends it.
+//! The credentials held for this tab: in memory, each bound to the API it was entered for, and
+//! (only when the user asks) kept in sessionStorage (never localStorage, never the URL). Only
+//! what is needed to rebuild them is kept: the API base, the user name and the MD5 of the
+//! password for Basic, or the key and secret for OAuth. The tab's session ends it.
 
-use capillary_client::{ApiBase, AuthMode, Credentials, OAuth, Origin};
+use capillary_client::{ApiBase, ApiScope, AuthMode, Credentials, OAuth, Origin};
+use explorer_model::AuthKind;
+use leptos::prelude::*;
 use serde_json::{json, Value};
 
 const KEY: &str = "audit-explorer.credentials";
@@ -113,9 +116,56 @@ fn read_all() -> Vec<Saved> {
         .unwrap_or_default()
 }
 
+/// The credentials held for this tab; provided as context by the app.
+#[derive(Clone, Copy)]
+pub struct Held {
+    all: StoredValue<Vec<Credentials>, LocalStorage>,
+}
+
+impl Held {
+    /// What this tab's sessionStorage keeps, rebuilt for this page.
+    pub fn provide() -> Held {
+        let held = Held {
+            all: StoredValue::new_local(restore()),
+        };
+        provide_context(held);
+        held
+    }
+
+    /// Keeps `credentials` for their API (replacing older ones for it).
+    pub fn remember(&self, credentials: Credentials) {
+        self.all.update_value(|all| {
+            all.retain(|c| c.scope() != credentials.scope());
+            all.push(credentials);
+        });
+    }
+
+    /// Credentials for `scope` that authenticate as `kind` asks (a host's token or header
+    /// serves any kind: the host decides how its API is reached).
+    pub fn find(&self, scope: &ApiScope, kind: AuthKind) -> Option<Credentials> {
+        self.all.with_value(|all| {
+            all.iter()
+                .find(|c| {
+                    c.scope() == scope
+                        && (c.mode().is_from_host() || kind_of(c.mode()) == Some(kind))
+                })
+                .cloned()
+        })
+    }
+}
+
+fn kind_of(mode: &AuthMode) -> Option<AuthKind> {
+    match mode {
+        AuthMode::Basic { .. } => Some(AuthKind::Basic),
+        AuthMode::OAuth(_) => Some(AuthKind::OAuth),
+        AuthMode::None => Some(AuthKind::None),
+        _ => None,
+    }
+}
+
 /// Credentials kept in this tab's sessionStorage, rebuilt for this page.
-pub fn restore() -> Vec<Credentials> {
-    let Ok(page) = crate::live::page_origin() else {
+fn restore() -> Vec<Credentials> {
+    let Ok(page) = crate::http::page_origin() else {
         return Vec::new();
     };
     read_all()

@@ -1,0 +1,90 @@
+//! The HTTP adapter: the requests the session plan hands out, performed with gloo-net. A
+//! redirect is never followed (`redirect: "manual"`): following it would resend the credentials'
+//! header, or the OAuth secret, to wherever it points. Header values come from the client's
+//! checked types, so setting them cannot throw.
+
+use capillary_client::{Credentials, EndpointError, Origin, Problem};
+use explorer_model::Answer;
+use leptos::prelude::window;
+
+use crate::intl::now;
+
+/// What became of a request.
+pub enum Sent {
+    /// An HTTP answer with its body (any status): the engine reads it.
+    Answer(Answer),
+    /// No answer the page may read: a network failure or a CORS refusal, or a redirect.
+    Failed(Problem),
+}
+
+/// The origin the explorer is served from. An opaque one (a sandboxed frame, a file) is an
+/// error to show: it is never guessed, since credentials are bound to what it resolves.
+pub fn page_origin() -> Result<Origin, EndpointError> {
+    Origin::parse(&window().location().origin().unwrap_or_default())
+}
+
+/// GET `url` with the credentials' header, when (and only when) the URL is within the API
+/// they were entered for; a URL outside it is refused before anything is sent.
+pub async fn get(url: &str, credentials: &Credentials, page: &Origin, cross_origin: bool) -> Sent {
+    let header = match credentials.header_for(url, page, now().max(0) as u64) {
+        Ok(h) => h,
+        Err(e) => {
+            return Sent::Failed(Problem::unrecognised(format!(
+                "the request was not sent: {e}"
+            )))
+        }
+    };
+    let mut request = gloo_net::http::Request::get(url).redirect(web_sys::RequestRedirect::Manual);
+    if let Some((name, value)) = &header {
+        request = request.header(name.as_str(), value.as_str());
+    }
+    match request.send().await {
+        Ok(response) if response.type_() == web_sys::ResponseType::Opaqueredirect => {
+            Sent::Failed(Problem::redirected())
+        }
+        Ok(response) => {
+            let status = response.status();
+            let headers: Vec<(String, String)> = response.headers().entries().collect();
+            match response.binary().await {
+                Ok(body) => Sent::Answer(Answer {
+                    status,
+                    headers,
+                    body,
+                }),
+                Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),
+            }
+        }
+        Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),
+    }
+}
+
+/// Asks the token endpoint for a new OAuth token for `credentials`.
+pub async fn renew_token(
+    credentials: &mut Credentials,
+    base: &capillary_client::ApiBase,
+    page: &Origin,
+) -> Result<(), Problem> {
+    let request = credentials
+        .token_request(base, page)
+        .map_err(|e| Problem::unrecognised(e.to_string()))?;
+    let cross_origin = !base.is_same_origin(page);
+    let sent = gloo_net::http::Request::post(&request.url)
+        .redirect(web_sys::RequestRedirect::Manual)
+        .header("Content-Type", "application/json")
+        .body(request.body)
+        .map_err(|e| Problem::network(&e.to_string(), cross_origin, 1))?
+        .send()
+        .await;
+    let response = sent.map_err(|e| Problem::network(&e.to_string(), cross_origin, 1))?;
+    if response.type_() == web_sys::ResponseType::Opaqueredirect {
+        return Err(Problem::redirected());
+    }
+    let status = response.status();
+    let body = response.binary().await.unwrap_or_default();
+    match credentials.oauth_mut() {
+        Some(o) => o.accept_token_response(status, &body, now().max(0) as u64),
+        None => Err(Problem::unrecognised(
+            "these credentials are not OAuth".into(),
+        )),
+    }
+}
