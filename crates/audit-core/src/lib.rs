@@ -19,7 +19,9 @@
 //! - [`Store::new`], [`Store::ingest`]`(Parsed)`, [`Store::ingest_page`]`(listing, Parsed)`
 //!   → [`IngestReport`] (added / duplicates / damaged); [`Store::listings`] →
 //!   [`ListingReport`] (missing pages, moving totals, short pages).
-//! - [`Query::parse`]`(&str) -> Result<Query, `[`QueryError`]` { position, message }>`;
+//! - [`Query::parse`]`(&str) -> Result<Query, `[`QueryError`]` { span, message }>` (a byte
+//!   span; [`QueryError::column`], [`QueryError::marked`] and [`QueryError::caret_line`]
+//!   render it against any text without slicing by hand);
 //!   [`Search::run`]`(&store, &query, now_ms) -> &`[`SearchResult`] (event ids, oldest
 //!   first; narrows the previous result while typing); [`Store::query`] for one-offs;
 //!   [`facets`]`(&store, &ids)` → [`Facets`] (type, field, source, mode, user).

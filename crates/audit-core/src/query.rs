@@ -17,6 +17,7 @@
 //! to the previous one (typing more letters, adding a term), [`Search`] filters
 //! the previous result instead of the whole store.
 
+use std::ops::Range;
 use std::rc::Rc;
 
 use crate::audit::EventKind;
@@ -24,16 +25,75 @@ use crate::store::{EventId, EventRow, Store};
 use crate::strings::BitSet;
 use crate::time::{parse_time, UtcMillis};
 
-/// A malformed query: where (character position, 0-based) and why.
+/// A malformed query: which bytes of the query text and why.
+///
+/// The span is in bytes because that is what slicing the text needs, and a
+/// character count used as a byte index panics on the first non-ASCII letter
+/// (`राम -`). Callers should not slice with it themselves: [`QueryError::marked`],
+/// [`QueryError::caret_line`] and [`QueryError::column`] render it against any
+/// text, including a newer one the span was not computed on (they clamp).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueryError {
-    pub position: usize,
+    /// Byte range of the query text the error is about. Both ends are on char
+    /// boundaries of the parsed text; the range is empty where something is
+    /// missing (`field:` at the end: the empty range after the colon).
+    pub span: Range<usize>,
     pub message: String,
+}
+
+impl QueryError {
+    /// The span clamped to `text`: both ends within it, on char boundaries,
+    /// `start <= end`. A span from an older text still gives a valid range.
+    pub fn span_in(&self, text: &str) -> Range<usize> {
+        let start = floor_char_boundary(text, self.span.start);
+        let end = floor_char_boundary(text, self.span.end).max(start);
+        start..end
+    }
+
+    /// 1-based character column where the span starts, for "Query error at
+    /// position N" (`tpye:identifier` gives 1, `é before:soon` gives 10).
+    pub fn column(&self, text: &str) -> usize {
+        text[..self.span_in(text).start].chars().count() + 1
+    }
+
+    /// `text` cut in three around the span: before, the span itself, after
+    /// (for the UI to highlight the span). Never panics.
+    pub fn marked<'t>(&self, text: &'t str) -> (&'t str, &'t str, &'t str) {
+        let r = self.span_in(text);
+        (&text[..r.start], &text[r.clone()], &text[r.end..])
+    }
+
+    /// A line to print under `text`: one space per character before the span,
+    /// then one `^` per character of the span (at least one, so a missing value
+    /// still gets a caret). Characters, not display columns: a combining mark or
+    /// a wide emoji shifts the caret by its count.
+    pub fn caret_line(&self, text: &str) -> String {
+        let (before, marked, _) = self.marked(text);
+        let mut line = " ".repeat(before.chars().count());
+        line.push_str(&"^".repeat(marked.chars().count().max(1)));
+        line
+    }
+}
+
+/// The largest char boundary of `text` at or below `i` (`text.len()` when `i`
+/// is beyond it).
+fn floor_char_boundary(text: &str, i: usize) -> usize {
+    let mut i = i.min(text.len());
+    while !text.is_char_boundary(i) {
+        i -= 1;
+    }
+    i
 }
 
 impl std::fmt::Display for QueryError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} (at character {})", self.message, self.position + 1)
+        // Without the text only bytes are known; [`QueryError::column`] gives
+        // the character column for people.
+        write!(
+            f,
+            "{} (query bytes {}..{})",
+            self.message, self.span.start, self.span.end
+        )
     }
 }
 
@@ -71,13 +131,14 @@ pub enum Term {
     After(TimeBound),
 }
 
-/// One term with its negation and position.
+/// One term with its negation and where it stands in the query.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Clause {
     pub negated: bool,
     pub term: Term,
-    /// Character position of the term in the query text.
-    pub position: usize,
+    /// Byte range of the whole term in the query text, from its `-` (if any)
+    /// to the end of its value (closing quote included).
+    pub span: Range<usize>,
 }
 
 /// A parsed query: every clause must hold.
@@ -92,43 +153,56 @@ const QUALIFIERS: [&str; 9] = [
 ];
 
 impl Query {
-    /// Parses a query. Errors carry the character position of the problem.
+    /// Parses a query. Errors carry the byte span of the problem.
     pub fn parse(text: &str) -> Result<Query, QueryError> {
-        let chars: Vec<char> = text.chars().collect();
+        // Walked by character; `at(i)` turns a character index into the byte
+        // offset every span is given in.
+        let chars: Vec<(usize, char)> = text.char_indices().collect();
+        let at = |i: usize| chars.get(i).map_or(text.len(), |&(b, _)| b);
+        let ch = |i: usize| chars.get(i).map(|&(_, c)| c);
         let mut clauses = Vec::new();
         let mut i = 0;
-        let err = |position: usize, message: String| Err(QueryError { position, message });
+        let err = |from: usize, to: usize, message: String| {
+            Err(QueryError {
+                span: at(from)..at(to),
+                message,
+            })
+        };
         while i < chars.len() {
-            if chars[i].is_whitespace() {
+            if chars[i].1.is_whitespace() {
                 i += 1;
                 continue;
             }
             let start = i;
-            let negated = chars[i] == '-';
+            let negated = chars[i].1 == '-';
             if negated {
                 i += 1;
-                if i >= chars.len() || chars[i].is_whitespace() {
-                    return err(start, "`-` must be followed by a term to exclude".into());
+                if ch(i).is_none_or(char::is_whitespace) {
+                    return err(
+                        start,
+                        start + 1,
+                        "`-` must be followed by a term to exclude".into(),
+                    );
                 }
             }
             // Qualifier name?
             let name_end = (i..chars.len())
-                .find(|&j| !chars[j].is_ascii_alphabetic())
+                .find(|&j| !chars[j].1.is_ascii_alphabetic())
                 .unwrap_or(chars.len());
             let mut qualifier = None;
-            if name_end > i && chars.get(name_end) == Some(&':') {
-                let name: String = chars[i..name_end]
-                    .iter()
-                    .collect::<String>()
-                    .to_ascii_lowercase();
+            if name_end > i && ch(name_end) == Some(':') {
+                let name = text[at(i)..at(name_end)].to_ascii_lowercase();
                 if QUALIFIERS.contains(&name.as_str()) {
                     qualifier = Some(name);
                     i = name_end + 1;
-                } else if chars[i..name_end].iter().all(char::is_ascii_lowercase)
+                } else if chars[i..name_end]
+                    .iter()
+                    .all(|(_, c)| c.is_ascii_lowercase())
                     && name.len() <= 12
                 {
                     return err(
                         i,
+                        name_end + 1,
                         format!(
                             "unknown qualifier `{name}:` (known: {}); put the text in quotes to search for it",
                             QUALIFIERS.join(":, ") + ":"
@@ -137,19 +211,19 @@ impl Query {
                 }
             }
             let value_pos = i;
-            let value: String = if chars.get(i) == Some(&'"') {
-                let close = (i + 1..chars.len()).find(|&j| chars[j] == '"');
+            let value: &str = if ch(i) == Some('"') {
+                let close = (i + 1..chars.len()).find(|&j| chars[j].1 == '"');
                 let Some(close) = close else {
-                    return err(i, "unclosed quote".into());
+                    return err(i, chars.len(), "unclosed quote".into());
                 };
-                let v = chars[i + 1..close].iter().collect();
+                let v = &text[at(i + 1)..at(close)];
                 i = close + 1;
                 v
             } else {
                 let end = (i..chars.len())
-                    .find(|&j| chars[j].is_whitespace())
+                    .find(|&j| chars[j].1.is_whitespace())
                     .unwrap_or(chars.len());
-                let v = chars[i..end].iter().collect();
+                let v = &text[at(i)..at(end)];
                 i = end;
                 v
             };
@@ -158,7 +232,7 @@ impl Query {
                 let what = qualifier
                     .as_deref()
                     .map_or("a quoted phrase".to_owned(), |q| format!("`{q}:`"));
-                return err(value_pos, format!("{what} needs a value"));
+                return err(value_pos, i, format!("{what} needs a value"));
             }
             let term = match qualifier.as_deref() {
                 None => Term::Text(needle),
@@ -173,6 +247,7 @@ impl Query {
                     let Some(b) = time_bound(&needle) else {
                         return err(
                             value_pos,
+                            i,
                             format!("`{q}:` wants a date (2024-01-31, 2024-01-31 12:00:00, ISO) or an age (30m, 12h, 7d, 2w, 1y)"),
                         );
                     };
@@ -186,7 +261,7 @@ impl Query {
             clauses.push(Clause {
                 negated,
                 term,
-                position: start,
+                span: at(start)..at(i),
             });
         }
         Ok(Query {
@@ -742,7 +817,7 @@ mod tests {
                         .map(|n| Clause {
                             negated,
                             term: Term::Text((*n).to_owned()),
-                            position: 0,
+                            span: 0..0,
                         })
                         .collect(),
                 };

@@ -224,16 +224,22 @@ fn query_language_over_seeds() {
 
 #[test]
 fn query_errors_have_positions() {
-    for (q, pos, msg) in [
-        ("field:", 6, "needs a value"),
-        ("mobile \"unclosed", 7, "unclosed quote"),
-        ("a - b", 2, "must be followed"),
-        ("tpye:identifier", 0, "unknown qualifier"),
-        ("after:yesterday", 6, "wants a date"),
-        ("é before:soon", 9, "wants a date"),
+    // (query, bytes the error points at, 1-based character column, message)
+    for (q, marked, column, msg) in [
+        ("field:", "", 7, "needs a value"),
+        ("mobile \"unclosed", "\"unclosed", 8, "unclosed quote"),
+        ("a - b", "-", 3, "must be followed"),
+        ("tpye:identifier", "tpye:", 1, "unknown qualifier"),
+        ("after:yesterday", "yesterday", 7, "wants a date"),
+        ("é before:soon", "soon", 10, "wants a date"),
+        ("राम -", "-", 5, "must be followed"),
+        ("नाम \"", "\"", 5, "unclosed quote"),
+        ("éé \"", "\"", 4, "unclosed quote"),
+        ("type:\"\"", "\"\"", 6, "needs a value"),
     ] {
         let e = Query::parse(q).unwrap_err();
-        assert_eq!(e.position, pos, "{q}: {e}");
+        assert_eq!(&q[e.span.clone()], marked, "{q}: {e}");
+        assert_eq!(e.column(q), column, "{q}: {e}");
         assert!(e.message.contains(msg), "{q}: {e}");
     }
     // Tokens with colons (push tokens) are text, not qualifiers.

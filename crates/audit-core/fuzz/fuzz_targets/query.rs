@@ -25,6 +25,10 @@ fuzz_target!(|data: &[u8]| {
             let r = search.run(store, &q, 1_700_000_000_000).clone();
             let _ = audit_core::facets(store, &r.events);
         }
-        Err(e) => assert!(e.position <= text.chars().count()),
+        Err(e) => {
+            assert!(e.span.start <= e.span.end && e.span.end <= text.len());
+            assert!(text.is_char_boundary(e.span.start) && text.is_char_boundary(e.span.end));
+            let _ = (e.column(&text), e.marked(&text), e.caret_line(&text));
+        }
     }
 });
