@@ -2,7 +2,9 @@
 //!
 //! Both start with a line that states the filter and the counts, so a file
 //! handed to someone else says what it is. CSV cells that a spreadsheet would run
-//! as a formula (leading `=`, `+`, `-`, `@`, tab, CR) get a leading `'`. NDJSON
+//! as a formula (`=`, `+`, `-`, `@` or their full-width forms first after any
+//! leading whitespace, or a leading tab or CR) get a leading `'` ([`neutralise`],
+//! reversed by [`unneutralise`]). NDJSON
 //! lines are the raw records, rebuilt from the store ([`Store::record`]),
 //! unknown members included.
 
@@ -35,11 +37,48 @@ pub const CSV_COLUMNS: [&str; 19] = [
     "record",
 ];
 
-/// Makes a cell safe to open in a spreadsheet (formula injection).
+/// Characters a spreadsheet runs a cell as a formula for when the cell starts
+/// with one, after any leading whitespace: `= + - @` and their full-width forms
+/// (U+FF1D, U+FF0B, U+FF0D, U+FF20), which spreadsheets in CJK locales accept.
+const FORMULA_STARTS: [char; 8] = ['=', '+', '-', '@', '＝', '＋', '－', '＠'];
+
+/// True when a spreadsheet could read `text` as a formula: its first character
+/// after leading whitespace starts one, or it starts with a tab or CR (which
+/// some spreadsheets drop before looking). A byte-order mark or zero-width
+/// space counts as whitespace here: readers drop a BOM, and neither shows.
+fn is_formula_like(text: &str) -> bool {
+    text.starts_with(['\t', '\r'])
+        || text
+            .trim_start_matches(|c: char| c.is_whitespace() || c == '\u{feff}' || c == '\u{200b}')
+            .starts_with(|c: char| FORMULA_STARTS.contains(&c))
+}
+
+/// True when [`neutralise`] prefixes `cell`: it is formula-like once the
+/// apostrophes it already starts with are set aside. Counting those in keeps
+/// the prefix reversible: `'=1` in the data becomes `''=1`, so
+/// [`unneutralise`] can tell it from a neutralised `=1`.
+fn needs_prefix(cell: &str) -> bool {
+    is_formula_like(cell.trim_start_matches('\''))
+}
+
+/// Makes a cell safe to open in a spreadsheet (formula injection): a cell a
+/// spreadsheet could run as a formula gets a leading `'`, the usual escape,
+/// which spreadsheets show as text and hide; the rest of the cell is kept
+/// as it was, so the value stays visible and [`unneutralise`] gives it back.
 pub fn neutralise(cell: &str) -> std::borrow::Cow<'_, str> {
-    match cell.as_bytes().first() {
-        Some(b'=' | b'+' | b'-' | b'@' | b'\t' | b'\r') => format!("'{cell}").into(),
-        _ => cell.into(),
+    if needs_prefix(cell) {
+        format!("'{cell}").into()
+    } else {
+        cell.into()
+    }
+}
+
+/// The original text of a cell [`neutralise`] produced (for scripts reading
+/// an export back): the added `'` removed, anything else untouched.
+pub fn unneutralise(cell: &str) -> &str {
+    match cell.strip_prefix('\'') {
+        Some(rest) if needs_prefix(rest) => rest,
+        _ => cell,
     }
 }
 

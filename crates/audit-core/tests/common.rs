@@ -14,3 +14,14 @@ pub fn seed(name: &str) -> Vec<u8> {
 pub fn parsed(name: &str) -> audit_core::Parsed {
     audit_core::parse_response(&seed(name))
 }
+
+/// A proptest configuration with a fixed seed, so a failure reproduces by
+/// running the same test again, and no failure files written to the tree.
+pub fn proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
+    proptest::test_runner::Config {
+        cases,
+        rng_seed: proptest::test_runner::RngSeed::Fixed(seed),
+        failure_persistence: None,
+        ..proptest::test_runner::Config::default()
+    }
+}

@@ -6,9 +6,11 @@
 //!
 //! Seeded: a failure prints the input and reproduces with the same seed.
 
+mod common;
+
 use audit_core::{Query, QueryError};
+use common::proptest_config;
 use proptest::prelude::*;
-use proptest::test_runner::{Config, RngSeed};
 
 /// Pieces a support agent's query is made of, plus the awkward ones.
 const PIECES: &[&str] = &[
@@ -58,15 +60,6 @@ fn query_text() -> impl Strategy<Value = String> {
     proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
 }
 
-fn config(cases: u32, seed: u64) -> Config {
-    Config {
-        cases,
-        rng_seed: RngSeed::Fixed(seed),
-        failure_persistence: None,
-        ..Config::default()
-    }
-}
-
 /// The helpers' promises for any text: they do not panic, and what they give
 /// is consistent with the clamped span.
 fn check_rendering(e: &QueryError, text: &str) {
@@ -86,7 +79,7 @@ fn check_rendering(e: &QueryError, text: &str) {
 }
 
 proptest! {
-    #![proptest_config(config(3000, 0x5eed_0001))]
+    #![proptest_config(proptest_config(3000, 0x5eed_0001))]
 
     #[test]
     fn parse_never_panics_and_errors_point_at_char_boundaries(text in query_text(), other in query_text()) {

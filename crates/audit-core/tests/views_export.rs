@@ -321,3 +321,27 @@ fn density_counts_the_result_over_the_whole_stores_span() {
     let one = density(&s, &every, (lo, lo + 1), 3);
     assert_eq!(one.iter().sum::<usize>(), times.len());
 }
+
+#[test]
+fn formulas_behind_whitespace_and_full_width_formulas_are_neutralised() {
+    for cell in [
+        " =1+1",
+        "\u{a0}\u{3000}@SUM(A1)",
+        "\n+1",
+        "\t",
+        "\rx",
+        "＝1+1",
+        "＋1",
+        "－1",
+        "＠x",
+        "  ＝HYPERLINK(\"x\")",
+    ] {
+        let out = neutralise(cell);
+        assert_eq!(out, format!("'{cell}"), "{cell:?}");
+        assert_eq!(audit_core::export::unneutralise(&out), cell);
+    }
+    // An apostrophe the data itself starts with stays apart from the added one.
+    assert_eq!(neutralise("'=1"), "''=1");
+    assert_eq!(neutralise("'plain"), "'plain");
+    assert_eq!(audit_core::export::unneutralise("'plain"), "'plain");
+}
