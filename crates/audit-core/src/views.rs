@@ -308,6 +308,14 @@ pub struct DiffSpan {
     pub text: String,
 }
 
+/// Most characters (old and new together) [`value_diff`] hands to the Myers
+/// diff once the common prefix and suffix are set aside. Myers takes time
+/// proportional to the length times the number of differences; at this size
+/// that is a few milliseconds natively, well under a frame in WASM, while two
+/// wholly different 200,000-character values took 4 s natively. Values this
+/// long that differ this much are not read character by character anyway.
+pub const DIFF_CHAR_LIMIT: usize = 2_000;
+
 /// Character-level difference of two values (push tokens of 150+ characters
 /// differ in a few places; showing only the changed spans makes that visible).
 ///
@@ -316,23 +324,17 @@ pub struct DiffSpan {
 /// replace), so the spans are what `TextDiff::from_chars` gave. Going through
 /// `TextDiff` instead cost ~120 KB of raw wasm: its text layer and the runtime
 /// choice between every diff algorithm are instantiated generically, while this
-/// path compiles one algorithm for one element type. No deadline: WASM has no
-/// clock here, and tokens are short.
+/// path compiles one algorithm for one element type.
+///
+/// Bounded by size, not by a deadline (WASM has no clock: `Instant::now`
+/// panics on `wasm32-unknown-unknown`): values of at most
+/// [`DIFF_CHAR_LIMIT`] characters together are diffed whole, as before;
+/// longer ones lose their common prefix and suffix first, and when what is
+/// left is still over the limit, it is shown as removed then added. The work
+/// is then linear in the values' length.
 pub fn value_diff(old: &str, new: &str) -> Vec<DiffSpan> {
-    use similar::algorithms::{myers, Capture, Compact, Replace};
     let old_chars: Vec<char> = old.chars().collect();
     let new_chars: Vec<char> = new.chars().collect();
-    let mut hook = Compact::new(Replace::new(Capture::new()), &old_chars, &new_chars);
-    let ops = match myers::diff(
-        &mut hook,
-        &old_chars,
-        0..old_chars.len(),
-        &new_chars,
-        0..new_chars.len(),
-    ) {
-        Ok(()) => hook.into_inner().into_inner().into_ops(),
-        Err(never) => match never {},
-    };
     let mut out: Vec<DiffSpan> = Vec::new();
     let mut push = |op: DiffOp, chars: &[char]| {
         if chars.is_empty() {
@@ -346,19 +348,55 @@ pub fn value_diff(old: &str, new: &str) -> Vec<DiffSpan> {
             }),
         }
     };
+    if old_chars.len() + new_chars.len() <= DIFF_CHAR_LIMIT {
+        myers_spans(&old_chars, &new_chars, &mut push);
+        return out;
+    }
+    let prefix = old_chars
+        .iter()
+        .zip(&new_chars)
+        .take_while(|(a, b)| a == b)
+        .count();
+    let (old_rest, new_rest) = (&old_chars[prefix..], &new_chars[prefix..]);
+    let suffix = old_rest
+        .iter()
+        .rev()
+        .zip(new_rest.iter().rev())
+        .take_while(|(a, b)| a == b)
+        .count();
+    let old_mid = &old_rest[..old_rest.len() - suffix];
+    let new_mid = &new_rest[..new_rest.len() - suffix];
+    push(DiffOp::Same, &old_chars[..prefix]);
+    if old_mid.len() + new_mid.len() <= DIFF_CHAR_LIMIT {
+        myers_spans(old_mid, new_mid, &mut push);
+    } else {
+        push(DiffOp::Removed, old_mid);
+        push(DiffOp::Added, new_mid);
+    }
+    push(DiffOp::Same, &old_rest[old_rest.len() - suffix..]);
+    out
+}
+
+/// The Myers diff of `old` and `new`, handed to `push` as runs of one op.
+fn myers_spans(old: &[char], new: &[char], push: &mut impl FnMut(DiffOp, &[char])) {
+    use similar::algorithms::{myers, Capture, Compact, Replace};
+    let mut hook = Compact::new(Replace::new(Capture::new()), old, new);
+    let ops = match myers::diff(&mut hook, old, 0..old.len(), new, 0..new.len()) {
+        Ok(()) => hook.into_inner().into_inner().into_ops(),
+        Err(never) => match never {},
+    };
     for op in ops {
         let (tag, old_range, new_range) = op.as_tag_tuple();
         match tag {
-            similar::DiffTag::Equal => push(DiffOp::Same, &old_chars[old_range]),
-            similar::DiffTag::Delete => push(DiffOp::Removed, &old_chars[old_range]),
-            similar::DiffTag::Insert => push(DiffOp::Added, &new_chars[new_range]),
+            similar::DiffTag::Equal => push(DiffOp::Same, &old[old_range]),
+            similar::DiffTag::Delete => push(DiffOp::Removed, &old[old_range]),
+            similar::DiffTag::Insert => push(DiffOp::Added, &new[new_range]),
             similar::DiffTag::Replace => {
-                push(DiffOp::Removed, &old_chars[old_range]);
-                push(DiffOp::Added, &new_chars[new_range]);
+                push(DiffOp::Removed, &old[old_range]);
+                push(DiffOp::Added, &new[new_range]);
             }
         }
     }
-    out
 }
 
 /// The time axis of a density chart: the first and last event time in the store (`hi > lo`, so

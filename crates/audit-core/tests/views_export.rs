@@ -223,6 +223,95 @@ fn value_diff_of_push_tokens() {
     assert_eq!(value_diff("same", "same").len(), 1);
 }
 
+/// Pseudo-random text over one alphabet: two such strings share no long runs,
+/// the worst case for a diff (xorshift, so the test needs no dependency).
+fn scrambled(seed: u64, chars: usize, alphabet: &[char]) -> String {
+    let mut x = seed | 1;
+    (0..chars)
+        .map(|_| {
+            x ^= x << 13;
+            x ^= x >> 7;
+            x ^= x << 17;
+            alphabet[(x % alphabet.len() as u64) as usize]
+        })
+        .collect()
+}
+
+/// Runs `f` on another thread and fails the test when it takes longer than
+/// `limit` (a diff that freezes the detail view would run for many minutes).
+fn within<T: Send + 'static>(
+    limit: std::time::Duration,
+    f: impl FnOnce() -> T + Send + 'static,
+) -> T {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(f());
+    });
+    rx.recv_timeout(limit)
+        .unwrap_or_else(|_| panic!("took longer than {limit:?}"))
+}
+
+fn spans(d: &[audit_core::DiffSpan]) -> Vec<(DiffOp, usize)> {
+    d.iter().map(|s| (s.op, s.text.chars().count())).collect()
+}
+
+#[test]
+fn value_diff_of_wholly_different_megabyte_values_is_bounded() {
+    let hex: Vec<char> = "0123456789abcdef".chars().collect();
+    let (old, new) = (scrambled(1, 1 << 20, &hex), scrambled(2, 1 << 20, &hex));
+    let d = within(std::time::Duration::from_secs(20), move || {
+        value_diff(&old, &new)
+    });
+    // No common prefix or suffix worth showing: all of one removed, all of the other added.
+    let total: usize = d.iter().map(|s| s.text.chars().count()).sum();
+    assert_eq!(total, 2 << 20);
+    assert!(d.len() <= 4, "{:?}", spans(&d));
+    assert!(d
+        .iter()
+        .any(|s| s.op == DiffOp::Removed && s.text.len() > 1 << 19));
+}
+
+#[test]
+fn value_diff_of_long_values_marks_exactly_the_changed_middle() {
+    let script: Vec<char> = "राम தமிழ் é👩\u{200d}💻".chars().collect();
+    let prefix = scrambled(3, 300_000, &script);
+    let suffix = scrambled(4, 300_000, &script);
+    let hex: Vec<char> = "0123456789abcdef".chars().collect();
+    // Middles over one alphabet (a diff could interleave them), and with
+    // different first and last characters, so the shared part ends exactly there.
+    let mid_old = format!("0{}0", scrambled(5, 50_000, &hex));
+    let mid_new = format!("1{}1", scrambled(6, 70_000, &hex));
+    let old = format!("{prefix}{mid_old}{suffix}");
+    let new = format!("{prefix}{mid_new}{suffix}");
+    let d = within(std::time::Duration::from_secs(20), move || {
+        value_diff(&old, &new)
+    });
+    let texts: Vec<(DiffOp, &str)> = d.iter().map(|s| (s.op, s.text.as_str())).collect();
+    assert_eq!(
+        texts,
+        [
+            (DiffOp::Same, prefix.as_str()),
+            (DiffOp::Removed, mid_old.as_str()),
+            (DiffOp::Added, mid_new.as_str()),
+            (DiffOp::Same, suffix.as_str())
+        ]
+    );
+    // A small change inside long values is still diffed character by character.
+    let old = format!("{prefix}ab{suffix}");
+    let new = format!("{prefix}axb{suffix}");
+    let d = within(std::time::Duration::from_secs(20), move || {
+        value_diff(&old, &new)
+    });
+    assert_eq!(
+        spans(&d),
+        [
+            (DiffOp::Same, 300_001),
+            (DiffOp::Added, 1),
+            (DiffOp::Same, 300_001)
+        ]
+    );
+}
+
 #[test]
 fn csv_export_states_filter_and_neutralises_formulas() {
     let mut s = Store::new();
