@@ -37,7 +37,9 @@
 //!
 //! Export ([`export`]): [`export::to_csv`], [`export::to_ndjson`].
 //!
-//! Time ([`time`]): [`parse_time`], [`format_utc`], [`format_at_offset`].
+//! Time ([`time`]): [`parse_time`], [`format_utc`], [`format_at_offset`]; instants are kept
+//! to the years 1–9999 (`time::MIN_UTC_MS`..=`time::MAX_UTC_MS`), other times stay raw
+//! ([`EventView::time_raw`]).
 //!
 //! # Why it is built this way
 //!

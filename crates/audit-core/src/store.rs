@@ -1206,6 +1206,17 @@ impl<'a> EventView<'a> {
     pub fn created_on(&self) -> Option<UtcMillis> {
         (self.rec.created_ms != NO_MS).then_some(self.rec.created_ms)
     }
+    /// The time as sent, for an event whose time could not be read as an
+    /// instant (outside the years 1–9999, or an unknown spelling):
+    /// `autoUpdateTime`'s text, else `createdOn`'s. `None` when [`Self::time`]
+    /// has the instant, or the record has neither member.
+    pub fn time_raw(&self) -> Option<&'a str> {
+        if self.time().is_some() {
+            return None;
+        }
+        let raw = |v| self.store.cell(v).as_str();
+        raw(self.rec.auto_raw).or_else(|| raw(self.rec.created_raw))
+    }
     pub fn kind(&self) -> EventKind {
         self.row.kind
     }

@@ -7,13 +7,37 @@
 //! time zones are the app's business (it passes a fixed offset to
 //! [`format_at_offset`]). Nothing here reads the clock: "now" is always passed in.
 //!
+//! Instants are kept to the years 1–9999 ([`MIN_UTC_MS`]..=[`MAX_UTC_MS`]): a
+//! time member outside them keeps only its raw value. Formatting is total: no
+//! `i64` instant or offset makes a formatter panic or overflow.
+//!
 //! Strings without a zone (`2022-08-18 12:00:00`, `2025-01-30`) are read as UTC,
 //! because the API documents no zone for them (marked unconfirmed in the API notes).
 
 use serde_json::Number;
 
-/// UTC instant as milliseconds since the Unix epoch.
+/// UTC instant as milliseconds since the Unix epoch, between [`MIN_UTC_MS`]
+/// and [`MAX_UTC_MS`] when it comes from parsing.
 pub type UtcMillis = i64;
+
+/// Earliest instant parsing gives: 0001-01-01T00:00:00.000Z.
+///
+/// Instants are kept to the years 1–9999: those are the years the four-digit
+/// spellings read and write, so every instant formats back to text that parses
+/// to it, and the range lies well inside JavaScript's `Date` range
+/// (±8.64e15 ms), so the app can hand any instant to `Date`. A time outside it
+/// is kept raw ([`TimeValue::utc_ms`] `None`) and shown as it came.
+pub const MIN_UTC_MS: UtcMillis = -62_135_596_800_000;
+/// Latest instant parsing gives: 9999-12-31T23:59:59.999Z (see [`MIN_UTC_MS`]).
+pub const MAX_UTC_MS: UtcMillis = 253_402_300_799_999;
+
+// The app hands instants to JavaScript's `Date`, whose range is ±8.64e15 ms.
+const _: () = assert!(MIN_UTC_MS > -8_640_000_000_000_000 && MAX_UTC_MS < 8_640_000_000_000_000);
+
+/// `ms` if it lies within [`MIN_UTC_MS`]..=[`MAX_UTC_MS`].
+fn in_range(ms: i64) -> Option<UtcMillis> {
+    (MIN_UTC_MS..=MAX_UTC_MS).contains(&ms).then_some(ms)
+}
 
 /// A time member as it appeared in a response, plus its normalised instant.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,13 +58,17 @@ pub enum TimeRaw {
 }
 
 impl TimeValue {
-    /// Reads a JSON number as epoch milliseconds.
+    /// Reads a JSON number as epoch milliseconds; one outside the years
+    /// 1–9999 (see [`MIN_UTC_MS`]) has no instant and stays raw.
     pub fn from_number(n: Number) -> TimeValue {
-        let utc_ms = n.as_i64().or_else(|| {
-            n.as_f64()
-                .filter(|f| f.is_finite() && f.abs() < 9.0e15)
-                .map(|f| f as i64)
-        });
+        let utc_ms = n
+            .as_i64()
+            .or_else(|| {
+                n.as_f64()
+                    .filter(|f| f.is_finite() && f.abs() < 9.0e15)
+                    .map(|f| f as i64)
+            })
+            .and_then(in_range);
         TimeValue {
             utc_ms,
             raw: TimeRaw::Number(n),
@@ -59,8 +87,13 @@ impl TimeValue {
 /// Parses any supported textual time: ISO 8601 (`2023-10-27T06:14:41Z`,
 /// `2025-01-30T09:17:06+05:30`, fractional seconds allowed), `YYYY-MM-DD HH:MM:SS`,
 /// `YYYY-MM-DD`, or a string of 12–14 digits (epoch milliseconds quoted as text).
-/// Returns `None` for anything else, including out-of-range fields.
+/// Returns `None` for anything else, including out-of-range fields and instants
+/// outside the years 1–9999 ([`MIN_UTC_MS`]..=[`MAX_UTC_MS`], after the offset).
 pub fn parse_time(s: &str) -> Option<UtcMillis> {
+    parse_any_time(s).and_then(in_range)
+}
+
+fn parse_any_time(s: &str) -> Option<i64> {
     let s = s.trim();
     let b = s.as_bytes();
     if (12..=14).contains(&b.len()) && b.iter().all(u8::is_ascii_digit) {
@@ -165,19 +198,28 @@ fn days_in_month(y: i64, m: i64) -> i64 {
 }
 
 /// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
+///
+/// Total: computed in `i128`, so no input overflows; a month or day outside
+/// its range counts on from the nearest valid one, as the algorithm does, and
+/// a result beyond `i64` saturates. Parsing only calls it with valid dates.
 pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let (y, m, d) = (i128::from(y), i128::from(m), i128::from(d));
     let y = if m <= 2 { y - 1 } else { y };
     let era = y.div_euclid(400);
     let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
+    let mp = (m + 9).rem_euclid(12);
     let doy = (153 * mp + 2) / 5 + d - 1;
     let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    let days = era * 146_097 + doe - 719_468;
+    days.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
 }
 
 /// Calendar date `(year, month, day)` of a day count since 1970-01-01.
+///
+/// Total: computed in `i128`, so any `i64` day count gives its proleptic
+/// date (years beyond 9999 or before 1 included) without overflow.
 pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = z + 719_468;
+    let z = i128::from(z) + 719_468;
     let era = z.div_euclid(146_097);
     let doe = z - era * 146_097;
     let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
@@ -185,15 +227,13 @@ pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
     let mp = (5 * doy + 2) / 153;
     let d = doy - (153 * mp + 2) / 5 + 1;
     let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    (
-        if m <= 2 {
-            yoe + era * 400 + 1
-        } else {
-            yoe + era * 400
-        },
-        m,
-        d,
-    )
+    let y = if m <= 2 {
+        yoe + era * 400 + 1
+    } else {
+        yoe + era * 400
+    };
+    // |y| <= |z| / 365 + 1 fits i64; month and day are small.
+    (y as i64, m as i64, d as i64)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.
@@ -203,6 +243,10 @@ pub fn format_utc(ms: UtcMillis) -> String {
 
 /// `YYYY-MM-DD HH:MM:SS` at a fixed offset from UTC (minutes east, e.g. 330 for
 /// `+05:30`). The app resolves named zones to an offset; this stays zone-free.
+///
+/// Like every formatter here it is total: any `i64` and any offset format
+/// (the shifted instant saturates at the ends of `i64`). Outside the years
+/// 1–9999 the year is written with as many digits as it has, or a sign.
 pub fn format_at_offset(ms: UtcMillis, offset_minutes: i32) -> String {
     let [y, m, d, hh, mm, ss] = fields(ms.saturating_add(i64::from(offset_minutes) * 60_000));
     format!("{y:04}-{m:02}-{d:02} {hh:02}:{mm:02}:{ss:02}")

@@ -216,7 +216,7 @@ pub fn status_timeline(entries: &[StatusEntry], now: Option<UtcMillis>) -> Vec<S
                 label: e.label.as_deref().map(str::to_owned),
                 start,
                 end,
-                duration_ms: start.zip(until).map(|(s, u)| u - s),
+                duration_ms: start.zip(until).map(|(s, u)| u.saturating_sub(s)),
                 reason: e.reason.as_deref().map(str::to_owned),
                 who: e.created_by_user.as_deref().map(str::to_owned),
                 created_by: e.created_by.get().copied(),
@@ -406,7 +406,7 @@ pub fn time_span(store: &Store) -> Option<(UtcMillis, UtcMillis)> {
     let mut times = store.events().filter_map(|e| e.time());
     let first = times.next()?;
     let (lo, hi) = times.fold((first, first), |(lo, hi), t| (lo.min(t), hi.max(t)));
-    Some((lo, hi.max(lo + 1)))
+    Some((lo, hi.max(lo.saturating_add(1))))
 }
 
 /// How many of `events` fall in each of `bins` equal slices of `span` (the timeline's
@@ -423,10 +423,10 @@ pub fn density(
         return counts;
     };
     let (lo, hi) = span;
-    let width = (hi - lo).max(1) as f64;
+    let width = hi.saturating_sub(lo).max(1) as f64;
     for &id in events {
         if let Some(t) = store.event(id).time() {
-            let i = ((t - lo) as f64 / width * bins as f64).max(0.0) as usize;
+            let i = (t.saturating_sub(lo) as f64 / width * bins as f64).max(0.0) as usize;
             counts[i.min(last)] += 1;
         }
     }
