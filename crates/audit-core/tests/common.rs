@@ -25,3 +25,48 @@ pub fn proptest_config(cases: u32, seed: u64) -> proptest::test_runner::Config {
         ..proptest::test_runner::Config::default()
     }
 }
+
+/// Inputs that made damaged-page recovery slow, each about `size` bytes:
+/// `(name, bytes)`. Shared by the linearity tests and the `pathological`
+/// bench group.
+pub fn pathological(size: usize) -> Vec<(&'static str, Vec<u8>)> {
+    let repeat = |head: &str, unit: &str, tail: &str| {
+        let mut s = String::with_capacity(size + unit.len() + tail.len());
+        s.push_str(head);
+        while s.len() + tail.len() < size {
+            s.push_str(unit);
+        }
+        s.push_str(tail);
+        s.into_bytes()
+    };
+    let long_level = format!(",{{\"a\":[{}", "0,".repeat(500));
+    vec![
+        // Every top-level member damaged: each used to rescan the rest for keys.
+        ("damaged_members", repeat("{", "\"data\":!,", "}")),
+        ("deep_nesting", repeat("{\"data\":[", "[", "")),
+        (
+            "unterminated_string",
+            repeat("{\"data\":[{\"requestId\":\"", "a", ""),
+        ),
+        ("commas", repeat("{\"data\":[", ",", "]}")),
+        // Resynchronisation candidates nested in one another, none whole.
+        (
+            "unclosed_candidates",
+            repeat("{\"data\":[!", ",{\"a\":[", ""),
+        ),
+        ("nested_candidates", repeat("{\"data\":[!", &long_level, "")),
+        // A damaged record before every intact one.
+        (
+            "alternating_damage",
+            repeat(
+                "{\"data\":[",
+                "{\"requestId\":\"r\" \"x\":1},{\"requestId\":\"ok\"},",
+                "{\"requestId\":\"ok\"}]}",
+            ),
+        ),
+        (
+            "damaged_records",
+            repeat("{\"data\":[", "{\"requestId\":\"r\",\"x\":!},", "]}"),
+        ),
+    ]
+}
