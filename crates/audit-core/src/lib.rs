@@ -66,6 +66,8 @@
 //! - **Small dependency set for the bundle:** serde, serde_json, memchr, csv and
 //!   similar (no default features, so no clock). Times are hand-parsed ([`time`]).
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
 mod json;
 pub mod parse;
