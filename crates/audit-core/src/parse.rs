@@ -89,6 +89,10 @@ pub struct DamagedSpan {
     pub reason: String,
 }
 
+/// Most bytes damaged-page recovery reads per input byte: at most two skims
+/// and one serde_json parse read a byte, plus the one-pass indexes.
+pub const RECOVERY_READS_PER_BYTE: usize = 6;
+
 /// The result of reading one response.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Parsed {
@@ -111,8 +115,8 @@ pub struct Parsed {
     pub input_len: usize,
     /// Bytes the damaged-page recovery read, counting a byte each time it was
     /// read again (0 when the input was valid JSON). Recovery reads each byte
-    /// a bounded number of times, so this stays within a small multiple of
-    /// `input_len` for any input; the tests hold it to that.
+    /// a bounded number of times, so this stays within
+    /// [`Parsed::recovery_work_bound`] for any input.
     pub recovery_work: usize,
 }
 
@@ -136,6 +140,13 @@ impl Parsed {
     /// True when some of the input was skipped.
     pub fn is_damaged(&self) -> bool {
         !self.damaged.is_empty()
+    }
+
+    /// The most [`Parsed::recovery_work`] can be for this input:
+    /// [`RECOVERY_READS_PER_BYTE`] reads per input byte, plus a little for
+    /// tiny inputs. The tests and fuzz targets hold every input to it.
+    pub fn recovery_work_bound(&self) -> usize {
+        RECOVERY_READS_PER_BYTE * self.input_len + 64
     }
 }
 

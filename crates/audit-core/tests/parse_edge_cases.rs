@@ -280,7 +280,6 @@ fn no_panics_on_prefixes_and_byte_flips_of_every_seed() {
 /// factor of ten apart, and the whole run stays far inside a time budget.
 #[test]
 fn recovery_reads_each_byte_a_bounded_number_of_times() {
-    const READS_PER_BYTE: usize = 6;
     let (tx, rx) = std::sync::mpsc::channel();
     std::thread::spawn(move || {
         let mut ratios = Vec::new();
@@ -289,7 +288,7 @@ fn recovery_reads_each_byte_a_bounded_number_of_times() {
                 let p = parse_response(&bytes);
                 let ratio = p.recovery_work as f64 / bytes.len() as f64;
                 assert!(
-                    p.recovery_work <= READS_PER_BYTE * bytes.len(),
+                    p.recovery_work <= audit_core::parse::RECOVERY_READS_PER_BYTE * bytes.len(),
                     "{name} ({} bytes): recovery read {ratio:.1} bytes per input byte",
                     bytes.len()
                 );

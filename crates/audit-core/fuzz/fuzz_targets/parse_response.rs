@@ -5,14 +5,11 @@
 use libfuzzer_sys::fuzz_target;
 use std::time::{Duration, Instant};
 
-/// Damaged-page recovery reads each byte a bounded number of times; the tests
-/// hold it to this many reads per input byte.
-const READS_PER_BYTE: usize = 6;
-
 /// A generous wall-clock budget for parsing `n` bytes: 1 s plus 1 µs a byte
-/// (native parsing runs at tens of MB/s or more even on damaged input). The
-/// work bound above is the precise check; this one catches a slow path the
-/// counter does not see. libFuzzer's `-timeout=` backs both up.
+/// (native parsing runs at tens of MB/s or more even on damaged input).
+/// `Parsed::recovery_work_bound` is the precise check; this one catches a
+/// slow path the work counter does not see. libFuzzer's `-timeout=` backs
+/// both up.
 fn within_budget(n: usize, took: Duration) -> bool {
     took <= Duration::from_secs(1) + Duration::from_micros(n as u64)
 }
@@ -27,7 +24,7 @@ fuzz_target!(|data: &[u8]| {
         data.len()
     );
     assert!(
-        parsed.recovery_work <= READS_PER_BYTE * data.len() + 64,
+        parsed.recovery_work <= parsed.recovery_work_bound(),
         "{} reads for {} bytes",
         parsed.recovery_work,
         data.len()

@@ -25,9 +25,6 @@ const SEEDS: [&[u8]; 10] = [
     include_bytes!("../../../../tests/fixtures/seeds/customer-status-log-564590100.json"),
 ];
 
-/// Reads per input byte the recovery tests allow.
-const READS_PER_BYTE: usize = 6;
-
 /// A store holding one intact page, cloned per input (the listing's first page).
 static BASE: OnceLock<audit_core::Store> = OnceLock::new();
 
@@ -61,7 +58,7 @@ fuzz_target!(|data: &[u8]| {
         "{} bytes took {took:?}",
         bytes.len()
     );
-    assert!(parsed.recovery_work <= READS_PER_BYTE * bytes.len() + 64);
+    assert!(parsed.recovery_work <= parsed.recovery_work_bound());
     let records = parsed.records.len();
     let mut store = BASE
         .get_or_init(|| {
