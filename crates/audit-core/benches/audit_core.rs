@@ -14,6 +14,11 @@ use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 use audit_core::{parse_response, Query, Search, Store};
+
+/// The pathological inputs of the recovery tests (the module allows its
+/// other helpers to go unused).
+#[path = "../tests/common.rs"]
+mod common;
 use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Throughput};
 
 /// Counts live heap bytes so memory per event is measured, not estimated.
@@ -286,7 +291,7 @@ fn sizes(all: &[usize]) -> Vec<usize> {
 }
 
 /// Groups to run: all by default; `AUDIT_BENCH_GROUPS=keystroke` (comma-separated
-/// among parse, index, pages, keystroke) runs some, so a search change can be
+/// among parse, index, pages, keystroke, pathological) runs some, so a search change can be
 /// measured without building the stores the other groups need.
 fn group(name: &str) -> bool {
     std::env::var("AUDIT_BENCH_GROUPS").map_or(true, |v| v.split(',').any(|g| g.trim() == name))
@@ -511,5 +516,58 @@ fn bench_query(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_parse, bench_index, bench_pages, bench_query);
+/// Damaged-page recovery on the inputs that used to make it quadratic (see
+/// `recovery_reads_each_byte_a_bounded_number_of_times`): a page of damaged
+/// members at 360 KB (the page that froze a tab) and 10 MB, 100,000 nested
+/// `[`, a 10 MB unterminated string, a million commas, and, at 1 MB and
+/// 4 MB, nested resynchronisation candidates and damaged records. Criterion
+/// reports each as MB/s (the target is 50 MB/s or more natively).
+fn bench_pathological(c: &mut Criterion) {
+    if !group("pathological") {
+        return;
+    }
+    let mut g = c.benchmark_group("pathological");
+    let inputs: Vec<(String, Vec<u8>)> = [
+        (360_000, &["damaged_members"][..]),
+        (10_000_000, &["damaged_members", "unterminated_string"][..]),
+        (100_009, &["deep_nesting"][..]),
+        (1_000_011, &["commas"][..]),
+        (
+            1_000_000,
+            &[
+                "unclosed_candidates",
+                "alternating_damage",
+                "damaged_records",
+            ][..],
+        ),
+        (4_000_000, &["nested_candidates"][..]),
+    ]
+    .into_iter()
+    .flat_map(|(size, names)| {
+        common::pathological(size)
+            .into_iter()
+            .filter(|(name, _)| names.contains(name))
+            .map(move |(name, bytes)| (format!("{name}/{}k", size / 1000), bytes))
+    })
+    .collect();
+    for (name, bytes) in &inputs {
+        g.throughput(Throughput::Bytes(bytes.len() as u64));
+        g.sample_size(10)
+            .warm_up_time(Duration::from_millis(500))
+            .measurement_time(Duration::from_secs(3));
+        g.bench_with_input(BenchmarkId::from_parameter(name), bytes, |b, bytes| {
+            b.iter(|| black_box(parse_response(bytes)))
+        });
+    }
+    g.finish();
+}
+
+criterion_group!(
+    benches,
+    bench_parse,
+    bench_index,
+    bench_pages,
+    bench_query,
+    bench_pathological
+);
 criterion_main!(benches);

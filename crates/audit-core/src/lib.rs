@@ -50,7 +50,9 @@
 //! - **Recovery by re-parsing, not by brace counting.** Damaged pages are re-read
 //!   element by element; after a failure the reader resynchronises on the next
 //!   position that parses as a whole record (see [`parse`]), which survives the
-//!   curly quote in the seed that would fool a quote-parity scanner.
+//!   curly quote in the seed that would fool a quote-parity scanner. A
+//!   validating skimmer remembers what it has read, so recovery is linear in
+//!   the input ([`Parsed::recovery_work`] counts its reads).
 //! - **No raw JSON kept.** The store interns every string once (u32 ids) in one
 //!   buffer with a lowercase copy prepared at intern time (not for long
 //!   mixed-case strings such as push tokens, which are case-folded while
@@ -64,9 +66,12 @@
 //! - **Small dependency set for the bundle:** serde, serde_json, memchr, csv and
 //!   similar (no default features, so no clock). Times are hand-parsed ([`time`]).
 
+#![forbid(unsafe_code)]
+
 pub mod audit;
 mod json;
 pub mod parse;
+mod skim;
 pub mod status_log;
 pub mod time;
 pub mod value;

@@ -7,7 +7,7 @@ use audit_core::{
     format_at_offset, format_utc, parse_response, parse_time, EventKind, Nullable, ResponseShape,
     StatusLogKind,
 };
-use common::{seed, seed_dir};
+use common::{pathological, seed, seed_dir};
 use serde_json::{json, Value};
 
 #[test]
@@ -271,4 +271,65 @@ fn no_panics_on_prefixes_and_byte_flips_of_every_seed() {
             let _ = parse_response(&b);
         }
     }
+}
+
+/// Recovery reads each byte a bounded number of times: on every input that
+/// used to make it rescan the rest of the page (a 360 KB page of damaged
+/// members took 2 s natively, 25 s in a browser tab, and 1 MB took 21 s), the
+/// bytes it reads stay within a fixed multiple of the input at two sizes a
+/// factor of ten apart, and the whole run stays far inside a time budget.
+#[test]
+fn recovery_reads_each_byte_a_bounded_number_of_times() {
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let mut ratios = Vec::new();
+        for size in [40_000, 400_000] {
+            for (name, bytes) in pathological(size) {
+                let p = parse_response(&bytes);
+                let ratio = p.recovery_work as f64 / bytes.len() as f64;
+                assert!(
+                    p.recovery_work <= audit_core::parse::RECOVERY_READS_PER_BYTE * bytes.len(),
+                    "{name} ({} bytes): recovery read {ratio:.1} bytes per input byte",
+                    bytes.len()
+                );
+                assert!(p.is_damaged() || name == "commas", "{name}");
+                ratios.push((name, size, ratio));
+            }
+        }
+        let _ = tx.send(ratios);
+    });
+    let ratios = rx
+        .recv_timeout(std::time::Duration::from_secs(60))
+        .expect("recovery of the pathological inputs took over a minute");
+    assert_eq!(ratios.len(), 16, "{ratios:?}");
+}
+
+#[test]
+fn consecutive_damaged_members_are_one_span() {
+    let body =
+        br#"{"data": !, "pagination": {"totalElements": 1 "x"}, "errors": [], "warnings": !}"#;
+    let p = parse_response(body);
+    assert_eq!(p.damaged.len(), 2, "{:?}", p.damaged);
+    let text = |d: &audit_core::DamagedSpan| &body[d.offset..d.offset + d.len];
+    // From the first damaged member to the intact `errors`, then the last one.
+    assert_eq!(
+        text(&p.damaged[0]),
+        br#""data": !, "pagination": {"totalElements": 1 "x"}"#
+    );
+    assert!(
+        p.damaged[0]
+            .reason
+            .starts_with("member `data`: expected value"),
+        "{}",
+        p.damaged[0].reason
+    );
+    // The last one runs to the end, as no member follows.
+    assert_eq!(text(&p.damaged[1]), br#""warnings": !}"#);
+    // A page of 100,000 damaged members is still one span, not 100,000.
+    let mut big = String::from("{");
+    for _ in 0..100_000 {
+        big.push_str("\"data\":!,");
+    }
+    big.push('}');
+    assert_eq!(parse_response(big.as_bytes()).damaged.len(), 1);
 }

@@ -9,74 +9,8 @@
 mod common;
 
 use audit_core::{Query, QueryError};
-use common::proptest_config;
+use common::{check_rendering, proptest_config, query_text};
 use proptest::prelude::*;
-
-/// Pieces a support agent's query is made of, plus the awkward ones.
-const PIECES: &[&str] = &[
-    "राम",
-    "नाम",
-    "क्षि",
-    "ि",
-    "்",
-    "தமிழ்",
-    "கொ",
-    "é",
-    "e\u{301}",
-    "\u{301}",
-    "\u{200d}",
-    "👩\u{200d}💻",
-    "🇮🇳",
-    "👍🏽",
-    "a",
-    "Z",
-    "9",
-    " ",
-    "  ",
-    "\t",
-    "\u{a0}",
-    "\"",
-    "-",
-    ":",
-    "type:",
-    "field:",
-    "user:",
-    "after:",
-    "before:",
-    "tpye:",
-    "TYPE:",
-    "7d",
-    "2024-01-31",
-    "x:",
-    "ß",
-    "İ",
-];
-
-fn query_text() -> impl Strategy<Value = String> {
-    let piece = prop_oneof![
-        4 => proptest::sample::select(PIECES).prop_map(str::to_owned),
-        1 => any::<char>().prop_map(String::from),
-    ];
-    proptest::collection::vec(piece, 0..12).prop_map(|v| v.concat())
-}
-
-/// The helpers' promises for any text: they do not panic, and what they give
-/// is consistent with the clamped span.
-fn check_rendering(e: &QueryError, text: &str) {
-    let r = e.span_in(text);
-    assert!(r.start <= r.end && r.end <= text.len());
-    assert!(text.is_char_boundary(r.start) && text.is_char_boundary(r.end));
-    let (before, marked, after) = e.marked(text);
-    assert_eq!([before, marked, after].concat(), text);
-    assert_eq!(e.column(text), before.chars().count() + 1);
-    let caret = e.caret_line(text);
-    assert_eq!(
-        caret.chars().take_while(|&c| c == ' ').count(),
-        before.chars().count()
-    );
-    assert!(caret.ends_with('^'));
-    let _ = e.to_string();
-}
 
 proptest! {
     #![proptest_config(proptest_config(3000, 0x5eed_0001))]

@@ -9,7 +9,9 @@ static STORE: OnceLock<audit_core::Store> = OnceLock::new();
 fuzz_target!(|data: &[u8]| {
     let store = STORE.get_or_init(|| {
         let mut s = audit_core::Store::new();
-        let page = include_bytes!("../../../../tests/fixtures/seeds/audit-current-customer-98662653-page0-of-52.json");
+        let page = include_bytes!(
+            "../../../../tests/fixtures/seeds/audit-current-customer-98662653-page0-of-52.json"
+        );
         s.ingest(audit_core::parse_response(page));
         s
     });
