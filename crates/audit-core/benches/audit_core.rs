@@ -129,6 +129,12 @@ struct Customer {
 /// Generates `n` events as current-API pages of up to `per_page` records
 /// (compact JSON, like the live API). Returns the page bodies.
 fn generate(n: usize, per_page: usize, seed: u64) -> Vec<Vec<u8>> {
+    generate_ordered(n, per_page, seed, false)
+}
+
+/// [`generate`], each page's records newest first when `newest_first` (as
+/// the API sends them; the same records, so the same store).
+fn generate_ordered(n: usize, per_page: usize, seed: u64, newest_first: bool) -> Vec<Vec<u8>> {
     let mut rng = Rng(seed | 1);
     let customers = (n / 50).max(1);
     let mut people: Vec<Customer> = (0..customers)
@@ -142,17 +148,11 @@ fn generate(n: usize, per_page: usize, seed: u64) -> Vec<Vec<u8>> {
     let users = ["aldo.till.1", "aldo.till.2", "store.manager", "mc.agent"];
     let sources = ["INSTORE", "MAPP_SDK", "instore", "WEB_ENGAGE", "MOBILE_APP"];
     let mut pages = Vec::new();
-    let mut body = String::new();
+    let mut records: Vec<String> = Vec::new();
     let mut in_page = 0;
     let mut t: u64 = 1_600_000_000_000;
     let mut made = 0;
     while made < n {
-        if in_page == 0 {
-            body.clear();
-            body.push_str("{\"data\":[");
-        } else {
-            body.push(',');
-        }
         t += 1 + rng.below(600_000);
         let c = &mut people[rng.below(customers as u64) as usize];
         let user = if rng.below(3) == 0 {
@@ -235,6 +235,7 @@ fn generate(n: usize, per_page: usize, seed: u64) -> Vec<Vec<u8>> {
                 }
             }
         }
+        let mut body = String::new();
         let _ = write!(
             body,
             r#"{{"updatedByUser":{user},"updatedBy":{},"orgId":100458,"entityType":"CUSTOMER","entityId":{},"createdOn":{},"requestId":"{rq}","till":null,"store":null,"userContextDetails":{ctx},"victimUserDetails":null,"survivorUserDetails":null,"source":"{}","updatedByMode":"{mode}","autoUpdateTime":{t},"events":[{ev}]}}"#,
@@ -243,15 +244,21 @@ fn generate(n: usize, per_page: usize, seed: u64) -> Vec<Vec<u8>> {
             t + 5,
             sources[rng.below(5) as usize],
         );
+        records.push(body);
         made += events;
         in_page += 1;
         if in_page == per_page || made >= n {
+            if newest_first {
+                records.reverse();
+            }
+            let mut body = format!("{{\"data\":[{}", records.join(","));
+            records.clear();
             let _ = write!(
                 body,
                 r#"],"pagination":{{"totalElements":{n},"totalPages":0,"numberOfElements":{in_page},"number":{}}}}}"#,
                 pages.len()
             );
-            pages.push(body.clone().into_bytes());
+            pages.push(body.into_bytes());
             in_page = 0;
         }
     }
@@ -262,6 +269,29 @@ fn build(pages: &[Vec<u8>]) -> Store {
     let mut s = Store::new();
     s.ingest_all(pages.iter().map(|p| (String::new(), parse_response(p))));
     s
+}
+
+/// [`build`] through the fused ingest (`Store::ingest_bytes`), as the app
+/// does once its callers switch: the same store.
+fn build_fused(pages: &[Vec<u8>]) -> Store {
+    let mut s = Store::new();
+    for p in pages {
+        s.ingest_bytes("", p);
+    }
+    s.shrink_to_fit();
+    s
+}
+
+/// Which ingest path a measure takes: `AUDIT_BENCH_PATHS=fused` (among
+/// owned, fused) runs one; both by default.
+fn paths() -> Vec<&'static str> {
+    ["owned", "fused"]
+        .into_iter()
+        .filter(|p| {
+            std::env::var("AUDIT_BENCH_PATHS")
+                .map_or(true, |v| v.split(',').any(|x| x.trim() == *p))
+        })
+        .collect()
 }
 
 /// The typed sequences: every prefix of each query is one keystroke.
@@ -329,20 +359,23 @@ fn bench_index(c: &mut Criterion) {
         g.throughput(Throughput::Bytes(bytes as u64));
         g.sample_size(10)
             .measurement_time(Duration::from_secs(if n >= 1_000_000 { 20 } else { 5 }));
-        g.bench_with_input(BenchmarkId::from_parameter(n), &pages, |b, pages| {
-            b.iter(|| black_box(build(pages)))
-        });
-        // Memory held by the store alone (pages are kept by the bench separately).
-        let before = LIVE.load(Ordering::Relaxed);
-        let store = build(&pages);
-        let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
-        eprintln!(
-            "MEMORY n={n} events={} raw_json_bytes={bytes} store_bytes={held} bytes_per_event={:.1} ratio_to_raw={:.3}",
-            store.len(),
-            held as f64 / store.len() as f64,
-            held as f64 / bytes as f64
-        );
-        drop(store);
+        for path in paths() {
+            let build = if path == "fused" { build_fused } else { build };
+            g.bench_with_input(BenchmarkId::new(path, n), &pages, |b, pages| {
+                b.iter(|| black_box(build(pages)))
+            });
+            // Memory held by the store alone (pages are kept by the bench separately).
+            let before = LIVE.load(Ordering::Relaxed);
+            let store = build(&pages);
+            let held = LIVE.load(Ordering::Relaxed).saturating_sub(before);
+            eprintln!(
+                "MEMORY n={n} path={path} events={} raw_json_bytes={bytes} store_bytes={held} bytes_per_event={:.1} ratio_to_raw={:.3}",
+                store.len(),
+                held as f64 / store.len() as f64,
+                held as f64 / bytes as f64
+            );
+            drop(store);
+        }
     }
     g.finish();
 }
@@ -367,11 +400,19 @@ fn bench_pages(_: &mut Criterion) {
     for n in sizes(&[100_000, 1_000_000]) {
         let pages = generate(n, 1000, 17);
         let bytes: usize = pages.iter().map(Vec::len).sum();
-        for newest_first in [true, false] {
-            let order: Vec<&Vec<u8>> = if newest_first {
-                pages.iter().rev().collect()
-            } else {
-                pages.iter().collect()
+        // The fused path reads records in the bytes' order: the API's
+        // newest-first pages are generated that way for it.
+        let newest_pages = if paths().contains(&"fused") {
+            generate_ordered(n, 1000, 17, true)
+        } else {
+            Vec::new()
+        };
+        for (path, newest_first) in paths().into_iter().flat_map(|p| [(p, true), (p, false)]) {
+            let fused = path == "fused";
+            let order: Vec<&Vec<u8>> = match (fused, newest_first) {
+                (true, true) => newest_pages.iter().rev().collect(),
+                (false, true) => pages.iter().rev().collect(),
+                _ => pages.iter().collect(),
             };
             let live_before = LIVE.load(Ordering::Relaxed);
             let mut store = Store::new();
@@ -382,17 +423,29 @@ fn bench_pages(_: &mut Criterion) {
             // Per page, for PAGES_DETAIL.
             let mut per_page = Vec::with_capacity(pages.len());
             for (i, p) in order.into_iter().enumerate() {
+                // The owned path parses first (timed apart); the fused one
+                // reads and ingests in one call, all counted as ingest.
                 let t0 = Instant::now();
-                let mut parsed = parse_response(p);
+                let parsed = (!fused).then(|| {
+                    let mut parsed = parse_response(p);
+                    if newest_first {
+                        parsed.records.reverse();
+                    }
+                    parsed
+                });
                 let parsed_in = t0.elapsed();
                 parse += parsed_in;
-                if newest_first {
-                    parsed.records.reverse();
-                }
                 BIGGEST.store(0, Ordering::Relaxed);
                 MOVED.store(0, Ordering::Relaxed);
                 let (t1, c1) = (Instant::now(), thread_cpu());
-                black_box(store.ingest_page("listing", parsed));
+                match parsed {
+                    Some(parsed) => {
+                        black_box(store.ingest_page("listing", parsed));
+                    }
+                    None => {
+                        black_box(store.ingest_bytes("listing", p));
+                    }
+                }
                 let took = t1.elapsed();
                 let cpu = thread_cpu() - c1;
                 ingest_cpu += cpu;
@@ -445,7 +498,7 @@ fn bench_pages(_: &mut Criterion) {
                 .len();
             let first_query = t0.elapsed();
             eprintln!(
-                "PAGES n={n} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} ingest_page_cpu_total={ingest_cpu:?} \
+                "PAGES n={n} path={path} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} ingest_page_cpu_total={ingest_cpu:?} \
                  longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
                  store_bytes={held} ratio_to_raw={:.3} shrink_to_fit={shrink:?} \
                  after_shrink_bytes={shrunk} bytes_per_event={:.1} after_shrink_ratio={:.3}",

@@ -16,6 +16,12 @@
 //! - [`parse_status_log`]`(&[u8], `[`StatusLogKind`]`)` when the endpoint is known.
 //!
 //! Store and search ([`store`], [`query`]):
+//! - [`Store::ingest_bytes`]`(listing, &[u8]) -> (`[`IngestReport`]`, `[`PageSummary`]`)`:
+//!   a page's bytes straight into the store (the same store as `parse_response` +
+//!   `ingest_page`, in about half the time); the summary has the shape, pagination, API
+//!   errors, damaged spans and the page's record and event counts.
+//!   [`Store::ingest_bytes_with`] lets the caller look at (and bound) the summary, or
+//!   refuse the page, before anything is stored.
 //! - [`Store::new`], [`Store::ingest`]`(Parsed)`, [`Store::ingest_page`]`(listing, Parsed)`
 //!   → [`IngestReport`] (added / duplicates / damaged); [`Store::listings`] →
 //!   [`ListingReport`] (missing pages, moving totals, short pages).
@@ -43,6 +49,11 @@
 //!
 //! # Why it is built this way
 //!
+//! - **Bytes straight into the store.** [`Store::ingest_bytes`] reads a valid
+//!   audit page onto a tape of spans (strings without escapes are not copied)
+//!   and interns from there: no owned record per record. Whatever it does not
+//!   take (damage, status logs, rare shapes) goes through `parse_response`, so
+//!   both paths store the same (the tests compare them on every input).
 //! - **Bytes in, lenient visitors.** The app hands over response bytes; typed
 //!   serde visitors read them in one pass with borrowed keys, keep null apart from
 //!   missing ([`Nullable`]), keep unknown or wrongly-typed members verbatim
@@ -71,6 +82,7 @@
 pub mod audit;
 mod json;
 pub mod parse;
+mod reader;
 mod skim;
 pub mod status_log;
 pub mod time;
@@ -79,7 +91,8 @@ pub mod value;
 pub use audit::{AuditRecord, Change, Event, EventKind, Subscription};
 pub use json::Members;
 pub use parse::{
-    parse_response, parse_status_log, ApiError, DamagedSpan, Pagination, Parsed, ResponseShape,
+    parse_response, parse_status_log, ApiError, DamagedSpan, PageSummary, Pagination, Parsed,
+    ResponseShape,
 };
 pub use status_log::{StatusEntry, StatusLogKind};
 pub use time::{format_at_offset, format_utc, parse_time, TimeRaw, TimeValue, UtcMillis};

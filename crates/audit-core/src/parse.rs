@@ -150,6 +150,66 @@ impl Parsed {
     }
 }
 
+/// What one page said, besides its records: what [`crate::Store::ingest_bytes`]
+/// returns beside its [`crate::IngestReport`], with everything a caller of
+/// [`parse_response`] read from [`Parsed`] except the records themselves
+/// (which the store now holds).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PageSummary {
+    pub shape: ResponseShape,
+    pub pagination: Option<Pagination>,
+    /// Entries of a non-empty `errors` array.
+    pub api_errors: Vec<ApiError>,
+    pub warnings: Vec<Value>,
+    /// Legacy `success` flag.
+    pub success: Option<bool>,
+    /// Parts of a damaged page that were skipped, with offsets and reasons.
+    pub damaged: Vec<DamagedSpan>,
+    /// Top-level members this crate has no slot for.
+    pub extras: Extras,
+    /// Audit records the page held ([`Parsed::records`]`.len()`): those the
+    /// store already had are counted too (the report says how many were new).
+    pub records: usize,
+    /// Events of those records.
+    pub events: usize,
+    /// Status-log entries the page held.
+    pub status_entries: usize,
+    /// Size of the input.
+    pub input_len: usize,
+    /// [`Parsed::recovery_work`] (0 unless the page was damaged).
+    pub recovery_work: usize,
+    /// True when the page went straight into the store; false when it was
+    /// read by [`parse_response`] first (a damaged page, a status log, or a
+    /// page outside what the fused reader takes). Both give the same store.
+    pub fused: bool,
+}
+
+impl PageSummary {
+    /// The summary of a page read by [`parse_response`].
+    pub fn of(p: &Parsed) -> PageSummary {
+        PageSummary {
+            shape: p.shape.clone(),
+            pagination: p.pagination.clone(),
+            api_errors: p.api_errors.clone(),
+            warnings: p.warnings.clone(),
+            success: p.success,
+            damaged: p.damaged.clone(),
+            extras: p.extras.clone(),
+            records: p.records.len(),
+            events: p.records.iter().map(|r| r.events().len()).sum(),
+            status_entries: p.status_entries.len(),
+            input_len: p.input_len,
+            recovery_work: p.recovery_work,
+            fused: false,
+        }
+    }
+
+    /// True when some of the input was skipped.
+    pub fn is_damaged(&self) -> bool {
+        !self.damaged.is_empty()
+    }
+}
+
 /// Reads any Capillary audit / status-log / error response. Never panics; an
 /// unreadable input gives [`ResponseShape::Unrecognised`] with the reason.
 pub fn parse_response(bytes: &[u8]) -> Parsed {
@@ -200,8 +260,8 @@ fn kind_of(v: &Value) -> &'static str {
 /// A list element read without knowing yet whether the page is an audit page or a
 /// status log: status-only members go to `status`, everything else to `audit`.
 #[derive(Default)]
-struct Entry {
-    audit: AuditRecord,
+pub(crate) struct Entry {
+    pub(crate) audit: AuditRecord,
     status: StatusEntry,
 }
 
@@ -222,7 +282,7 @@ impl Entry {
         self.audit.looks_like_audit() || self.status.looks_like_status()
     }
 
-    fn into_audit(self) -> AuditRecord {
+    pub(crate) fn into_audit(self) -> AuditRecord {
         let mut r = self.audit;
         if self.status.looks_like_status() || self.status.actions.is_in_json() {
             append_members(&mut r.extras, &self.status);
@@ -250,15 +310,15 @@ fn append_members<T: serde::Serialize>(extras: &mut Extras, part: &T) {
 }
 
 /// The records member: a list, or something else kept verbatim.
-enum DataShape {
+pub(crate) enum DataShape {
     List(Vec<Entry>),
     Other(Value),
 }
 
 /// The top-level object.
 #[derive(Default)]
-struct Top {
-    data: Option<(String, DataShape)>,
+pub(crate) struct Top {
+    pub(crate) data: Option<(String, DataShape)>,
     pagination: Option<Shape<Members>>,
     warnings: Option<Value>,
     errors: Option<Value>,
@@ -314,17 +374,56 @@ impl FromMap for Top {
                     };
                     t.data = Some((k.into_owned(), shape));
                 }
-                "pagination" => t.pagination = Some(map.next_value()?),
-                "warnings" => t.warnings = Some(map.next_value()?),
-                "errors" => t.errors = Some(map.next_value()?),
-                "success" => t.success = Some(map.next_value()?),
-                _ => {
-                    let v = map.next_value()?;
-                    t.extras.push((k.into_owned(), v));
-                }
+                _ => t.member(&k, &mut map)?,
             }
         }
         Ok(t)
+    }
+}
+
+/// Where a member's value is read from: the map being visited, or (in the
+/// fused ingest's reader) the value's own bytes.
+pub(crate) trait MemberValue<'de> {
+    type Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, Self::Error>;
+}
+
+impl<'de, A: MapAccess<'de>> MemberValue<'de> for &mut A {
+    type Error = A::Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, A::Error> {
+        self.next_value()
+    }
+}
+
+/// A value's bytes, read by serde_json on their own.
+pub(crate) struct ValueBytes<'de>(pub &'de [u8]);
+
+impl<'de> MemberValue<'de> for ValueBytes<'de> {
+    type Error = serde_json::Error;
+    fn read<T: Deserialize<'de>>(self) -> Result<T, serde_json::Error> {
+        serde_json::from_slice(self.0)
+    }
+}
+
+impl Top {
+    /// Reads a top-level member other than the records list (a later one of
+    /// the same name replaces an earlier one; unknown ones are kept in order).
+    pub(crate) fn member<'de, V: MemberValue<'de>>(
+        &mut self,
+        k: &str,
+        v: V,
+    ) -> Result<(), V::Error> {
+        match k {
+            "pagination" => self.pagination = Some(v.read()?),
+            "warnings" => self.warnings = Some(v.read()?),
+            "errors" => self.errors = Some(v.read()?),
+            "success" => self.success = Some(v.read()?),
+            _ => {
+                let value = v.read()?;
+                self.extras.push((k.to_owned(), value));
+            }
+        }
+        Ok(())
     }
 }
 
@@ -374,7 +473,7 @@ impl<'de> Deserialize<'de> for DataValue {
 }
 
 impl Top {
-    fn into_parsed(self, input_len: usize) -> Parsed {
+    pub(crate) fn into_parsed(self, input_len: usize) -> Parsed {
         let mut p = Parsed::empty(input_len, ResponseShape::ErrorEnvelope);
         p.extras = self.extras;
         if let Some(pg) = self.pagination {

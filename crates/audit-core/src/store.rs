@@ -21,10 +21,11 @@ use std::hash::{BuildHasherDefault, Hasher};
 
 use serde_json::{Number, Value};
 
-use crate::audit::{AuditRecord, Event, EventKind};
+use crate::audit::{subscription_key, AuditRecord, Event, EventKind};
 use crate::chunked::Chunked;
 use crate::json::Members;
-use crate::parse::{ApiError, Parsed, ResponseShape};
+use crate::parse::{ApiError, PageSummary, Pagination, Parsed, ResponseShape};
+use crate::reader::{TEvent, TList, TRecord, TVal, Tape, Text, LIST_ABSENT, LIST_NULL};
 use crate::rows::Rows;
 use crate::status_log::{StatusEntry, StatusLogKind};
 use crate::strings::{BitSet, Strings};
@@ -292,6 +293,19 @@ pub struct IngestReport {
     pub api_errors: Vec<ApiError>,
 }
 
+/// The report of a page before anything of it is added.
+fn report_of(summary: &PageSummary) -> IngestReport {
+    IngestReport {
+        shape: summary.shape.clone(),
+        records_added: 0,
+        records_duplicate: 0,
+        events_added: 0,
+        status_entries_added: 0,
+        damaged_spans: summary.damaged.len(),
+        api_errors: summary.api_errors.clone(),
+    }
+}
+
 /// Completeness of one paged listing (one query of the audit endpoint).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ListingReport {
@@ -377,6 +391,9 @@ pub struct Store {
     request_first: FastMap<u32, u32>,
     request_next: Chunked<u32>,
     pub(crate) status: Vec<StoredStatus>,
+    /// The page being ingested, as spans ([`Store::ingest_bytes`]) or as
+    /// copies of parsed records ([`Store::ingest_page`]); kept for its room.
+    tape: Tape,
     /// Bumped on every change so cached searches know they are stale.
     pub(crate) generation: u64,
 }
@@ -399,7 +416,111 @@ impl Store {
     /// sorted on their own and merged in (see [`Rows::merge`]), so a live load
     /// can call this per page at a million events.
     pub fn ingest_page(&mut self, listing: &str, page: Parsed) -> IngestReport {
-        let report = self.ingest_unsorted(listing, page);
+        let mut tape = std::mem::take(&mut self.tape);
+        let report = self.ingest_parsed(listing, page, &mut tape);
+        tape.trim();
+        self.tape = tape;
+        report
+    }
+
+    /// Reads one page's bytes straight into the store: [`Store::ingest_page`]
+    /// of [`crate::parse_response`]`(bytes)`, without building the page's
+    /// records first. Returns what was added and what the page said
+    /// ([`PageSummary`]: shape, pagination, API errors, damaged spans, and
+    /// the page's record and event counts).
+    ///
+    /// A valid audit page (either generation) is read onto a reusable tape of
+    /// spans and interned from there (see the `reader` module): about half the
+    /// time of parsing it into records. Anything else (a damaged page, a
+    /// status log, an error envelope the reader leaves alone) goes through
+    /// [`crate::parse_response`] and [`Store::ingest_page`], so recovery and
+    /// its reports are exactly as before; either way the store ends up the
+    /// same, and [`PageSummary::fused`] says which way it went.
+    pub fn ingest_bytes(&mut self, listing: &str, bytes: &[u8]) -> (IngestReport, PageSummary) {
+        self.ingest_bytes_with(listing, bytes, |_| true)
+    }
+
+    /// [`Store::ingest_bytes`] with a look at the page before anything is
+    /// stored: `accept` gets the summary once the page is read, may change
+    /// its `pagination` (the listing's gap report counts from what it leaves
+    /// there, e.g. a `totalPages` bounded by what the records can need), and
+    /// returns false to store nothing from this page (an audit listing that
+    /// answered with a status log, say). A refused page adds nothing and
+    /// changes no listing; its report counts nothing added.
+    pub fn ingest_bytes_with(
+        &mut self,
+        listing: &str,
+        bytes: &[u8],
+        accept: impl FnOnce(&mut PageSummary) -> bool,
+    ) -> (IngestReport, PageSummary) {
+        let mut tape = std::mem::take(&mut self.tape);
+        let out = match crate::reader::read_page(bytes, &mut tape) {
+            Some((parsed, text)) => {
+                let mut summary = PageSummary::of(&parsed);
+                summary.records = tape.records.len();
+                summary.events = tape.events.len();
+                summary.fused = true;
+                let mut report = report_of(&summary);
+                if accept(&mut summary) {
+                    self.generation += 1;
+                    self.note_page(listing, summary.pagination.as_ref(), tape.records.len());
+                    self.add_records(text, &tape, &mut report);
+                    self.merge_staged();
+                }
+                (report, summary)
+            }
+            None => {
+                let mut parsed = crate::parse::parse_response(bytes);
+                let mut summary = PageSummary::of(&parsed);
+                if accept(&mut summary) {
+                    parsed.pagination.clone_from(&summary.pagination);
+                    (self.ingest_parsed(listing, parsed, &mut tape), summary)
+                } else {
+                    (report_of(&summary), summary)
+                }
+            }
+        };
+        tape.trim();
+        self.tape = tape;
+        out
+    }
+
+    /// Merges a parsed page: its records through the tape (the one way
+    /// records reach the store), then its status-log entries.
+    fn ingest_parsed(&mut self, listing: &str, page: Parsed, tape: &mut Tape) -> IngestReport {
+        self.generation += 1;
+        let mut report = IngestReport {
+            shape: page.shape.clone(),
+            records_added: 0,
+            records_duplicate: 0,
+            events_added: 0,
+            status_entries_added: 0,
+            damaged_spans: page.damaged.len(),
+            api_errors: page.api_errors,
+        };
+        self.note_page(listing, page.pagination.as_ref(), page.records.len());
+        tape.clear();
+        for r in &page.records {
+            tape.push_audit(r);
+        }
+        self.add_records("", tape, &mut report);
+        let kind = match page.shape {
+            ResponseShape::StatusLog(k) => k,
+            _ => StatusLogKind::Customer,
+        };
+        for entry in page.status_entries {
+            let s = StoredStatus { kind, entry };
+            if !self.status.contains(&s) {
+                self.status.push(s);
+                report.status_entries_added += 1;
+            }
+        }
+        self.merge_staged();
+        report
+    }
+
+    /// Merges the rows staged by the page into the time-ordered table.
+    fn merge_staged(&mut self) {
         let mut staged = std::mem::take(&mut self.staged);
         let records = &mut self.records;
         self.events.merge(&mut staged, |r, slot| {
@@ -407,7 +528,6 @@ impl Store {
         });
         staged.clear();
         self.staged = staged;
-        report
     }
 
     /// Merges several pages, then releases spare capacity (for bulk loads).
@@ -449,52 +569,36 @@ impl Store {
         self.status.shrink_to_fit();
     }
 
-    fn ingest_unsorted(&mut self, listing: &str, page: Parsed) -> IngestReport {
-        self.generation += 1;
-        let mut report = IngestReport {
-            shape: page.shape.clone(),
-            records_added: 0,
-            records_duplicate: 0,
-            events_added: 0,
-            status_entries_added: 0,
-            damaged_spans: page.damaged.len(),
-            api_errors: page.api_errors,
+    /// The listing's record of this page: its number, how many records it
+    /// said it held and how many it did, the totals it reported.
+    fn note_page(&mut self, listing: &str, pagination: Option<&Pagination>, records: usize) {
+        let Some(pg) = pagination else {
+            return;
         };
-        if let Some(pg) = &page.pagination {
-            let l = self.listings.entry(listing.to_owned()).or_default();
-            let number = pg.number.unwrap_or(0);
-            l.pages
-                .insert(number, (pg.number_of_elements, page.records.len()));
-            if let Some(tp) = pg.total_pages {
-                l.total_pages = Some(l.total_pages.map_or(tp, |old| old.max(tp)));
-            }
-            if let Some(te) = pg.total_elements {
-                if l.totals_seen.last() != Some(&te) {
-                    l.totals_seen.push(te);
-                }
+        let l = self.listings.entry(listing.to_owned()).or_default();
+        let number = pg.number.unwrap_or(0);
+        l.pages.insert(number, (pg.number_of_elements, records));
+        if let Some(tp) = pg.total_pages {
+            l.total_pages = Some(l.total_pages.map_or(tp, |old| old.max(tp)));
+        }
+        if let Some(te) = pg.total_elements {
+            if l.totals_seen.last() != Some(&te) {
+                l.totals_seen.push(te);
             }
         }
-        for r in page.records {
+    }
+
+    /// Adds the tape's records (those not already held) and stages their rows.
+    fn add_records(&mut self, page: &str, tape: &Tape, report: &mut IngestReport) {
+        for r in &tape.records {
             let before = self.staged.len();
-            if self.add_record(r) {
+            if self.add_record(page, tape, r) {
                 report.records_added += 1;
                 report.events_added += self.staged.len() - before;
             } else {
                 report.records_duplicate += 1;
             }
         }
-        let kind = match page.shape {
-            ResponseShape::StatusLog(k) => k,
-            _ => StatusLogKind::Customer,
-        };
-        for entry in page.status_entries {
-            let s = StoredStatus { kind, entry };
-            if !self.status.contains(&s) {
-                self.status.push(s);
-                report.status_entries_added += 1;
-            }
-        }
-        report
     }
 
     /// Number of events (rows of the result table).
@@ -561,92 +665,61 @@ impl Store {
     }
 
     // ---- interning -------------------------------------------------------
+    //
+    // Records arrive on a tape (see `reader`): values are spans of the page
+    // (`page`) or of the tape's arena, interned here once each.
 
-    fn str_val(&mut self, s: &Nullable<String>) -> Val {
-        match s {
-            Nullable::Absent => Val::ABSENT,
-            Nullable::Null => Val::NULL,
-            Nullable::Present(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
-        }
-    }
-
-    fn int_val(&mut self, n: &Nullable<i64>) -> Val {
-        match n {
-            Nullable::Absent => Val::ABSENT,
-            Nullable::Null => Val::NULL,
-            Nullable::Present(n) => {
-                Val::tagged(TAG_NUM, self.strings.intern(decimal(*n, &mut [0; 20])))
-            }
-        }
-    }
-
-    fn json_val(&mut self, v: &Value) -> Val {
+    #[inline]
+    fn val(&mut self, page: &str, tape: &Tape, v: TVal) -> Val {
         match v {
-            Value::Null => Val::NULL,
-            Value::String(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
-            Value::Number(n) => match n.as_i64() {
-                Some(i) => Val::tagged(TAG_NUM, self.strings.intern(decimal(i, &mut [0; 20]))),
-                None => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
-            },
-            other => Val::tagged(TAG_JSON, self.strings.intern(&other.to_string())),
+            TVal::Absent => Val::ABSENT,
+            TVal::Null => Val::NULL,
+            TVal::FromMs => Val(FROM_MS),
+            TVal::Str(t) => Val::tagged(TAG_STR, self.strings.intern(tape.text(page, t))),
+            TVal::Num(t) => Val::tagged(TAG_NUM, self.strings.intern(tape.text(page, t))),
+            TVal::Json(t) => Val::tagged(TAG_JSON, self.strings.intern(tape.text(page, t))),
         }
     }
 
-    fn time_val(&mut self, t: &Nullable<TimeValue>) -> (i64, Val) {
-        match t {
-            Nullable::Absent => (NO_MS, Val::ABSENT),
-            Nullable::Null => (NO_MS, Val::NULL),
-            Nullable::Present(t) => {
-                let ms = t.utc_ms.unwrap_or(NO_MS);
-                let raw = match &t.raw {
-                    TimeRaw::Number(n) if n.as_i64() == t.utc_ms && ms != NO_MS => Val(FROM_MS),
-                    TimeRaw::Number(n) => Val::tagged(TAG_NUM, self.strings.intern(&n.to_string())),
-                    TimeRaw::Text(s) => Val::tagged(TAG_STR, self.strings.intern(s)),
-                };
-                (ms, raw)
-            }
-        }
-    }
-
-    fn list(&mut self, members: &[(String, Value)]) -> ListRef {
-        // Interned into the scratch buffer first: a list is pushed whole so
-        // it is one slice of the chunked pool.
+    /// `pairs` interned into the scratch buffer (a list is pushed whole, so
+    /// it is one slice of the chunked pool).
+    fn intern_pairs(&mut self, page: &str, tape: &Tape, pairs: &[(Text, TVal)]) -> Vec<(u32, Val)> {
         let mut p = std::mem::take(&mut self.scratch);
         p.clear();
-        for (k, v) in members {
-            p.push((self.strings.intern(k), self.json_val(v)));
+        for &(k, v) in pairs {
+            p.push((
+                self.strings.intern(tape.text(page, k)),
+                self.val(page, tape, v),
+            ));
         }
-        let start = self.pairs.push_slice(&p) as u32;
-        self.scratch = p;
-        ListRef {
-            start,
-            len: members.len() as u32,
+        p
+    }
+
+    /// A list of pairs (additional fields, unknown members); absent/null kept.
+    fn list(&mut self, page: &str, tape: &Tape, l: TList) -> ListRef {
+        match l.len {
+            LIST_ABSENT => ListRef::ABSENT,
+            LIST_NULL => ListRef::NULL,
+            len => {
+                let p = self.intern_pairs(page, tape, tape.list_pairs(l));
+                let start = self.pairs.push_slice(&p) as u32;
+                self.scratch = p;
+                ListRef { start, len }
+            }
         }
     }
 
-    fn nullable_list(&mut self, m: &Nullable<Members>) -> ListRef {
-        match m {
-            Nullable::Absent => ListRef::ABSENT,
-            Nullable::Null => ListRef::NULL,
-            Nullable::Present(m) => self.list(&m.0),
-        }
-    }
-
-    fn object(&mut self, m: &Nullable<Members>) -> u32 {
-        match m {
-            Nullable::Absent => ABSENT,
-            Nullable::Null => NULL,
-            Nullable::Present(m) => self.object_of(&m.0),
+    fn object(&mut self, page: &str, tape: &Tape, l: TList) -> u32 {
+        match l.len {
+            LIST_ABSENT => ABSENT,
+            LIST_NULL => NULL,
+            _ => self.object_of(page, tape, tape.list_pairs(l)),
         }
     }
 
     /// Id of the deduplicated object holding `members`.
-    fn object_of(&mut self, members: &[(String, Value)]) -> u32 {
-        let mut p = std::mem::take(&mut self.scratch);
-        p.clear();
-        for (k, v) in members {
-            p.push((self.strings.intern(k), self.json_val(v)));
-        }
+    fn object_of(&mut self, page: &str, tape: &Tape, members: &[(Text, TVal)]) -> u32 {
+        let p = self.intern_pairs(page, tape, members);
         let id = match self.object_index.get(p.as_slice()) {
             Some(&id) => id,
             None => {
@@ -684,21 +757,22 @@ impl Store {
         id
     }
 
-    fn add_record(&mut self, r: AuditRecord) -> bool {
-        let fp = fingerprint(&r);
+    fn add_record(&mut self, page: &str, tape: &Tape, r: &TRecord) -> bool {
+        let fp = fingerprint(page, tape, r);
         let fps = &self.fingerprints;
         if let Some(existing) = self.by_fingerprint.find(fp, |rid| {
-            fps[rid as usize] == fp && self.same_record(rid, &r)
+            fps[rid as usize] == fp && self.same_record(rid, page, tape, r)
         }) {
             // Same record seen again (page shift, overlapping listing). Keep the
             // richer user context: listings without includeUserContext send null.
             let has_ctx = |o: u32| o < NULL && self.objects[o as usize].len > 0;
             let old = self.records[existing as usize].ctx as usize;
             if !has_ctx(self.contexts[old].user_context)
-                && r.user_context.get().is_some_and(|c| !c.is_empty())
+                && r.user_context.is_present()
+                && r.user_context.len > 0
             {
                 let mut c = self.contexts[old].clone();
-                c.user_context = self.object(&r.user_context);
+                c.user_context = self.object(page, tape, r.user_context);
                 self.context_uses[old] -= 1;
                 self.records[existing as usize].ctx = self.context(c);
                 self.generation += 1;
@@ -709,41 +783,40 @@ impl Store {
         self.fingerprints.push(fp);
         let fps = &self.fingerprints;
         self.by_fingerprint.insert(fp, |rid| fps[rid as usize]);
-        let (created_ms, created_raw) = self.time_val(&r.created_on);
-        let (auto_ms, auto_raw) = self.time_val(&r.auto_update_time);
-        let when = r.when().unwrap_or(NO_MS);
+        let when = r.when();
         let context = Context {
-            updated_by_user: self.str_val(&r.updated_by_user),
-            updated_by: self.int_val(&r.updated_by),
-            org_id: self.int_val(&r.org_id),
-            entity_type: self.str_val(&r.entity_type),
-            source: self.str_val(&r.source),
-            mode: self.str_val(&r.updated_by_mode),
-            till: self.object(&r.till),
-            store: self.object(&r.store),
-            user_context: self.object(&r.user_context),
-            victim: self.object(&r.victim),
-            survivor: self.object(&r.survivor),
-            extras: self.object_of(&r.extras),
+            updated_by_user: self.val(page, tape, r.updated_by_user),
+            updated_by: self.val(page, tape, r.updated_by.val),
+            org_id: self.val(page, tape, r.org_id.val),
+            entity_type: self.val(page, tape, r.entity_type),
+            source: self.val(page, tape, r.source),
+            mode: self.val(page, tape, r.mode),
+            till: self.object(page, tape, r.till),
+            store: self.object(page, tape, r.store),
+            user_context: self.object(page, tape, r.user_context),
+            victim: self.object(page, tape, r.victim),
+            survivor: self.object(page, tape, r.survivor),
+            extras: self.object_of(page, tape, tape.list_pairs(r.extras)),
             user_code: 0,
             source_code: 0,
             mode_code: 0,
         };
+        let events = &tape.events[r.events.range()];
         let row = RecordRow {
-            created_ms,
-            auto_ms,
-            created_raw,
-            auto_raw,
-            entity_id: self.int_val(&r.entity_id),
-            request_id: self.str_val(&r.request_id),
+            created_ms: r.created.ms,
+            auto_ms: r.auto.ms,
+            created_raw: self.val(page, tape, r.created.raw),
+            auto_raw: self.val(page, tape, r.auto.raw),
+            entity_id: self.val(page, tape, r.entity_id.val),
+            request_id: self.val(page, tape, r.request_id),
             ctx: self.context(context),
-            n_events: r.events().len() as u32,
+            n_events: events.len() as u32,
             // Set when the page's rows are merged in.
             first_event: u32::MAX,
-            events_presence: match r.events {
-                Nullable::Absent => 0,
-                Nullable::Null => 1,
-                Nullable::Present(_) => 2,
+            events_presence: match r.events.len {
+                LIST_ABSENT => 0,
+                LIST_NULL => 1,
+                _ => 2,
             },
         };
         let next_of_request = match row.request_id.id() {
@@ -752,7 +825,7 @@ impl Store {
         };
         self.request_next.push(next_of_request);
         self.records.push(row);
-        if r.events().is_empty() {
+        if events.is_empty() {
             let type_code = self.type_code("(no events)", EventKind::Other);
             let field_code = self.fields.code("");
             self.staged.push(EventRow {
@@ -769,8 +842,8 @@ impl Store {
                 extras: ListRef::ABSENT,
             });
         }
-        for e in r.events() {
-            let row = self.event_row(rid, when, e);
+        for e in events {
+            let row = self.event_row(page, tape, rid, when, e);
             self.staged.push(row);
         }
         true
@@ -783,34 +856,41 @@ impl Store {
         }
         c
     }
-
-    fn event_row(&mut self, rid: u32, when: i64, e: &Event) -> EventRow {
-        let event_type = self.str_val(&e.event_type);
-        let field = self.str_val(&e.updated_field);
+    fn event_row(&mut self, page: &str, tape: &Tape, rid: u32, when: i64, e: &TEvent) -> EventRow {
+        let event_type = self.val(page, tape, e.event_type);
+        let field = self.val(page, tape, e.field);
         // Labels, kinds and field keys are worked out once per distinct value.
         let (type_code, kind) = match self.type_by_val.get(&event_type.0) {
             Some(&known) => known,
             None => {
-                let kind = e.kind();
-                let code = self.type_code(e.event_type.as_deref().unwrap_or("(none)"), kind);
+                let label = tape.val_text(page, e.event_type);
+                let kind = label.map_or(EventKind::Other, EventKind::from_label);
+                let code = self.type_code(label.unwrap_or("(none)"), kind);
                 self.type_by_val.insert(event_type.0, (code, kind));
                 (code, kind)
             }
         };
-        let field_code = if e.subscription().is_some() {
-            self.fields.code(&e.field_key())
+        // As `Event::subscription` and `Event::field_key`.
+        let sub = subscription_parts(page, tape, e.additional);
+        let field_text = tape.val_text(page, e.field).unwrap_or("");
+        let field_code = if sub.iter().any(Option::is_some) {
+            self.fields
+                .code(&subscription_key(field_text, sub[0], sub[2], sub[3]))
         } else if let Some(&code) = self.field_by_val.get(&field.0) {
             code
         } else {
-            let code = self.fields.code(&e.field_key());
+            let code = self.fields.code(field_text);
             self.field_by_val.insert(field.0, code);
             code
         };
-        let associates = match &e.associate_entities {
-            Nullable::Absent => ListRef::ABSENT,
-            Nullable::Null => ListRef::NULL,
-            Nullable::Present(list) => {
-                let ids: Vec<u32> = list.iter().map(|m| self.object_of(&m.0)).collect();
+        let associates = match e.associates.len {
+            LIST_ABSENT => ListRef::ABSENT,
+            LIST_NULL => ListRef::NULL,
+            _ => {
+                let ids: Vec<u32> = tape.objects[e.associates.range()]
+                    .iter()
+                    .map(|&l| self.object_of(page, tape, tape.list_pairs(l)))
+                    .collect();
                 let start = self.refs.push_slice(&ids) as u32;
                 ListRef {
                     start,
@@ -827,25 +907,21 @@ impl Store {
             field_code,
             event_type,
             field,
-            additional: self.nullable_list(&e.additional_fields),
+            additional: self.list(page, tape, e.additional),
             associates,
-            extras: self.list(&e.extras),
+            extras: self.list(page, tape, e.extras),
         }
     }
 
     /// Checks a fingerprint hit really is the same record.
-    fn same_record(&self, rid: u32, r: &AuditRecord) -> bool {
+    fn same_record(&self, rid: u32, page: &str, tape: &Tape, r: &TRecord) -> bool {
         let row = &self.records[rid as usize];
         let text = |v: Val| v.id().map(|id| self.strings.get(id));
-        text(row.request_id) == r.request_id.as_deref()
-            && row.n_events as usize == r.events().len()
-            && row.auto_ms
-                == r.auto_update_time
-                    .get()
-                    .and_then(|t| t.utc_ms)
-                    .unwrap_or(NO_MS)
-            && row.created_ms == r.created_on.get().and_then(|t| t.utc_ms).unwrap_or(NO_MS)
-            && text(row.entity_id) == r.entity_id.get().map(|n| n.to_string()).as_deref()
+        text(row.request_id) == tape.val_text(page, r.request_id)
+            && row.n_events as usize == r.events.range().len()
+            && row.auto_ms == r.auto.ms
+            && row.created_ms == r.created.ms
+            && text(row.entity_id) == tape.val_text(page, r.entity_id.val)
     }
 
     // ---- reading ---------------------------------------------------------
@@ -1228,32 +1304,50 @@ impl Store {
     }
 }
 
-fn fingerprint(r: &AuditRecord) -> u64 {
+fn fingerprint(page: &str, tape: &Tape, r: &TRecord) -> u64 {
     // Identity of a record across pages: everything but the user context (which
     // depends on includeUserContext) and the order of members.
     let mut h = Fnv(0xcbf2_9ce4_8422_2325);
-    h.str(r.request_id.as_deref().unwrap_or(""));
-    h.str(r.entity_type.as_deref().unwrap_or(""));
-    h.num(r.entity_id.get().copied().unwrap_or(0));
-    h.num(r.created_on.get().and_then(|t| t.utc_ms).unwrap_or(0));
-    h.num(r.auto_update_time.get().and_then(|t| t.utc_ms).unwrap_or(0));
-    h.num(r.updated_by.get().copied().unwrap_or(0));
-    for e in r.events() {
-        h.str(e.event_type.as_deref().unwrap_or(""));
-        h.str(e.updated_field.as_deref().unwrap_or(""));
-        if let Some(af) = e.additional_fields.get() {
-            for (k, v) in af.iter() {
-                h.str(k);
-                // As `display_value`, without a copy of every string.
-                match v {
-                    Value::String(s) => h.str(s),
-                    Value::Null => h.str(""),
-                    other => h.str(&other.to_string()),
-                }
-            }
+    let text = |v: TVal| tape.val_text(page, v).unwrap_or("");
+    let ms = |t: i64| if t == NO_MS { 0 } else { t };
+    h.str(text(r.request_id));
+    h.str(text(r.entity_type));
+    h.num(r.entity_id.n);
+    h.num(ms(r.created.ms));
+    h.num(ms(r.auto.ms));
+    h.num(r.updated_by.n);
+    for e in &tape.events[r.events.range()] {
+        h.str(text(e.event_type));
+        h.str(text(e.field));
+        for &(k, v) in tape.list_pairs(e.additional) {
+            h.str(tape.text(page, k));
+            // As `display_value`: null is empty, other JSON as printed.
+            h.str(text(v));
         }
     }
     h.0
+}
+
+/// The members `Event::subscription` reads from additional fields, as
+/// `Members::text` gives them (the first member of each key counts; null is
+/// none): channel type, channel id, priority, org source, org source id, OU id.
+fn subscription_parts<'t>(page: &'t str, tape: &'t Tape, l: TList) -> [Option<&'t str>; 6] {
+    const KEYS: [&str; 6] = [
+        "communication_channel_type",
+        "communication_channel_id",
+        "priority",
+        "org_source",
+        "org_source_id",
+        "ou_id",
+    ];
+    let mut found: [Option<Option<&str>>; 6] = [None; 6];
+    for &(k, v) in tape.list_pairs(l) {
+        let key = tape.text(page, k);
+        if let Some(i) = KEYS.iter().position(|&x| x == key) {
+            found[i].get_or_insert(tape.val_text(page, v));
+        }
+    }
+    found.map(Option::flatten)
 }
 
 struct Fnv(u64);
@@ -1273,7 +1367,7 @@ impl Fnv {
 }
 
 /// `n` in decimal, written into `buf` (no allocation per number interned).
-fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
+pub(crate) fn decimal(n: i64, buf: &mut [u8; 20]) -> &str {
     let mut i = buf.len();
     let mut m = n.unsigned_abs();
     loop {

@@ -4,10 +4,9 @@
 mod common;
 
 use audit_core::{
-    format_at_offset, format_utc, parse_response, parse_time, EventKind, Nullable, ResponseShape,
-    StatusLogKind,
+    format_at_offset, format_utc, parse_time, EventKind, Nullable, ResponseShape, StatusLogKind,
 };
-use common::{pathological, seed, seed_dir};
+use common::{parse_checked, pathological, seed, seed_dir};
 use serde_json::{json, Value};
 
 #[test]
@@ -18,7 +17,7 @@ fn records_reserialise_to_what_came_in() {
         let Ok(original) = serde_json::from_slice::<Value>(&bytes) else {
             continue;
         };
-        let p = parse_response(&bytes);
+        let p = parse_checked(&bytes);
         let list = original
             .get("data")
             .or_else(|| original.get("entity"))
@@ -42,7 +41,7 @@ fn records_reserialise_to_what_came_in() {
 #[test]
 fn error_envelope() {
     let body = br#"{"warnings": [], "errors": [{"status": false, "code": 8015, "message": "Customer not found for the given identifiers"}]}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     assert_eq!(p.shape, ResponseShape::ErrorEnvelope);
     assert_eq!(p.api_errors.len(), 1);
     assert_eq!(p.api_errors[0].code, Some(8015));
@@ -51,7 +50,7 @@ fn error_envelope() {
         p.api_errors[0].message.as_deref(),
         Some("Customer not found for the given identifiers")
     );
-    let p = parse_response(
+    let p = parse_checked(
         br#"{"data": [], "errors": [{"code": "3010", "message": "card number does not exist"}]}"#,
     );
     assert_eq!(p.shape, ResponseShape::ErrorEnvelope);
@@ -68,7 +67,7 @@ fn card_status_log_detected_by_card_statuses() {
          "autoUpdateTime": "2024-02-03", "createdOn": "2024-02-03T00:00:00Z", "autoUpdateTimeISO": "2024-02-03T00:00:01Z",
          "entityId": 648089, "isActive": true, "label": "Active", "status": "ACTIVE", "cardNumber": "X1"}
     ], "warnings": [], "errors": []}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     assert_eq!(p.shape, ResponseShape::StatusLog(StatusLogKind::Card));
     assert_eq!(p.status_entries.len(), 2);
     assert_eq!(p.status_entries[0].created_by.get(), Some(&0));
@@ -106,7 +105,7 @@ fn unrecognised_inputs_say_why() {
         (b"<html>502 Bad Gateway</html>", "not valid JSON"),
     ];
     for (input, why) in cases {
-        match parse_response(input).shape {
+        match parse_checked(input).shape {
             ResponseShape::Unrecognised { reason } => {
                 assert!(reason.contains(why), "{reason:?} vs {why:?}")
             }
@@ -122,7 +121,7 @@ fn unknown_members_and_wrong_types_are_kept() {
         "events": [{"eventType": "Card Extended Field", "updatedField": "tier", "mystery": true,
                     "additionalFields": {"previousValue": null, "currentValue": "GOLD", "currentValueId": 7}}]}],
         "pagination": {"totalElements": 1, "number": 0, "extraPg": "x"}, "traceId": "t-1"}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     assert_eq!(p.shape, ResponseShape::CurrentAudits);
     let r = &p.records[0];
     assert_eq!(r.updated_by, Nullable::Absent);
@@ -202,8 +201,8 @@ fn time_formats() {
     assert_eq!(format_at_offset(1698387281000, 330), "2023-10-27 11:44:41");
     assert_eq!(format_at_offset(0, -60), "1969-12-31 23:00:00");
     // Epoch numbers and ISO strings of the same instant agree.
-    let cur = parse_response(&seed("audit-current-customer-98662653-identifiers.json"));
-    let legacy = parse_response(&seed("audit-legacy-customer-98662653.json"));
+    let cur = parse_checked(&seed("audit-current-customer-98662653-identifiers.json"));
+    let legacy = parse_checked(&seed("audit-legacy-customer-98662653.json"));
     let a = cur.records[1].created_on.get().unwrap().utc_ms.unwrap();
     let b = legacy.records[5].created_on.get().unwrap().utc_ms.unwrap();
     assert_eq!(
@@ -221,7 +220,7 @@ fn truncated_page_keeps_complete_records() {
         .windows(needle.len())
         .position(|w| w == needle)
         .unwrap();
-    let p = parse_response(&bytes[..cut]);
+    let p = parse_checked(&bytes[..cut]);
     assert_eq!(p.shape, ResponseShape::CurrentAudits);
     assert_eq!(p.records.len(), 2);
     assert_eq!(p.damaged.len(), 1);
@@ -236,7 +235,7 @@ fn damage_in_the_middle_and_stray_elements() {
   42,
   {"requestId": "c", "events": [{"eventType": "Identifiers"}, {"eventType": "Identifiers"}]}
 ], "pagination": {"totalElements": 4}}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     let ids: Vec<_> = p
         .records
         .iter()
@@ -253,7 +252,7 @@ fn damage_in_the_middle_and_stray_elements() {
     assert_eq!(p.pagination.unwrap().total_elements, Some(4));
     // Stray element in otherwise valid JSON also comes with its offset.
     let body = br#"{"data": [{"requestId": "a"}, "oops"], "pagination": {}}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     assert_eq!(p.records.len(), 1);
     assert_eq!(p.damaged[0].offset, 30);
 }
@@ -263,12 +262,12 @@ fn no_panics_on_prefixes_and_byte_flips_of_every_seed() {
     for entry in std::fs::read_dir(seed_dir()).unwrap() {
         let bytes = std::fs::read(entry.unwrap().path()).unwrap();
         for cut in (0..bytes.len()).step_by(97) {
-            let _ = parse_response(&bytes[..cut]);
+            let _ = parse_checked(&bytes[..cut]);
         }
         for at in (0..bytes.len()).step_by(131) {
             let mut b = bytes.clone();
             b[at] = b"{}[],:\"\\x"[at % 9];
-            let _ = parse_response(&b);
+            let _ = parse_checked(&b);
         }
     }
 }
@@ -285,7 +284,7 @@ fn recovery_reads_each_byte_a_bounded_number_of_times() {
         let mut ratios = Vec::new();
         for size in [40_000, 400_000] {
             for (name, bytes) in pathological(size) {
-                let p = parse_response(&bytes);
+                let p = parse_checked(&bytes);
                 let ratio = p.recovery_work as f64 / bytes.len() as f64;
                 assert!(
                     p.recovery_work <= audit_core::parse::RECOVERY_READS_PER_BYTE * bytes.len(),
@@ -308,7 +307,7 @@ fn recovery_reads_each_byte_a_bounded_number_of_times() {
 fn consecutive_damaged_members_are_one_span() {
     let body =
         br#"{"data": !, "pagination": {"totalElements": 1 "x"}, "errors": [], "warnings": !}"#;
-    let p = parse_response(body);
+    let p = parse_checked(body);
     assert_eq!(p.damaged.len(), 2, "{:?}", p.damaged);
     let text = |d: &audit_core::DamagedSpan| &body[d.offset..d.offset + d.len];
     // From the first damaged member to the intact `errors`, then the last one.
@@ -331,5 +330,5 @@ fn consecutive_damaged_members_are_one_span() {
         big.push_str("\"data\":!,");
     }
     big.push('}');
-    assert_eq!(parse_response(big.as_bytes()).damaged.len(), 1);
+    assert_eq!(parse_checked(big.as_bytes()).damaged.len(), 1);
 }

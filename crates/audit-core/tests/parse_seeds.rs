@@ -2,10 +2,8 @@
 
 mod common;
 
-use audit_core::{
-    parse_response, parse_status_log, EventKind, Nullable, ResponseShape, StatusLogKind, TimeRaw,
-};
-use common::{parsed, seed, seed_dir};
+use audit_core::{parse_status_log, EventKind, Nullable, ResponseShape, StatusLogKind, TimeRaw};
+use common::{parse_checked, parsed, seed, seed_dir};
 
 #[test]
 fn every_seed_fixture_is_recognised() {
@@ -16,7 +14,7 @@ fn every_seed_fixture_is_recognised() {
             continue;
         }
         n += 1;
-        let p = parse_response(&std::fs::read(&path).unwrap());
+        let p = parse_checked(&std::fs::read(&path).unwrap());
         assert!(
             !matches!(p.shape, ResponseShape::Unrecognised { .. }),
             "{}: {:?}",
@@ -264,7 +262,7 @@ fn customer_status_log() {
 fn damaged_merge_page_keeps_the_intact_record() {
     let bytes = seed("audit-merge-134094571-damaged.json");
     assert!(serde_json::from_slice::<serde_json::Value>(&bytes).is_err());
-    let p = parse_response(&bytes);
+    let p = parse_checked(&bytes);
     assert_eq!(p.shape, ResponseShape::CurrentAudits);
     assert_eq!(p.records.len(), 1);
     let r = &p.records[0];

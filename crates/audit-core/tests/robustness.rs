@@ -95,6 +95,8 @@ fn mutated_seeds_parse_and_ingest_within_bounds() {
     runner
         .run(&strategy, |(pick, mutations)| {
             let bytes = mutate(&seeds[pick], &mutations);
+            // The fused ingest stores the same as the path below.
+            common::check_fused(&base, "listing", &bytes);
             let parsed = parse_response(&bytes);
             prop_assert!(
                 parsed.recovery_work <= parsed.recovery_work_bound(),

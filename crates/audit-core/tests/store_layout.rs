@@ -5,46 +5,8 @@
 
 mod common;
 
-use audit_core::{parse_response, Parsed, Store};
-
-/// Every event's change (previous, current, label ids) and record members read
-/// from the store equal what the parsed record says.
-fn check(parsed: Parsed) {
-    let records = parsed.records.clone();
-    let mut s = Store::new();
-    s.ingest(parsed);
-    assert_eq!(
-        s.record_count(),
-        records.len(),
-        "no duplicates in these inputs"
-    );
-    for e in s.events() {
-        let r = &records[e.record_id() as usize];
-        assert_eq!(e.user(), r.updated_by_user.as_deref());
-        assert_eq!(e.updated_by(), r.updated_by.get().copied());
-        assert_eq!(e.source(), r.source.as_deref());
-        assert_eq!(e.mode(), r.updated_by_mode.as_deref());
-        assert_eq!(e.entity_type(), r.entity_type.as_deref());
-        assert_eq!(e.entity_id(), r.entity_id.get().copied());
-        assert_eq!(e.till(), r.till.get().cloned());
-        assert_eq!(e.user_context(), r.user_context.get().cloned());
-        if e.is_placeholder() {
-            continue;
-        }
-        // Events of one record stay together and in order.
-        let pos = (0..e.id())
-            .rev()
-            .take_while(|&i| s.event(i).record_id() == e.record_id())
-            .count();
-        let ev = &r.events()[pos];
-        let c = ev.change();
-        assert_eq!(e.previous(), c.previous.as_deref(), "{:?}", ev);
-        assert_eq!(e.current(), c.current.as_deref());
-        assert_eq!(e.previous_label_id(), c.previous_label_id.as_deref());
-        assert_eq!(e.current_label_id(), c.current_label_id.as_deref());
-        assert_eq!(e.is_label_change(), c.is_label_change());
-    }
-}
+use audit_core::{parse_response, Store};
+use common::check_against_model as check;
 
 #[test]
 fn change_matches_event_for_every_seed() {
@@ -71,6 +33,9 @@ fn change_matches_event_for_odd_shapes() {
           {"eventType": "Standard Fields", "updatedField": "x", "additionalFields": {"previousValue": {"a": [1, true]}, "currentValue": false}},
           {"eventType": "Customer Status", "updatedField": "CustomerStatus", "additionalFields": {"previousLabelId": "53", "previousValue": "ACTIVE", "currentValue": "ACTIVE", "currentLabelId": "54"}},
           {"eventType": "Other", "additionalFields": null},
+          {"eventType": "Subscription Status", "updatedField": "SubscriptionStatus", "additionalFields": {"priority": null, "communication_channel_type": "EMAIL", "priority": "TRANS", "org_source": 7, "ou_id": true}},
+          {"eventType": "Subscription Status", "updatedField": "SubscriptionStatus", "additionalFields": {"ou_id": null, "ou_id": "-1"}},
+          {"eventType": "Subscription Status", "updatedField": "SubscriptionStatus", "additionalFields": {"org_source_id": -0, "communication_channel_type": "SMS", "communication_channel_type": "EMAIL"}},
           {"eventType": "Other"}
         ]},
         {"requestId": "b", "autoUpdateTime": 2, "updatedBy": 7, "userContextDetails": {"entitySourceId": "agent"}, "till": {"code": "T1"}, "source": "INSTORE", "events": []}

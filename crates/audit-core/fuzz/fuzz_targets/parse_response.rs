@@ -1,5 +1,6 @@
 //! Any bytes through the parser, the store, and back out as records: nothing
-//! may panic, and nothing may take long (see `within_budget`).
+//! may panic, and nothing may take long (see `within_budget`). The fused
+//! ingest (`Store::ingest_bytes`) of the same bytes must store the same.
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -33,10 +34,27 @@ fuzz_target!(|data: &[u8]| {
         assert!(d.offset + d.len <= data.len());
         assert!(d.error_offset <= data.len());
     }
+    let summary = audit_core::PageSummary::of(&parsed);
     let mut store = audit_core::Store::new();
-    store.ingest(parsed);
+    let report = store.ingest(parsed);
+    // The fused ingest stores exactly what parse_response + ingest stored.
+    let mut fused = audit_core::Store::new();
+    let (fused_report, fused_summary) = fused.ingest_bytes("", data);
+    assert_eq!(fused_report, report);
+    assert_eq!(
+        audit_core::PageSummary {
+            fused: false,
+            ..fused_summary
+        },
+        summary
+    );
+    assert_eq!(fused.len(), store.len());
     for rid in 0..store.record_count() as u32 {
         let _ = serde_json_string(&store.record(rid));
+        assert_eq!(fused.record(rid), store.record(rid));
+    }
+    for id in 0..store.len() as u32 {
+        assert_eq!(fused.event_key(id), store.event_key(id));
     }
     for e in store.events() {
         let _ = (

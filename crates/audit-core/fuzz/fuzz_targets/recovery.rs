@@ -1,7 +1,8 @@
 //! The damaged-page path: a seed fixture, mutated as damaged downloads are
 //! (byte flips, truncations, insertions of `!`, `"`, `{`, `[`, `,`), through
 //! `parse_response` and `Store::ingest_page` into a store that already holds
-//! a page. Nothing may panic; recovery's work and time stay bounded.
+//! a page. Nothing may panic; recovery's work and time stay bounded; the
+//! fused ingest (`Store::ingest_bytes`) of the same bytes stores the same.
 //!
 //! Input layout: the first byte picks the seed; each following group of four
 //! bytes is one mutation (two bytes of offset, scaled to the seed's length, an
@@ -68,10 +69,27 @@ fuzz_target!(|data: &[u8]| {
         })
         .clone();
     let before = store.record_count();
+    let mut fused = store.clone();
+    let summary = audit_core::PageSummary::of(&parsed);
     let report = store.ingest_page("listing", parsed);
+    // The fused ingest of the same bytes stores the same.
+    let (fused_report, fused_summary) = fused.ingest_bytes("listing", &bytes);
+    assert_eq!(fused_report, report);
+    assert_eq!(
+        audit_core::PageSummary {
+            fused: false,
+            ..fused_summary
+        },
+        summary
+    );
+    assert_eq!(fused.listings(), store.listings());
     assert!(report.records_added <= records);
     assert_eq!(store.record_count(), before + report.records_added);
     for rid in 0..store.record_count() as u32 {
         let _ = audit_core::export::record_json(&store.record(rid));
+        assert_eq!(fused.record(rid), store.record(rid));
+    }
+    for id in 0..store.len() as u32 {
+        assert_eq!(fused.event_key(id), store.event_key(id));
     }
 });
