@@ -48,6 +48,45 @@ pub(crate) struct Strings {
     /// 8 bytes a string (~13 B/event on the bench's data) buy one-letter
     /// keystrokes without a byte scan.
     sig: Chunked<u64>,
+    /// Low 32 bits of string `i`'s [`hash`]: a probe compares bytes only
+    /// when these agree, and a growing table moves ids without hashing their
+    /// bytes again (that re-hash was most of inserting a string). 4 bytes a
+    /// string; the table's slot index takes only these bits.
+    hashes: Chunked<u32>,
+    /// Recently interned short strings that were seen before (see [`Hot`]).
+    hot: Vec<Hot>,
+}
+
+/// Longest string the [`Hot`] cache holds.
+const HOT_LEN: usize = 32;
+/// Entries of the cache (direct-mapped by hash).
+const HOT_SLOTS: usize = 1024;
+
+/// One entry of a small direct-mapped cache of strings interned again:
+/// keys, types, fields, sources, users, ids that repeat on every record.
+/// A hit costs a hash and one compare of at most [`HOT_LEN`] bytes in a 48
+/// KiB table that stays in cache, instead of a probe of the big table and a
+/// look at the string's bytes in the chunked haystack (~15 of a record's ~18
+/// strings are repeats). A string enters it when interned a second time, so
+/// the ids and tokens seen once never push the repeated ones out.
+#[derive(Debug, Clone, Copy)]
+struct Hot {
+    hash: u64,
+    id: u32,
+    len: u32,
+    bytes: [u8; HOT_LEN],
+}
+
+impl Default for Hot {
+    fn default() -> Hot {
+        // `len` past HOT_LEN: matches nothing.
+        Hot {
+            hash: 0,
+            id: 0,
+            len: u32::MAX,
+            bytes: [0; HOT_LEN],
+        }
+    }
 }
 
 const SAME: u32 = u32::MAX;
@@ -138,67 +177,100 @@ impl Strings {
         (chunk, at, end - 1)
     }
 
+    /// The table lookup: ids whose stored hash differs are not compared.
+    #[inline(always)]
+    fn lookup(&self, h: u64, s: &[u8]) -> Option<u32> {
+        let h32 = h as u32;
+        self.table.find(h, |id| {
+            self.hashes[id as usize] == h32 && self.bytes(id) == s
+        })
+    }
+
     /// Id of `s`, if interned.
     pub fn find(&self, s: &str) -> Option<u32> {
         let s = s.as_bytes();
-        self.table.find(hash(s), |id| self.bytes(id) == s)
+        self.lookup(hash(s), s)
     }
 
     /// Id of `s`, interning it if new.
     pub fn intern(&mut self, s: &str) -> u32 {
-        let h = hash(s.as_bytes());
-        if let Some(id) = self.table.find(h, |id| self.bytes(id) == s.as_bytes()) {
+        let bytes = s.as_bytes();
+        let h = hash(bytes);
+        let slot = (h >> 40) as usize % HOT_SLOTS;
+        if bytes.len() <= HOT_LEN {
+            if let Some(e) = self.hot.get(slot) {
+                if e.hash == h && e.len as usize == bytes.len() && &e.bytes[..bytes.len()] == bytes
+                {
+                    return e.id;
+                }
+            }
+        }
+        if let Some(id) = self.lookup(h, bytes) {
+            if bytes.len() <= HOT_LEN {
+                if self.hot.is_empty() {
+                    self.hot = vec![Hot::default(); HOT_SLOTS];
+                }
+                let e = &mut self.hot[slot];
+                e.bytes[..bytes.len()].copy_from_slice(bytes);
+                (e.hash, e.id, e.len) = (h, id, bytes.len() as u32);
+            }
             return id;
         }
         let mut table = std::mem::take(&mut self.table);
-        let id = table.insert(h, |id| hash(self.bytes(id)));
+        let hashes = &self.hashes;
+        let id = table.insert(h, |id| u64::from(hashes[id as usize]));
         self.table = table;
+        self.hashes.push(h as u32);
         debug_assert_eq!(id as usize, self.lower_starts.len());
-        // Each string goes into the chunked haystack whole, with its separator.
-        let bytes = s.as_bytes();
-        let start =
-            if s.is_ascii() && s.len() >= MIXED_MIN_LEN && bytes.iter().any(u8::is_ascii_uppercase)
-            {
-                self.orig.push(MIXED);
-                self.lower.push_with(s.len() + 1, |v| {
-                    v.extend_from_slice(bytes);
-                    v.push(SEP);
-                })
-            } else if s.is_ascii() {
-                let start = self.lower.push_with(s.len() + 1, |v| {
-                    v.extend(bytes.iter().map(u8::to_ascii_lowercase));
-                    v.push(SEP);
-                });
-                if &self.lower[start..start + s.len()] == bytes {
-                    self.orig.push(SAME);
-                } else {
-                    let at = self.text.push_slice(bytes);
-                    self.orig.push(at as u32);
-                }
-                start
+        // Each string goes into the chunked haystack whole, with its
+        // separator. One pass finds whether it is ASCII, has capitals, and
+        // its signature (classes fold ASCII case, so a mixed-case string's
+        // signature is its lowercase form's).
+        let (mut ascii, mut upper, mut sig) = (true, false, 0u64);
+        for &b in bytes {
+            ascii &= b < 0x80;
+            upper |= b.is_ascii_uppercase();
+            sig |= 1 << CLASS[b as usize];
+        }
+        let start = if ascii && (!upper || s.len() >= MIXED_MIN_LEN) {
+            // Kept as written: lowercase already, or a long mixed-case one.
+            self.orig.push(if upper { MIXED } else { SAME });
+            self.lower.push_with(s.len() + 1, |v| {
+                v.extend_from_slice(bytes);
+                v.push(SEP);
+            })
+        } else if ascii {
+            let start = self.lower.push_with(s.len() + 1, |v| {
+                v.extend(bytes.iter().map(u8::to_ascii_lowercase));
+                v.push(SEP);
+            });
+            let at = self.text.push_slice(bytes);
+            self.orig.push(at as u32);
+            start
+        } else {
+            let low = s.to_lowercase();
+            if low == s {
+                self.orig.push(SAME);
             } else {
-                let low = s.to_lowercase();
-                if low == s {
-                    self.orig.push(SAME);
-                } else {
-                    let at = self.text.push_with(4 + s.len(), |v| {
-                        v.extend_from_slice(&(s.len() as u32).to_le_bytes());
-                        v.extend_from_slice(bytes);
-                    });
-                    self.orig.push(at as u32 | NON_ASCII);
-                }
-                self.lower.push_with(low.len() + 1, |v| {
-                    v.extend_from_slice(low.as_bytes());
-                    v.push(SEP);
-                })
-            };
+                let at = self.text.push_with(4 + s.len(), |v| {
+                    v.extend_from_slice(&(s.len() as u32).to_le_bytes());
+                    v.extend_from_slice(bytes);
+                });
+                self.orig.push(at as u32 | NON_ASCII);
+            }
+            self.lower.push_with(low.len() + 1, |v| {
+                v.extend_from_slice(low.as_bytes());
+                v.push(SEP);
+            })
+        };
         self.lower_starts.push(start as u32);
-        // Classes fold ASCII case, so a mixed-case string's signature is its
-        // lowercase form's.
-        let sig = self
-            .lower(id)
-            .iter()
-            .fold(0u64, |sig, &b| sig | 1 << CLASS[b as usize]);
+        if !ascii {
+            // Lowercasing may change non-ASCII bytes: the haystack's count.
+            sig = self
+                .lower(id)
+                .iter()
+                .fold(0u64, |sig, &b| sig | 1 << CLASS[b as usize]);
+        }
         self.sig.push(sig);
         id
     }
@@ -330,19 +402,23 @@ impl Strings {
             + self.orig.heap_bytes()
             + self.lower_starts.heap_bytes()
             + self.sig.heap_bytes()
+            + self.hashes.heap_bytes()
+            + self.hot.capacity() * std::mem::size_of::<Hot>()
             + self.table.heap_bytes()
     }
 
     /// Releases spare capacity once a bulk load is done.
     pub fn shrink_to_fit(&mut self) {
         let mut table = std::mem::take(&mut self.table);
-        table.settle(|id| hash(self.bytes(id)));
+        let hashes = &self.hashes;
+        table.settle(|id| u64::from(hashes[id as usize]));
         self.table = table;
         self.text.shrink_to_fit();
         self.lower.shrink_to_fit();
         self.orig.shrink_to_fit();
         self.lower_starts.shrink_to_fit();
         self.sig.shrink_to_fit();
+        self.hashes.shrink_to_fit();
     }
 }
 
