@@ -388,7 +388,11 @@ pub struct Store {
     /// record of a request by its request id's string id, and per record the
     /// next older one of the same request ([`ABSENT`] ends a chain). Four bytes
     /// a record, so permalinks and "same request" need no scan of the events.
-    request_first: FastMap<u32, u32>,
+    ///
+    /// `request_first` is indexed by string id (every string has a slot, 4
+    /// bytes; [`ABSENT`] when it is no request id): a hash map of a million
+    /// request ids took ~19 bytes each.
+    request_first: Chunked<u32>,
     request_next: Chunked<u32>,
     pub(crate) status: Vec<StoredStatus>,
     /// The page being ingested, as spans ([`Store::ingest_bytes`]) or as
@@ -662,6 +666,8 @@ impl Store {
             + self.objects.capacity() * 8
             + self.fingerprints.heap_bytes()
             + self.by_fingerprint.heap_bytes()
+            + self.request_first.heap_bytes()
+            + self.request_next.heap_bytes()
     }
 
     // ---- interning -------------------------------------------------------
@@ -820,7 +826,13 @@ impl Store {
             },
         };
         let next_of_request = match row.request_id.id() {
-            Some(request) => self.request_first.insert(request, rid).unwrap_or(ABSENT),
+            Some(request) => {
+                let first = &mut self.request_first;
+                while first.len() <= request as usize {
+                    first.push(ABSENT);
+                }
+                std::mem::replace(&mut first[request as usize], rid)
+            }
             None => ABSENT,
         };
         self.request_next.push(next_of_request);
@@ -1053,7 +1065,11 @@ impl Store {
     /// Every event of the records in request `request`'s chain, in time order.
     fn events_of_request(&self, request: u32) -> Vec<EventId> {
         let mut out = Vec::new();
-        let mut rid = self.request_first.get(&request).copied().unwrap_or(ABSENT);
+        let mut rid = if (request as usize) < self.request_first.len() {
+            self.request_first[request as usize]
+        } else {
+            ABSENT
+        };
         while rid != ABSENT {
             let rec = &self.records[rid as usize];
             let first = self.events.id(rec.first_event) as u32;
