@@ -21,7 +21,7 @@
 //!   `ingest_page`, in about half the time); the summary has the shape, pagination, API
 //!   errors, damaged spans and the page's record and event counts.
 //!   [`Store::ingest_bytes_with`] lets the caller look at (and bound) the summary, or
-//!   refuse the page, before anything is stored.
+//!   refuse the page, before anything is stored; [`summarise_page`] reads the summary alone.
 //! - [`Store::new`], [`Store::ingest`]`(Parsed)`, [`Store::ingest_page`]`(listing, Parsed)`
 //!   → [`IngestReport`] (added / duplicates / damaged); [`Store::listings`] →
 //!   [`ListingReport`] (missing pages, moving totals, short pages).
@@ -103,7 +103,8 @@ pub mod store;
 mod strings;
 mod table;
 pub use store::{
-    Cell, EventId, EventView, IngestReport, ListingReport, RecordId, Store, StoredStatus,
+    summarise_page, Cell, EventId, EventView, IngestReport, ListingReport, RecordId, Store,
+    StoredStatus,
 };
 pub mod query;
 pub use query::{

@@ -293,6 +293,28 @@ pub struct IngestReport {
     pub api_errors: Vec<ApiError>,
 }
 
+/// What a page says, without storing anything: the [`PageSummary`]
+/// [`Store::ingest_bytes`] would return for it, read the same way (a valid
+/// audit page by the fused reader, without building its records; anything
+/// else by [`crate::parse_response`]).
+pub fn summarise_page(bytes: &[u8]) -> PageSummary {
+    let mut tape = Tape::default();
+    match crate::reader::read_page(bytes, &mut tape) {
+        Some((parsed, _)) => fused_summary(&parsed, &tape),
+        None => PageSummary::of(&crate::parse::parse_response(bytes)),
+    }
+}
+
+/// The summary of a page the fused reader read (`parsed` has no records;
+/// the tape has them).
+fn fused_summary(parsed: &Parsed, tape: &Tape) -> PageSummary {
+    let mut summary = PageSummary::of(parsed);
+    summary.records = tape.records.len();
+    summary.events = tape.events.len();
+    summary.fused = true;
+    summary
+}
+
 /// The report of a page before anything of it is added.
 fn report_of(summary: &PageSummary) -> IngestReport {
     IngestReport {
@@ -460,10 +482,7 @@ impl Store {
         let mut tape = std::mem::take(&mut self.tape);
         let out = match crate::reader::read_page(bytes, &mut tape) {
             Some((parsed, text)) => {
-                let mut summary = PageSummary::of(&parsed);
-                summary.records = tape.records.len();
-                summary.events = tape.events.len();
-                summary.fused = true;
+                let mut summary = fused_summary(&parsed, &tape);
                 let mut report = report_of(&summary);
                 if accept(&mut summary) {
                     self.generation += 1;

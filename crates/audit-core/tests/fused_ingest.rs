@@ -417,6 +417,7 @@ fn seeds_are_read_by_the_fused_reader_except_damage_and_status_logs() {
     for name in names {
         let bytes = common::seed(&name);
         let summary = check_fused(&Store::new(), &name, &bytes);
+        assert_eq!(audit_core::summarise_page(&bytes), summary, "{name}");
         let expect = !name.contains("damaged") && !name.contains("status-log");
         assert_eq!(summary.fused, expect, "{name}");
         // Both generations, indented as saved: the counts are the page's.
