@@ -226,11 +226,11 @@ impl Strings {
         // separator. One pass finds whether it is ASCII, has capitals, and
         // its signature (classes fold ASCII case, so a mixed-case string's
         // signature is its lowercase form's).
-        let (mut ascii, mut upper, mut sig) = (true, false, 0u64);
+        let ascii = bytes.is_ascii();
+        let (mut upper, mut sig) = (false, 0u64);
         for &b in bytes {
-            ascii &= b < 0x80;
             upper |= b.is_ascii_uppercase();
-            sig |= 1 << CLASS[b as usize];
+            sig |= CLASS_BIT[b as usize];
         }
         let start = if ascii && (!upper || s.len() >= MIXED_MIN_LEN) {
             // Kept as written: lowercase already, or a long mixed-case one.
@@ -428,6 +428,16 @@ impl Strings {
 /// by the signatures; every other byte (rarer punctuation, control and
 /// non-ASCII bytes) shares [`OTHER`], which only narrows the strings to search.
 const CLASS: [u8; 256] = classes();
+/// `1 << CLASS[b]`, so a new string's signature is one load and an `or` a byte.
+const CLASS_BIT: [u64; 256] = {
+    let mut t = [0u64; 256];
+    let mut b = 0;
+    while b < 256 {
+        t[b] = 1 << CLASS[b];
+        b += 1;
+    }
+    t
+};
 const OTHER: u8 = 63;
 const PUNCT: &[u8; 27] = b" -_.:@/,+#()'\"&=%!?*;|<>[]$";
 
