@@ -25,6 +25,13 @@ use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion, Through
 struct Counting;
 
 static LIVE: AtomicUsize = AtomicUsize::new(0);
+/// Most bytes live at once since last reset: WASM memory never shrinks, so
+/// what a load costs the page is its peak, not what it holds at the end.
+static PEAK: AtomicUsize = AtomicUsize::new(0);
+
+fn note_peak() {
+    PEAK.fetch_max(LIVE.load(Ordering::Relaxed), Ordering::Relaxed);
+}
 /// Largest single allocation or reallocation since last reset (PAGES_DETAIL:
 /// a table that doubles shows up as one big one on a slow page).
 static BIGGEST: AtomicUsize = AtomicUsize::new(0);
@@ -38,11 +45,13 @@ static COPY_REALLOC: AtomicBool = AtomicBool::new(false);
 unsafe impl GlobalAlloc for Counting {
     unsafe fn alloc(&self, l: Layout) -> *mut u8 {
         LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        note_peak();
         BIGGEST.fetch_max(l.size(), Ordering::Relaxed);
         unsafe { System.alloc(l) }
     }
     unsafe fn alloc_zeroed(&self, l: Layout) -> *mut u8 {
         LIVE.fetch_add(l.size(), Ordering::Relaxed);
+        note_peak();
         BIGGEST.fetch_max(l.size(), Ordering::Relaxed);
         unsafe { System.alloc_zeroed(l) }
     }
@@ -51,7 +60,9 @@ unsafe impl GlobalAlloc for Counting {
         unsafe { System.dealloc(p, l) }
     }
     unsafe fn realloc(&self, p: *mut u8, l: Layout, new: usize) -> *mut u8 {
+        // A copying realloc holds both blocks for a moment.
         LIVE.fetch_add(new, Ordering::Relaxed);
+        note_peak();
         LIVE.fetch_sub(l.size(), Ordering::Relaxed);
         BIGGEST.fetch_max(new, Ordering::Relaxed);
         MOVED.fetch_add(l.size().min(new), Ordering::Relaxed);
@@ -415,9 +426,14 @@ fn bench_pages(_: &mut Criterion) {
                 _ => pages.iter().collect(),
             };
             let live_before = LIVE.load(Ordering::Relaxed);
+            PEAK.store(live_before, Ordering::Relaxed);
             let mut store = Store::new();
-            let (mut parse, mut ingest, mut ingest_cpu) =
-                (Duration::ZERO, Duration::ZERO, Duration::ZERO);
+            let (mut parse, mut parse_cpu, mut ingest, mut ingest_cpu) = (
+                Duration::ZERO,
+                Duration::ZERO,
+                Duration::ZERO,
+                Duration::ZERO,
+            );
             let (mut longest, mut longest_cpu, mut longest_step) =
                 (Duration::ZERO, Duration::ZERO, Duration::ZERO);
             // Per page, for PAGES_DETAIL.
@@ -425,7 +441,7 @@ fn bench_pages(_: &mut Criterion) {
             for (i, p) in order.into_iter().enumerate() {
                 // The owned path parses first (timed apart); the fused one
                 // reads and ingests in one call, all counted as ingest.
-                let t0 = Instant::now();
+                let (t0, c0) = (Instant::now(), thread_cpu());
                 let parsed = (!fused).then(|| {
                     let mut parsed = parse_response(p);
                     if newest_first {
@@ -435,6 +451,7 @@ fn bench_pages(_: &mut Criterion) {
                 });
                 let parsed_in = t0.elapsed();
                 parse += parsed_in;
+                parse_cpu += thread_cpu() - c0;
                 BIGGEST.store(0, Ordering::Relaxed);
                 MOVED.store(0, Ordering::Relaxed);
                 let (t1, c1) = (Instant::now(), thread_cpu());
@@ -486,6 +503,7 @@ fn bench_pages(_: &mut Criterion) {
             // Held as the live path leaves it, then after the `shrink_to_fit`
             // the app calls when a load ends (`Explorer::finish_source`).
             let held = LIVE.load(Ordering::Relaxed).saturating_sub(live_before);
+            let peak = PEAK.load(Ordering::Relaxed).saturating_sub(live_before);
             let t0 = Instant::now();
             store.shrink_to_fit();
             let shrink = t0.elapsed();
@@ -498,13 +516,14 @@ fn bench_pages(_: &mut Criterion) {
                 .len();
             let first_query = t0.elapsed();
             eprintln!(
-                "PAGES n={n} path={path} order={} pages={} parse={parse:?} ingest_page_total={ingest:?} ingest_page_cpu_total={ingest_cpu:?} \
-                 longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} first_query={first_query:?} hits={hits} \
-                 store_bytes={held} ratio_to_raw={:.3} shrink_to_fit={shrink:?} \
+                "PAGES n={n} path={path} order={} pages={} parse={parse:?} parse_cpu={parse_cpu:?} ingest_page_total={ingest:?} ingest_page_cpu_total={ingest_cpu:?} \
+                 longest_ingest_page={longest:?} longest_ingest_page_cpu={longest_cpu:?} longest_parse_and_ingest={longest_step:?} total_mib_s={:.1} cpu_mib_s={:.1} first_query={first_query:?} hits={hits} \
+                 store_bytes={held} peak_bytes={peak} ratio_to_raw={:.3} shrink_to_fit={shrink:?} \
                  after_shrink_bytes={shrunk} bytes_per_event={:.1} after_shrink_ratio={:.3}",
                 if newest_first { "newest-first" } else { "oldest-first" },
                 pages.len(),
                 bytes as f64 / (1 << 20) as f64 / (parse + ingest).as_secs_f64(),
+                bytes as f64 / (1 << 20) as f64 / (parse_cpu + ingest_cpu).as_secs_f64(),
                 held as f64 / bytes as f64,
                 shrunk as f64 / store.len() as f64,
                 shrunk as f64 / bytes as f64,
