@@ -8,13 +8,14 @@ pub mod gen;
 #[cfg(target_arch = "wasm32")]
 mod wasm;
 
-use audit_core::{parse_response, IngestReport, Query, Store};
+use audit_core::{IngestReport, Query, Store};
 
-/// Our ingest step, done the way the app does it for pages that arrive one by one (the live
-/// source, `Explorer::ingest` in src/explorer.rs): parse the response bytes, then merge the page
-/// into the store. This is the one function to change when the store's ingest API changes.
+/// Our ingest step for pages that arrive one by one: the response bytes straight into the store
+/// (`Store::ingest_bytes`, which reads a valid page without building its records first and
+/// stores what `parse_response` + `Store::ingest_page` would). This is the one function to change
+/// when the store's ingest API changes.
 pub fn ingest_page(store: &mut Store, listing: &str, bytes: &[u8]) -> IngestReport {
-    store.ingest_page(listing, parse_response(bytes))
+    store.ingest_bytes(listing, bytes).0
 }
 
 /// Called once after the last page, as the app's `Explorer::finish_source` does when a load
