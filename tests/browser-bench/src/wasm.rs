@@ -126,6 +126,15 @@ impl AppPages {
         self.pages.iter().map(|(_, p)| p.len() as f64).sum()
     }
 
+    pub fn page_count(&self) -> usize {
+        self.pages.len()
+    }
+
+    /// Page `i`'s bytes, copied out (for timing `JSON.parse` of the same bytes the app opens).
+    pub fn page(&self, i: usize) -> Option<Vec<u8>> {
+        self.pages.get(i).map(|(_, p)| p.clone())
+    }
+
     /// Mounts the real app inside `host` on these pages, as a deployment that opens saved
     /// responses does (`App pages=…`, tests/components.rs mounts it the same way).
     pub fn mount(self, host: web_sys::HtmlElement) {

@@ -419,14 +419,26 @@ fn render_rows(t: &mut Table, n: usize, _: &Value, _: &Value, rd: &Value) {
         "–".into(),
         target,
     ]);
-    let mount = num(rd, "first_rows_ms").map_or("–".into(), ms);
+    let first_rows = num(rd, "first_rows_ms");
+    let json_parse = num(rd, "json_parse_ms");
+    // Opening the pages in the app against the browser's own `JSON.parse` of the same bytes in
+    // the same page (the yardstick: within 2.5× at 100k).
+    let ratio = match (first_rows, json_parse) {
+        (Some(a), Some(b)) if b > 0.0 => Some(a / b),
+        _ => None,
+    };
     t.row(&[
         "render: mount the app on the pages → first rows painted".into(),
         n_label(n),
-        mount,
-        "no render equivalent".into(),
-        "–".into(),
-        "–".into(),
+        first_rows.map_or("–".into(), ms),
+        json_parse.map_or("–".into(), |v| {
+            format!("TextDecoder + JSON.parse of the same pages: {}", ms(v))
+        }),
+        ratio.map_or("–".into(), |r| format!("{r:.2}×")),
+        match (n, ratio) {
+            (100_000, Some(r)) => format!("≤ 2.5× {}", mark(r <= 2.5)),
+            _ => "–".into(),
+        },
     ]);
 }
 
