@@ -506,3 +506,40 @@ fn the_current_result_exports_as_csv_and_json() {
         .iter()
         .any(|u| matches!(u, Update::Export(f) if f.mime == "application/x-ndjson")));
 }
+
+#[test]
+fn a_time_out_of_range_is_shown_as_sent() {
+    let page = br#"{"data":[
+        {"entityType":"CUSTOMER","entityId":1,"requestId":"far","autoUpdateTime":99999999999999999,"events":[{"eventType":"Identifiers","updatedField":"mobile","additionalFields":{"currentValue":"1"}}]},
+        {"entityType":"CUSTOMER","entityId":1,"requestId":"odd","autoUpdateTime":"10000-01-01T00:00:00Z","events":[{"eventType":"Identifiers","updatedField":"email","additionalFields":{"currentValue":"a"}}]}
+    ],"pagination":{"number":0,"totalPages":1,"totalElements":2}}"#;
+    let mut e = engine();
+    let loaded = handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "far".into(),
+            pages: vec![Page::new("far", page.to_vec())],
+        },
+    );
+    let rows = last_rows(&loaded).rows;
+    assert_eq!(rows.len(), 2);
+    let dates: Vec<&str> = rows.iter().map(|r| r.date.as_str()).collect();
+    assert!(dates.contains(&"99999999999999999"), "{dates:?}");
+    assert!(dates.contains(&"10000-01-01T00:00:00Z"), "{dates:?}");
+    let key = rows[0].key.clone();
+    let detail = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            event: Some(key),
+            ..ViewState::default()
+        }),
+    )
+    .into_iter()
+    .find_map(|u| match u {
+        Update::Detail(d) => d,
+        _ => None,
+    })
+    .unwrap();
+    assert!(detail.when.contains("as sent"), "{}", detail.when);
+}

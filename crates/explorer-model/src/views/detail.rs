@@ -79,7 +79,10 @@ pub fn detail(store: &Store, id: EventId, clock: &Clock) -> DetailView {
     let when = e
         .time()
         .map(|t| format!("{} ({}, {})", clock.format(t), clock.label(), clock.age(t)))
-        .unwrap_or_else(|| "time unknown".into());
+        .unwrap_or_else(|| match e.time_raw() {
+            Some(raw) => format!("{raw} (as sent: not a time this explorer can place)"),
+            None => "time unknown".into(),
+        });
     let kind = e.kind().name();
     let mut facts: Vec<(&str, String)> = vec![
         (
