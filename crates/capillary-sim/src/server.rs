@@ -483,6 +483,13 @@ async fn faults(State(st): State<Shared>, mut req: Request, next: Next) -> Respo
         }
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
     }
+    if let Some(location) = &f.redirect {
+        let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(value) = HeaderValue::from_str(location) {
+            r.headers_mut().insert(header::LOCATION, value);
+        }
+        return r;
+    }
     if let Some(status) = f.status {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
         let msg = match status {
