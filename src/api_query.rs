@@ -26,33 +26,8 @@ pub const API_KEYS: [&str; 16] = [
     "legacy",
 ];
 
-/// How requests authenticate. The secrets themselves live in memory only.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
-pub enum AuthKind {
-    #[default]
-    Basic,
-    OAuth,
-    /// A same-origin proxy adds credentials.
-    None,
-}
-
-impl AuthKind {
-    pub fn key(self) -> &'static str {
-        match self {
-            AuthKind::Basic => "basic",
-            AuthKind::OAuth => "oauth",
-            AuthKind::None => "none",
-        }
-    }
-
-    pub fn from_key(s: &str) -> AuthKind {
-        match s {
-            "oauth" => AuthKind::OAuth,
-            "none" => AuthKind::None,
-            _ => AuthKind::Basic,
-        }
-    }
-}
+/// How requests authenticate (the vocabulary's kind). The secrets themselves live in memory only.
+pub use capillary_vocab::AuthKind;
 
 /// Who to open: an entity id, or an identifier to look the customer up by.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -203,7 +178,7 @@ impl ApiQuery {
         Ok(ApiQuery {
             api: api.to_owned(),
             base,
-            auth: get("auth").map(AuthKind::from_key).unwrap_or_default(),
+            auth: get("auth").and_then(AuthKind::parse).unwrap_or_default(),
             target,
             params,
             generation,

@@ -43,7 +43,15 @@ impl Form {
     fn new(current: Option<&ApiQuery>, config: &Config) -> (Form, Option<String>) {
         let f = Form {
             api: RwSignal::new(config.default_api().unwrap_or_default().into()),
-            auth: RwSignal::new(config.auth_modes.first().copied().unwrap_or("basic").into()),
+            auth: RwSignal::new(
+                config
+                    .auth_modes
+                    .first()
+                    .copied()
+                    .unwrap_or_default()
+                    .key()
+                    .into(),
+            ),
             entity_type: RwSignal::new("CUSTOMER".into()),
             by: RwSignal::new("id".into()),
             limit: RwSignal::new(config.page_size.to_string()),
@@ -130,9 +138,14 @@ impl Form {
             pairs.push(("legacy", "1".into()));
         }
         match ApiQuery::from_pairs(pairs.iter().map(|(k, v)| (*k, v.as_str()))) {
-            Some(Ok(q)) if !config.allows_auth(q.auth.key()) => Err(format!(
+            Some(Ok(q)) if !config.allows_auth(q.auth) => Err(format!(
                 "auth: this deployment allows {} only (config.json `authModes`)",
-                config.auth_modes.join(", ")
+                config
+                    .auth_modes
+                    .iter()
+                    .map(|m| m.key())
+                    .collect::<Vec<_>>()
+                    .join(", ")
             )),
             Some(Ok(q)) if !config.allows_api(&q.base) => {
                 let offered: Vec<&str> = config.apis.iter().map(|c| c.api.as_str()).collect();
@@ -148,7 +161,7 @@ impl Form {
     }
 
     fn saved(&self, base: &ApiBase) -> Option<Saved> {
-        match AuthKind::from_key(&self.auth.get_untracked()) {
+        match AuthKind::parse(&self.auth.get_untracked()).unwrap_or_default() {
             AuthKind::Basic => Some(Saved::Basic {
                 base: base.as_str().to_owned(),
                 username: self.username.get_untracked().trim().to_owned(),
@@ -272,7 +285,7 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
                     </datalist>
                 </label>
                 <div class="radios" role="radiogroup" aria-label="Authentication">
-                    {[("basic", "Basic"), ("oauth", "OAuth"), ("none", "None (proxy adds it)")].into_iter().filter(|(k, _)| modes.contains(k)).map(|(k, label)| view! {
+                    {[("basic", "Basic"), ("oauth", "OAuth"), ("none", "None (proxy adds it)")].into_iter().filter(|(k, _)| modes.iter().any(|m| m.key() == *k)).map(|(k, label)| view! {
                         <label><input type="radio" name="auth" value=k data-testid=format!("auth-{k}")
                             prop:checked=auth_is(k) on:change=move |_| form.auth.set(k.into()) />{label}</label>
                     }).collect_view()}
