@@ -4,6 +4,8 @@
 //!
 //! This module is pure (pairs in, pairs out) so the encoding is tested natively.
 
+use capillary_vocab::percent::{decode_component, encode_component};
+
 /// Which page is shown.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum View {
@@ -232,31 +234,6 @@ pub fn decode_query(search: &str) -> Vec<(String, String)> {
         .collect()
 }
 
-fn decode_component(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
-}
-
 /// The URL that gives this document (`href`, absolute) the query `search` (`?…` or empty):
 /// `href` up to its query or fragment, then `search`. Origin and path are kept byte for byte, so
 /// a page path beginning with `//` (which as a path-relative write would read as another host)
@@ -264,19 +241,6 @@ fn hex(c: u8) -> Option<u8> {
 pub fn same_document_url(href: &str, search: &str) -> String {
     let end = href.find(['?', '#']).unwrap_or(href.len());
     format!("{}{search}", &href[..end])
-}
-
-fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        match b {
-            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
-                out.push(b as char)
-            }
-            _ => out.push_str(&format!("%{b:02X}")),
-        }
-    }
-    out
 }
 
 #[cfg(test)]
