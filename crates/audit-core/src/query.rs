@@ -363,7 +363,7 @@ pub struct Facets {
 /// Counts facet values over `events`: dense per-facet counters indexed by the
 /// codes assigned at ingest, so this is a few array increments per event.
 pub fn facets(store: &Store, events: &[EventId]) -> Facets {
-    let mut kinds = [0usize; EventKind::ALL.len()];
+    let mut kinds = [0usize; EventKind::EVERY.len()];
     let mut fields = vec![0usize; store.fields.labels.len()];
     let mut sources = vec![0usize; store.sources.labels.len()];
     let mut modes = vec![0usize; store.modes.labels.len()];
@@ -391,7 +391,7 @@ pub fn facets(store: &Store, events: &[EventId]) -> Facets {
         v
     };
     Facets {
-        types: list(&kinds, &|i| EventKind::ALL[i].name().to_owned()),
+        types: list(&kinds, &|i| EventKind::EVERY[i].name().to_owned()),
         fields: list(&fields, &|i| store.fields.labels[i].clone()),
         sources: list(&sources, &|i| store.sources.labels[i].clone()),
         modes: list(&modes, &|i| store.modes.labels[i].clone()),
@@ -606,7 +606,7 @@ impl Search {
             Term::Type(n) => {
                 let mut mask = 0u32;
                 let wanted = EventKind::from_label(n);
-                for k in EventKind::ALL {
+                for k in EventKind::EVERY {
                     if k.name().to_lowercase().contains(n.as_str())
                         || (wanted != EventKind::Other && k == wanted)
                     {

@@ -12,6 +12,8 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use serde_json::Value;
 
+pub use capillary_vocab::AuthKind;
+
 use crate::endpoint::{oauth_token_url, resolve_request, ApiBase, ApiScope, EndpointError, Origin};
 use crate::header::{HeaderError, HeaderName, HeaderValue};
 use crate::problem::Problem;
@@ -332,6 +334,18 @@ impl AuthMode {
     /// True for credentials an embedding host supplied (they answer any `auth` a link names).
     pub fn is_from_host(&self) -> bool {
         matches!(self, AuthMode::Token(_) | AuthMode::Header { .. })
+    }
+
+    /// The [`AuthKind`] these credentials are of, as a link or a config names it; `None` for
+    /// credentials an embedding host supplied ([`AuthMode::is_from_host`]), which are no kind
+    /// a link can name (they answer any).
+    pub fn kind(&self) -> Option<AuthKind> {
+        match self {
+            AuthMode::None => Some(AuthKind::None),
+            AuthMode::Basic { .. } => Some(AuthKind::Basic),
+            AuthMode::OAuth(_) => Some(AuthKind::OAuth),
+            AuthMode::Token(_) | AuthMode::Header { .. } => None,
+        }
     }
 }
 

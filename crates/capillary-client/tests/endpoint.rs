@@ -479,3 +479,12 @@ fn base_paths_with_dot_segments_are_refused() {
         "https://h.example/v1.2/.well-known"
     );
 }
+
+#[test]
+fn a_request_cannot_name_an_undocumented_reference_type() {
+    let mut p = AuditParams::customer(1);
+    p.reference_type = Some(ReferenceType::Other);
+    let e = audit_url(&eu(), &p, Generation::Current).unwrap_err();
+    assert_eq!(e.param, "referenceType");
+    assert_eq!(ReferenceType::parse(ReferenceType::Other.as_str()), None);
+}

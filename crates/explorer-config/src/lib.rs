@@ -41,6 +41,7 @@
 #![forbid(unsafe_code)]
 
 use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
+pub use capillary_vocab::AuthKind;
 use serde_json::{Map, Value};
 
 /// The file the app fetches, relative to `index.html`.
@@ -56,8 +57,9 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// larger number is more likely a typo than a limit worth pacing to).
 pub const MAX_RATE_LIMIT: u32 = 100_000;
 
-/// The authentication modes the connection panel can offer.
-pub const AUTH_MODES: [&str; 3] = ["basic", "oauth", "none"];
+/// The authentication modes the connection panel can offer (the default `authModes`): every
+/// [`AuthKind`], in the order offered.
+pub const AUTH_MODES: [AuthKind; 3] = AuthKind::ALL;
 
 /// Keys a config may have; anything else is reported as a likely typo.
 const KEYS: [&str; 10] = [
@@ -123,7 +125,7 @@ pub struct Config {
     /// ([`Config::linked_api`]): a link must not choose where credentials go.
     pub other_apis: bool,
     /// Subset of [`AUTH_MODES`], in the order offered.
-    pub auth_modes: Vec<&'static str>,
+    pub auth_modes: Vec<AuthKind>,
     /// Time zone key used when the link has no `tz` (`UTC`, `browser`, `Europe/Paris`, `+05:30`).
     pub time_zone: Option<String>,
     /// Records per request when the link has no `limit`.
@@ -358,9 +360,9 @@ impl Config {
         }
     }
 
-    /// True when the connection panel may offer `mode` (`basic`, `oauth`, `none`).
-    pub fn allows_auth(&self, mode: &str) -> bool {
-        self.auth_modes.contains(&mode)
+    /// True when the connection panel may offer `kind`.
+    pub fn allows_auth(&self, kind: AuthKind) -> bool {
+        self.auth_modes.contains(&kind)
     }
 
     /// The `api` value links use when they name none.
@@ -571,19 +573,21 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
-    fn auth_modes(&mut self) -> Option<Vec<&'static str>> {
+    /// `authModes`: [`AuthKind`] keys (read as [`AuthKind::parse`] reads them), each once.
+    fn auth_modes(&mut self) -> Option<Vec<AuthKind>> {
         let items = self.list("authModes")?;
         let mut out = Vec::new();
         let mut bad = Vec::new();
         for item in items {
-            match AUTH_MODES.iter().find(|m| item.as_str() == Some(**m)) {
-                Some(m) if !out.contains(m) => out.push(*m),
+            match item.as_str().and_then(AuthKind::parse) {
+                Some(m) if !out.contains(&m) => out.push(m),
                 Some(_) => {}
                 None => bad.push(item.to_string()),
             }
         }
         if !bad.is_empty() {
-            let problem = format!("{} not one of basic, oauth, none", bad.join(", "));
+            let keys: Vec<&str> = AUTH_MODES.iter().map(|m| m.key()).collect();
+            let problem = format!("{} not one of {}", bad.join(", "), keys.join(", "));
             self.warn("authModes", &problem, "the others");
         }
         if out.is_empty() {

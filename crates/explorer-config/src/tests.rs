@@ -78,7 +78,7 @@ fn a_full_config_is_read() {
     assert_eq!(c.apis[2].label, "Our gateway");
     assert_eq!(c.default_api(), Some("/capillary"));
     assert!(!c.other_apis);
-    assert_eq!(c.auth_modes, ["oauth", "none"]);
+    assert_eq!(c.auth_modes, [AuthKind::OAuth, AuthKind::None]);
     assert_eq!(c.time_zone.as_deref(), Some("Asia/Kolkata"));
     assert_eq!(c.page_size, 200);
     assert_eq!(c.rate_limit, Some(RateLimit::per_minute(100)));

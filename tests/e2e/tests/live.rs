@@ -551,6 +551,7 @@ async fn a_redirect_from_the_api_never_takes_the_credentials_elsewhere() {
     let e = b
         .wait_for("[data-testid=error][data-kind=redirected]")
         .await;
+    assert!(e.text().await.unwrap().contains("redirect"));
     b.wait_for("[data-testid=fetch-resume]").await;
     tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     assert_eq!(
