@@ -28,20 +28,11 @@ pub enum Saved {
 
 impl std::fmt::Debug for Saved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Saved::Basic { base, username, .. } => f
-                .debug_struct("Basic")
-                .field("base", base)
-                .field("username", username)
-                .field("password_md5", &"<redacted>")
-                .finish(),
-            Saved::OAuth { base, key, .. } => f
-                .debug_struct("OAuth")
-                .field("base", base)
-                .field("key", key)
-                .field("secret", &"<redacted>")
-                .finish(),
-        }
+        let (kind, base, who) = match self {
+            Saved::Basic { base, username, .. } => ("Basic", base, username),
+            Saved::OAuth { base, key, .. } => ("OAuth", base, key),
+        };
+        write!(f, "{kind} {{ base: {base:?}, user: {who:?}, secret: <redacted> }}")
     }
 }
 
