@@ -30,7 +30,7 @@ const OTHER_PARAM_NAMES: [&str; 6] = [
 
 /// The class of a problem; [`ProblemKind::as_str`] is stable (UI hooks and
 /// tests select on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ProblemKind {
     BadRequest,
     Unauthorized,
@@ -85,7 +85,7 @@ impl fmt::Display for ProblemKind {
 }
 
 /// A classified failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     /// HTTP status, when there was a response.

@@ -19,7 +19,7 @@ use crate::zone::{Clock, Offsets, Zone};
 use crate::{View, ViewState};
 
 /// Where the data shown came from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum SourceKind {
     #[default]
     Demo,
@@ -28,7 +28,7 @@ pub enum SourceKind {
 }
 
 /// What the engine is asked to do.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Command {
     /// Replace the data with the built-in demo.
     LoadDemo,
@@ -62,14 +62,14 @@ pub enum Command {
 }
 
 /// The export formats.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ExportFormat {
     Csv,
     Json,
 }
 
 /// What the engine tells its host.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub enum Update {
     Report(Report),
     Result(ResultView),
@@ -94,7 +94,7 @@ pub enum Update {
 
 /// The header: where the data came from, how much there is, how a load is going, and what
 /// was wrong with what was read.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct Report {
     /// "demo", "2 files", "CUSTOMER 5 · https://…", "demo; loading big.json: 120 of 953 pages".
     pub source: String,
@@ -116,7 +116,7 @@ impl Report {
 }
 
 /// The current result: how many match, of how many, or why the query cannot be read.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ResultView {
     /// Changes with every new result (a new query, the store changed): the list starts at
     /// the top of a new result.
@@ -138,7 +138,7 @@ impl ResultView {
 
 /// A query that cannot be read, ready to show: the message, and the query in three parts so
 /// the offending part can be marked in the user's own script.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct QueryErrorView {
     /// "Query error at position 5: `-` must be followed by a term to exclude".
     pub message: String,
@@ -164,7 +164,7 @@ impl QueryErrorView {
 }
 
 /// Rows of a result, for the list's window.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowWindow {
     pub result: u64,
     pub start: usize,
@@ -172,7 +172,7 @@ pub struct RowWindow {
 }
 
 /// An export, ready to save.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ExportFile {
     pub name: String,
     pub mime: String,

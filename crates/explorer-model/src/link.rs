@@ -27,7 +27,7 @@ pub use capillary_vocab::AuthKind;
 use crate::zone::Zone;
 
 /// Which page is shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum View {
     #[default]
     Timeline,
@@ -63,7 +63,7 @@ impl View {
 }
 
 /// What the user is looking at: the page, the search, the selection, the zone, the ranges.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ViewState {
     pub view: View,
     /// The search box text (audit-core's query language).

@@ -9,7 +9,7 @@ use audit_core::{parse_response, Parsed, ResponseShape, Store};
 use crate::problem::{Problem, ProblemKind};
 
 /// One named response body (a file, a saved page, a demo page).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Page {
     pub name: String,
     pub bytes: Vec<u8>,
@@ -25,7 +25,7 @@ impl Page {
 }
 
 /// How far a load has got, for the progress bar.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct LoadProgress {
     pub pages_done: usize,
     pub pages_total: usize,

@@ -5,7 +5,7 @@ use capillary_client::ProblemKind as ApiProblemKind;
 
 /// What kind of problem a banner shows. API failures reuse capillary-client's classification;
 /// the rest are the explorer's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ProblemKind {
     /// A failure talking to the API (or a page it sent: damaged, unrecognised).
     Api(ApiProblemKind),
@@ -65,7 +65,7 @@ impl From<ApiProblemKind> for ProblemKind {
 }
 
 /// One banner.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     pub message: String,

@@ -6,7 +6,7 @@
 use audit_core::{format_at_offset, UtcMillis};
 
 /// The zone times are shown in.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Zone {
     #[default]
     Utc,

@@ -110,7 +110,7 @@ fn the_demo_loads_at_once_with_its_first_rows_and_then_its_summaries() {
     let groups = facets.expect("facets follow");
     assert!(groups
         .iter()
-        .any(|g| g.qualifier == "type" && !g.chips.is_empty()));
+        .any(|g| g.facet.qualifier() == "type" && !g.chips.is_empty()));
     assert!(later.iter().any(
         |u| matches!(u, Update::Histogram(h) if h.bins.iter().sum::<usize>() == report.events)
     ));

@@ -9,7 +9,7 @@ use crate::zone::Clock;
 const ROW_VALUE_CHARS: usize = 80;
 
 /// One event row of the timeline, ready to render (every string is shown as text).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowView {
     /// Position in the result (newest first).
     pub index: usize,

@@ -7,7 +7,7 @@ use audit_core::{status_timeline, StatusEntry, StatusLogKind, Store, UtcMillis};
 use crate::zone::Clock;
 
 /// One period of a lane.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct PeriodView {
     pub status: String,
     pub label: String,
@@ -37,14 +37,14 @@ impl PeriodView {
 }
 
 /// One entity's lane: "Customer 564590100", its periods oldest first.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaneView {
     pub title: String,
     pub periods: Vec<PeriodView>,
 }
 
 /// The status-log page: lanes, and the zone label for the table heading.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatusView {
     pub lanes: Vec<LaneView>,
     pub zone_label: String,
