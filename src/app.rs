@@ -2,7 +2,7 @@
 //! banners and the current page.
 
 use explorer_config::{Config, Loaded};
-use explorer_model::{Command, Page, Problem, SourceKind, View};
+use explorer_model::{Command, Problem, SourceKind, View};
 use leptos::prelude::*;
 
 use crate::address_bar::AddressBar;
@@ -31,7 +31,7 @@ pub fn App(
     let deployment = Deployment::provide(config.config.clone(), bar);
     let banners = Banners::provide();
     let link = LinkState::provide(bar, deployment);
-    let host = EngineHost::provide();
+    let host = EngineHost::provide(banners);
     let held = Held::provide();
     let live = Live::provide(host, banners, held, deployment);
     crate::deployment::report(banners, &config);
@@ -39,14 +39,13 @@ pub fn App(
     // already shows data.
     host.send(Command::SetView(link.view.get_untracked()));
     match (pages, link.request.get_untracked()) {
-        (Some(pages), _) => host.send(Command::Load {
-            source: SourceKind::Files,
-            label: "pages".into(),
-            pages: pages
+        (Some(pages), _) => {
+            let pages = pages
                 .into_iter()
-                .map(|(name, bytes)| Page::new(name, bytes))
-                .collect(),
-        }),
+                .map(|(name, bytes)| (name, js_sys::Uint8Array::from(bytes.as_slice()).buffer()))
+                .collect();
+            host.load(SourceKind::Files, "pages".into(), pages, |_| ());
+        }
         (None, None) => host.send(Command::LoadDemo),
         (None, Some(_)) => {}
     }

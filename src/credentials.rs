@@ -32,7 +32,10 @@ impl std::fmt::Debug for Saved {
             Saved::Basic { base, username, .. } => ("Basic", base, username),
             Saved::OAuth { base, key, .. } => ("OAuth", base, key),
         };
-        write!(f, "{kind} {{ base: {base:?}, user: {who:?}, secret: <redacted> }}")
+        write!(
+            f,
+            "{kind} {{ base: {base:?}, user: {who:?}, secret: <redacted> }}"
+        )
     }
 }
 

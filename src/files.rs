@@ -2,7 +2,7 @@
 //! for offline investigation. The files' bytes go to the engine, which reads them as it reads
 //! live answers.
 
-use explorer_model::{ApiLink, Page, Problem, ProblemKind, SourceKind};
+use explorer_model::{ApiLink, Problem, ProblemKind, SourceKind};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 use wasm_bindgen_futures::JsFuture;
@@ -85,7 +85,7 @@ fn open(opener: Opener, list: web_sys::FileList) {
         let mut unreadable = Vec::new();
         for file in &files {
             match read_bytes(file).await {
-                Ok(bytes) => pages.push(Page::new(file.name(), bytes)),
+                Ok(bytes) => pages.push((file.name(), bytes)),
                 Err(_) => unreadable.push(file.name()),
             }
         }
@@ -112,8 +112,7 @@ fn open(opener: Opener, list: web_sys::FileList) {
     });
 }
 
-async fn read_bytes(file: &web_sys::File) -> Result<Vec<u8>, wasm_bindgen::JsValue> {
-    let buffer = JsFuture::from(file.array_buffer()).await?;
-    let buffer: js_sys::ArrayBuffer = buffer.dyn_into()?;
-    Ok(js_sys::Uint8Array::new(&buffer).to_vec())
+/// The file's bytes as the browser holds them (handed to the engine's worker as they are).
+async fn read_bytes(file: &web_sys::File) -> Result<js_sys::ArrayBuffer, wasm_bindgen::JsValue> {
+    JsFuture::from(file.array_buffer()).await?.dyn_into()
 }

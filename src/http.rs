@@ -4,15 +4,20 @@
 //! checked types, so setting them cannot throw.
 
 use capillary_client::{Credentials, EndpointError, Origin, Problem};
-use explorer_model::Answer;
 use leptos::prelude::window;
+use wasm_bindgen::JsCast;
 
-use crate::intl::now;
+use crate::schedule::now;
 
 /// What became of a request.
 pub enum Sent {
-    /// An HTTP answer with its body (any status): the engine reads it.
-    Answer(Answer),
+    /// An HTTP answer (any status) with its body as the browser holds it: handed to the engine
+    /// as is, never copied or decoded here.
+    Answer {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: js_sys::ArrayBuffer,
+    },
     /// No answer the page may read: a network failure or a CORS refusal, or a redirect.
     Failed(Problem),
 }
@@ -45,13 +50,25 @@ pub async fn get(url: &str, credentials: &Credentials, page: &Origin, cross_orig
         Ok(response) => {
             let status = response.status();
             let headers: Vec<(String, String)> = response.headers().entries().collect();
-            match response.binary().await {
-                Ok(body) => Sent::Answer(Answer {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),
+            let body = web_sys::Response::from(response)
+                .array_buffer()
+                .map(wasm_bindgen_futures::JsFuture::from);
+            match body {
+                Ok(future) => match future.await {
+                    Ok(body) => Sent::Answer {
+                        status,
+                        headers,
+                        body: body.unchecked_into(),
+                    },
+                    Err(_) => {
+                        Sent::Failed(Problem::network("the answer broke off", cross_origin, 1))
+                    }
+                },
+                Err(_) => Sent::Failed(Problem::network(
+                    "the answer could not be read",
+                    cross_origin,
+                    1,
+                )),
             }
         }
         Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),

@@ -24,7 +24,6 @@ mod files;
 mod histogram;
 mod history;
 mod http;
-mod intl;
 mod link;
 mod live;
 mod schedule;

@@ -19,7 +19,9 @@ use crate::zone::{Clock, Offsets, Zone};
 use crate::{View, ViewState};
 
 /// Where the data shown came from.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum SourceKind {
     #[default]
     Demo,

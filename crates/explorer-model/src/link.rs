@@ -27,7 +27,9 @@ pub use capillary_vocab::AuthKind;
 use crate::zone::Zone;
 
 /// Which page is shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum View {
     #[default]
     Timeline,

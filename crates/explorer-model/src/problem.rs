@@ -25,6 +25,9 @@ pub enum ProblemKind {
     Framed,
     /// The link names an API for which no credentials are held.
     CredentialsNeeded,
+    /// The engine's worker could not start (a CSP without `worker-src`, an old browser, a
+    /// worker of another release): nothing can be read until it does.
+    Engine,
 }
 
 impl ProblemKind {
@@ -40,6 +43,7 @@ impl ProblemKind {
             ProblemKind::UnlistedApi => "unlisted-api",
             ProblemKind::Framed => "framed",
             ProblemKind::CredentialsNeeded => "credentials-needed",
+            ProblemKind::Engine => "engine",
         }
     }
 

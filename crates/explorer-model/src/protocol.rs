@@ -16,7 +16,9 @@ pub const PROTOCOL_VERSION: u32 = 1;
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 pub enum FromWorker {
     /// Listening; sent once, first.
-    Ready { version: u32 },
+    Ready {
+        version: u32,
+    },
     Updates(Vec<Update>),
 }
 
@@ -74,7 +76,10 @@ mod tests {
         let mut load = Command::Load {
             source: SourceKind::Files,
             label: "2 files".into(),
-            pages: vec![Page::new("a.json", b"{\"data\":[]}".to_vec()), Page::new("b.json", vec![1, 2, 3])],
+            pages: vec![
+                Page::new("a.json", b"{\"data\":[]}".to_vec()),
+                Page::new("b.json", vec![1, 2, 3]),
+            ],
         };
         let original = load.clone();
         let bodies = load.take_bodies();
@@ -87,7 +92,11 @@ mod tests {
         let mut read = Command::Read {
             request: 7,
             purpose: Purpose::Lookup,
-            answer: Answer { status: 200, headers: vec![("Retry-After".into(), "3".into())], body: b"{}".to_vec() },
+            answer: Answer {
+                status: 200,
+                headers: vec![("Retry-After".into(), "3".into())],
+                body: b"{}".to_vec(),
+            },
         };
         assert_eq!(read.body_count(), 1);
         assert!(!read.put_bodies(Vec::new()), "a body missing is refused");
@@ -102,7 +111,9 @@ mod tests {
             ..ViewState::default()
         });
         assert_eq!(decode::<Command>(&encode(&view)), Some(view));
-        let ready = FromWorker::Ready { version: PROTOCOL_VERSION };
+        let ready = FromWorker::Ready {
+            version: PROTOCOL_VERSION,
+        };
         assert_eq!(decode::<FromWorker>(&encode(&ready)), Some(ready));
         assert_eq!(decode::<FromWorker>(b"\xff\xff\xff"), None);
     }

@@ -65,6 +65,19 @@ fn parse_offset(s: &str) -> Option<i32> {
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
 }
 
+/// Zones offered in the picker besides UTC and the browser's own (a link takes any IANA name).
+pub const COMMON_ZONES: [&str; 9] = [
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Dubai",
+    "Asia/Jakarta",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+];
+
 /// What only the browser knows: the offset of the browser's or a named zone at an instant.
 pub trait Offsets {
     /// Minutes east of UTC that `zone` has at `ms`; an unknown named zone is UTC (0).

@@ -11,6 +11,17 @@ async fn open(query: &str) -> (StaticServer, Browser) {
     let browser = Browser::start().await;
     browser.goto(&server.url(query)).await;
     browser.wait_for("[data-testid=loaded-count]").await;
+    if !query.contains("api=") {
+        // The demo is shown once the engine (in its worker) has read it.
+        browser
+            .eventually("the demo is loaded", || async {
+                browser
+                    .text("[data-testid=loaded-count]")
+                    .await
+                    .contains("(demo)")
+            })
+            .await;
+    }
     (server, browser)
 }
 
