@@ -3,9 +3,10 @@
 //! header, or the OAuth secret, to wherever it points. Header values come from the client's
 //! checked types, so setting them cannot throw.
 
-use capillary_client::{Credentials, EndpointError, Origin, Problem};
+use capillary_client::{Credentials, EndpointError, Origin, Problem, TokenAnswer};
 use leptos::prelude::window;
 use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 
 use crate::schedule::now;
 
@@ -97,11 +98,56 @@ pub async fn renew_token(
         return Err(Problem::redirected());
     }
     let status = response.status();
-    let body = response.binary().await.unwrap_or_default();
+    let text = response.text().await.unwrap_or_default();
     match credentials.oauth_mut() {
-        Some(o) => o.accept_token_response(status, &body, now().max(0) as u64),
+        Some(o) => o.accept_token(token_answer(status, &text), now().max(0) as u64),
         None => Err(Problem::unrecognised(
             "these credentials are not OAuth".into(),
         )),
+    }
+}
+
+/// Reads a token endpoint's answer with the browser's own `JSON.parse` (the page carries no
+/// JSON code): `data.accessToken`, `data.ttlSeconds`, or the first `errors` entry.
+fn token_answer(status: u16, text: &str) -> TokenAnswer {
+    let Ok(v) = js_sys::JSON::parse(text) else {
+        return TokenAnswer {
+            status,
+            ..TokenAnswer::default()
+        };
+    };
+    let get = |v: &JsValue, k: &str| {
+        js_sys::Reflect::get(v, &k.into())
+            .ok()
+            .filter(|x| !x.is_undefined() && !x.is_null())
+    };
+    let data = get(&v, "data");
+    let error = get(&v, "errors").and_then(|e| get(&e, "0"));
+    let number = |x: JsValue| {
+        x.as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| n as u64)
+            .or_else(|| x.as_string()?.trim().parse().ok())
+    };
+    TokenAnswer {
+        status,
+        readable: true,
+        access_token: data
+            .as_ref()
+            .and_then(|d| get(d, "accessToken"))
+            .and_then(|t| t.as_string()),
+        ttl_seconds: data
+            .as_ref()
+            .and_then(|d| get(d, "ttlSeconds"))
+            .and_then(number),
+        error_code: error
+            .as_ref()
+            .and_then(|e| get(e, "code"))
+            .and_then(|c| c.as_f64())
+            .map(|c| c as i64),
+        error_message: error
+            .as_ref()
+            .and_then(|e| get(e, "message"))
+            .and_then(|m| m.as_string()),
     }
 }

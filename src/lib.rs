@@ -24,6 +24,7 @@ mod files;
 mod histogram;
 mod history;
 mod http;
+mod js_object;
 mod link;
 mod live;
 mod schedule;

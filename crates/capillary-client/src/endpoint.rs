@@ -766,10 +766,8 @@ pub const AUDIT_PARAMS: [AuditParam; 9] = [
         get: |p| p.reference_type.map(|r| r.as_str().to_owned()),
         set: |p, v| {
             let what = "a documented reference type";
-            {
-                p.reference_type = parsed(v, ReferenceType::parse, what)?;
-                Ok(())
-            }
+            p.reference_type = parsed(v, ReferenceType::parse, what)?;
+            Ok(())
         },
     },
     AuditParam {
@@ -793,19 +791,18 @@ pub const AUDIT_PARAMS: [AuditParam; 9] = [
                 "false" | "0" => Some(false),
                 _ => None,
             };
-            {
-                p.include_user_context = parsed(v, flag, "true or false")?;
-                Ok(())
-            }
+            p.include_user_context = parsed(v, flag, "true or false")?;
+            Ok(())
         },
     },
 ];
 
-/// [`ReferenceType::ALL`]'s names, for the panel's choice.
-const REFERENCE_TYPE_NAMES: [&str; 11] = {
-    let mut names = [""; 11];
+/// [`ReferenceType::ALL`]'s names, for the panel's choice (sized by the vocabulary, so a new
+/// event type is offered without a change here).
+const REFERENCE_TYPE_NAMES: [&str; ReferenceType::ALL.len()] = {
+    let mut names = [""; ReferenceType::ALL.len()];
     let mut i = 0;
-    while i < 11 {
+    while i < names.len() {
         names[i] = ReferenceType::ALL[i].as_str();
         i += 1;
     }

@@ -83,8 +83,8 @@ pub mod problem;
 
 pub use auth::{
     basic_header_from_md5, basic_header_value, md5_hex, AuthError, AuthKind, AuthMode, Credentials,
-    OAuth, OAuthToken, TokenRequest, AUTHORIZATION, MAX_TOKEN_RENEWAL_MS, MIN_TOKEN_RENEWAL_MS,
-    OAUTH_HEADER,
+    OAuth, OAuthToken, TokenAnswer, TokenRequest, AUTHORIZATION, MAX_TOKEN_RENEWAL_MS,
+    MIN_TOKEN_RENEWAL_MS, OAUTH_HEADER,
 };
 pub use endpoint::{
     audit_url, card_status_log_url, customer_status_log_url, encode_component, lookup_url,

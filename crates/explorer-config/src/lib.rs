@@ -42,7 +42,8 @@
 
 use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
 pub use capillary_vocab::AuthKind;
-use serde_json::{Map, Value};
+mod json;
+pub use json::Json;
 
 /// The file the app fetches, relative to `index.html`.
 pub const FILE_NAME: &str = "config.json";
@@ -255,22 +256,27 @@ pub enum CredentialEntry {
 impl Config {
     /// Reads `config.json` text. Never fails: see [`Loaded`].
     pub fn read(text: &str) -> Loaded {
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => return Loaded::fallback(&format!("is not valid JSON ({e})")),
-        };
-        let Value::Object(map) = value else {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => Config::read_json(&Json::from(v)),
+            Err(e) => Loaded::fallback(&format!("is not valid JSON ({e})")),
+        }
+    }
+
+    /// Reads config.json as a parsed JSON value (the page's `JSON.parse` gives one). Never
+    /// fails: see [`Loaded`].
+    pub fn read_json(value: &Json) -> Loaded {
+        let Json::Object(map) = value else {
             return Loaded::fallback("must be a JSON object { … }");
         };
         let mut reader = Reader {
-            map: &map,
+            map,
             warnings: Vec::new(),
         };
         let config = reader.config();
         let mut warnings = reader.warnings;
         let mut unknown: Vec<&str> = map
-            .keys()
-            .map(String::as_str)
+            .iter()
+            .map(|(k, _)| k.as_str())
             .filter(|k| !KEYS.contains(k))
             .collect();
         unknown.sort_unstable();
@@ -441,11 +447,15 @@ fn quoted(keys: &[&str]) -> String {
 
 /// Reads keys one at a time, replacing bad values with defaults and saying so.
 struct Reader<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a [(String, Json)],
     warnings: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
+    fn get(&self, key: &str) -> Option<&'a Json> {
+        self.map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     fn config(&mut self) -> Config {
         let defaults = Config::default();
         let mut apis = self.apis().unwrap_or(defaults.apis);
@@ -501,9 +511,9 @@ impl<'a> Reader<'a> {
     }
 
     fn string(&mut self, key: &str, expected: &str) -> Option<String> {
-        match self.map.get(key)? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Value::Null => None,
+        match self.get(key)? {
+            Json::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Json::Null => None,
             _ => {
                 self.warn(key, &format!("expected {expected}"), "the default");
                 None
@@ -512,9 +522,9 @@ impl<'a> Reader<'a> {
     }
 
     fn bool(&mut self, key: &str) -> Option<bool> {
-        match self.map.get(key)? {
-            Value::Bool(b) => Some(*b),
-            Value::Null => None,
+        match self.get(key)? {
+            Json::Bool(b) => Some(*b),
+            Json::Null => None,
             _ => {
                 self.warn(key, "expected true or false", "the default");
                 None
@@ -522,11 +532,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn list(&mut self, key: &str) -> Option<&'a [Value]> {
-        let map = self.map;
-        match map.get(key)? {
-            Value::Array(items) => Some(items),
-            Value::Null => None,
+    fn list(&mut self, key: &str) -> Option<&'a [Json]> {
+        match self.get(key)? {
+            Json::Array(items) => Some(items),
+            Json::Null => None,
             _ => {
                 self.warn(key, "expected a list [ … ]", "the default");
                 None
@@ -539,9 +548,11 @@ impl<'a> Reader<'a> {
         let mut out: Vec<ApiChoice> = Vec::new();
         for item in items {
             let (api, label) = match item {
-                Value::String(s) => (s.as_str(), None),
-                Value::Object(o) => match o.get("api") {
-                    Some(Value::String(s)) => (s.as_str(), o.get("label").and_then(Value::as_str)),
+                Json::String(s) => (s.as_str(), None),
+                object @ Json::Object(_) => match object.get("api") {
+                    Some(Json::String(s)) => {
+                        (s.as_str(), object.get("label").and_then(Json::as_str))
+                    }
                     _ => {
                         self.warn(
                             "apis",
@@ -598,7 +609,7 @@ impl<'a> Reader<'a> {
     }
 
     fn page_size(&mut self) -> Option<u32> {
-        let value = self.map.get("pageSize")?;
+        let value = self.get("pageSize")?;
         match value.as_u64() {
             Some(n @ 1..) if n <= u64::from(MAX_PAGE_SIZE) => Some(n as u32),
             _ if value.is_null() => None,
@@ -613,7 +624,7 @@ impl<'a> Reader<'a> {
     /// `rateLimit`: a whole number of requests per minute. A bad value is dropped (the limit is
     /// then learned) rather than guessed at: pacing to a wrong number is slower or refused.
     fn rate_limit(&mut self) -> Option<RateLimit> {
-        let value = self.map.get("rateLimit")?;
+        let value = self.get("rateLimit")?;
         match value.as_u64() {
             Some(n @ 1..) if n <= u64::from(MAX_RATE_LIMIT) => {
                 Some(RateLimit::per_minute(n as u32))
