@@ -434,5 +434,8 @@ fn what_the_browsers_json_parse_gives_reads_like_the_text() {
         r#"{"apis": ["eu"], "pageSize": 200, "rateLimit": 2.5, "authModes": ["oauth", true]}"#;
     assert_eq!(Config::read(text), loaded);
     let not_an_object = Config::read_json(&Json::Array(Vec::new()));
-    assert!(not_an_object.error.unwrap_or_default().contains("JSON object"));
+    assert!(not_an_object
+        .error
+        .unwrap_or_default()
+        .contains("JSON object"));
 }

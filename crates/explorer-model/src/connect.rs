@@ -145,7 +145,17 @@ impl ConnectForm {
             pairs.push(("idValue", value));
         }
         for (p, v) in AUDIT_PARAMS.iter().zip(&self.params) {
-            pairs.push((p.name, v.clone()));
+            // A flag left at an unticked default is left out (the API's default applies); one
+            // ticked by default and unticked says so.
+            let left_out = matches!(
+                p.control,
+                Control::Flag {
+                    checked_by_default: false
+                }
+            ) && v == "false";
+            if !left_out {
+                pairs.push((p.name, v.clone()));
+            }
         }
         if self.legacy {
             pairs.push(("legacy", "1".into()));
