@@ -110,6 +110,25 @@ pub struct HistogramView {
     pub label: String,
     /// Where the picked range lies on the axis, as fractions; `None` without a range.
     pub selection: Option<(f64, f64)>,
+    /// The bars to draw, in the [`HISTOGRAM_VIEW_BOX`] (whole units: the page draws them as
+    /// they are).
+    pub bars: Vec<Bar>,
+    /// The picked range as a rectangle `(x, width)` in the same box.
+    pub range: Option<(u32, u32)>,
+}
+
+/// The histogram's drawing box (`viewBox="0 0 W H"`): fine enough that whole units draw smooth
+/// bars.
+pub const HISTOGRAM_VIEW_BOX: (u32, u32) = (7200, 440);
+
+/// One bar of the histogram: where it stands in the drawing box, and how many events it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub count: usize,
 }
 
 impl HistogramView {
@@ -144,6 +163,8 @@ pub fn histogram(
             .unwrap_or_default(),
         label: String::new(),
         selection: None,
+        bars: Vec::new(),
+        range: None,
     };
     if let Some((lo, hi)) = span {
         let (from, to) = range;
@@ -161,5 +182,29 @@ pub fn histogram(
         };
         view.selection = view.selection_of(from, to);
     }
+    let (w, h) = HISTOGRAM_VIEW_BOX;
+    let max = view.bins.iter().copied().max().unwrap_or(0).max(1);
+    let slot = w / BINS as u32;
+    view.bars = view
+        .bins
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &count)| {
+            // At least 15 units (1.5 % of the height) so one event still shows.
+            let height = ((count as u64 * u64::from(h - 20) / max as u64) as u32).max(15);
+            Bar {
+                x: i as u32 * slot + 5,
+                y: h - height,
+                width: slot - 10,
+                height,
+                count,
+            }
+        })
+        .collect();
+    view.range = view.selection.map(|(a, b)| {
+        let x = (a * f64::from(w)) as u32;
+        (x, (((b - a) * f64::from(w)) as u32).max(10))
+    });
     view
 }
