@@ -61,6 +61,7 @@ pub fn App(
                 <ConnectPanel open=connect_open />
             </Show>
             <FetchLine />
+            <LoadLine />
             <BannerList />
             <main>
                 {move || match link.view.with(|v| v.view) {
@@ -187,6 +188,28 @@ fn FetchLine() -> impl IntoView {
                     {s.failed.then(|| view! {
                         <button data-testid="fetch-resume" on:click=move |_| live.resume()>"Resume"</button>
                     })}
+                </div>
+            }
+        })
+    }
+}
+
+/// A bulk load's progress (opened files): a progress bar, pages and events, and Cancel (what
+/// was read stays).
+#[component]
+fn LoadLine() -> impl IntoView {
+    let host = use_engine();
+    move || {
+        host.report.with(|r| r.loading).map(|p| {
+            let line = format!(
+                "{} of {} pages · {} events",
+                p.pages_done, p.pages_total, p.events
+            );
+            view! {
+                <div class="fetch-line" role="status" data-testid="load-progress">
+                    <progress max=p.pages_total value=p.pages_done aria-label="Pages read"></progress>
+                    <span>{line}</span>
+                    <button data-testid="load-cancel" on:click=move |_| host.send(Command::CancelLoad)>"Cancel"</button>
                 </div>
             }
         })

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use audit_core::{EventId, Query, QueryError, Search, Store, UtcMillis};
+use audit_core::{EventId, Query, QueryError, Search, SearchJob, Store, UtcMillis};
 
 use crate::loader::{LoadProgress, Loader, Page};
 use crate::problem::{Problem, ProblemKind, Problems};
@@ -126,14 +126,17 @@ pub struct ResultView {
     pub count: usize,
     pub total: usize,
     pub error: Option<QueryErrorView>,
+    /// The search is still running: `count` is what it has found so far.
+    pub counting: bool,
 }
 
 impl ResultView {
     /// "12 of 246 events" ("? of 246 events" while the query cannot be read).
     pub fn count_line(&self) -> String {
-        match self.error {
-            Some(_) => format!("? of {} events", self.total),
-            None => format!("{} of {} events", self.count, self.total),
+        match (&self.error, self.counting) {
+            (Some(_), _) => format!("? of {} events", self.total),
+            (None, true) => format!("{}… of {} events (searching)", self.count, self.total),
+            (None, false) => format!("{} of {} events", self.count, self.total),
         }
     }
 }
@@ -201,6 +204,9 @@ pub struct Engine {
     result: Result<Arc<Vec<EventId>>, QueryErrorView>,
     result_id: u64,
     window: (usize, usize),
+    /// The current query, still being searched: the events newest first, a chunk at a time
+    /// (`result` holds the previous one meanwhile).
+    job: Option<SearchJob>,
     /// Facets and histogram of the result are still to be sent.
     summaries_due: bool,
     /// The page-specific view (status lanes, field history) is still to be sent.
@@ -215,6 +221,15 @@ struct BulkLoad {
     loader: Loader,
     source: SourceKind,
     label: String,
+    /// Its first rows are on screen: the rest is merged into the store shown.
+    shown: bool,
+}
+
+/// How often a bulk load whose first rows are shown refreshes the result: each refresh re-runs
+/// the search over every event loaded, so the interval grows with the store (250 ms per
+/// hundred thousand events).
+fn load_refresh_ms(events: usize) -> i64 {
+    LIVE_REFRESH_MS * (events / 100_000).max(1) as i64
 }
 
 impl Engine {
@@ -229,6 +244,7 @@ impl Engine {
             load: None,
             view: ViewState::default(),
             result: Ok(Arc::new(Vec::new())),
+            job: None,
             result_id: 0,
             window: (0, DEFAULT_WINDOW),
             summaries_due: false,
@@ -250,11 +266,7 @@ impl Engine {
                 label,
                 pages,
             } => self.start_load(source, label, pages, now, &mut out),
-            Command::CancelLoad => {
-                if self.load.take().is_some() {
-                    out.push(Update::Report(self.report()));
-                }
-            }
+            Command::CancelLoad => self.cancel_load(now, &mut out),
             Command::BeginLive { label } => {
                 self.load = None;
                 self.replace_store(Store::new(), SourceKind::Api, label, Vec::new());
@@ -284,6 +296,10 @@ impl Engine {
                 out.push(Update::Rows(self.rows(now)));
             }
             Command::Export(format) => {
+                // Exactly what is shown: a search still running is finished first.
+                while self.job.is_some() {
+                    self.search_slice(now, &mut || true, &mut out);
+                }
                 if let Ok(events) = &self.result {
                     out.push(Update::Export(self.export(format, events)));
                 }
@@ -294,7 +310,11 @@ impl Engine {
 
     /// True while there is work for [`Engine::work`] (a load, summaries, a due refresh).
     pub fn has_work(&self) -> bool {
-        self.load.is_some() || self.summaries_due || self.page_due || self.refresh_due.is_some()
+        self.load.is_some()
+            || self.job.is_some()
+            || self.summaries_due
+            || self.page_due
+            || self.refresh_due.is_some()
     }
 
     /// When a live refresh falls due, if one is waiting (the host wakes the engine then).
@@ -305,7 +325,7 @@ impl Engine {
     /// When [`Engine::work`] next has something to do: at once (`UtcMillis::MIN`) for a load,
     /// summaries or a page view, else when a live refresh falls due; `None` when idle.
     pub fn work_due(&self) -> Option<UtcMillis> {
-        if self.load.is_some() || self.summaries_due || self.page_due {
+        if self.load.is_some() || self.job.is_some() || self.summaries_due || self.page_due {
             Some(UtcMillis::MIN)
         } else {
             self.refresh_due
@@ -321,17 +341,14 @@ impl Engine {
                 self.refresh(now, &mut out);
             }
         }
-        if let Some(load) = &mut self.load {
-            while load.loader.step() {
-                if !more() {
-                    break;
-                }
+        if self.job.is_some() {
+            self.search_slice(now, more, &mut out);
+            if self.job.is_some() {
+                return out;
             }
-            if load.loader.is_done() {
-                self.finish_load(now, &mut out);
-            } else {
-                out.push(Update::Report(self.report()));
-            }
+        }
+        if self.load.is_some() {
+            self.load_slice(now, more, &mut out);
             return out;
         }
         if self.summaries_due && more() {
@@ -376,6 +393,7 @@ impl Engine {
             loader: Loader::new(pages),
             source,
             label,
+            shown: false,
         });
         if small {
             // The demo and a few pages are on screen at the first paint.
@@ -385,8 +403,98 @@ impl Engine {
         }
     }
 
+    /// One slice of a bulk load: pages while there is time. The first page that holds data
+    /// puts the load's store on screen (its first rows after its first page); later pages are
+    /// merged into it, the result refreshed now and then, until the last one.
+    fn load_slice(
+        &mut self,
+        now: UtcMillis,
+        more: &mut dyn FnMut() -> bool,
+        out: &mut Vec<Update>,
+    ) {
+        let Some(load) = self.load.as_mut() else {
+            return;
+        };
+        loop {
+            let stepped = if load.shown {
+                load.loader.step_into(&mut self.store)
+            } else {
+                load.loader.step()
+            };
+            if !stepped {
+                break;
+            }
+            if !load.shown && load.loader.has_data() {
+                load.shown = true;
+                let store = load.loader.take_store();
+                let problems = load.loader.take_problems();
+                let (source, label) = (load.source, load.label.clone());
+                self.replace_store(store, source, label, problems);
+                self.refresh(now, out);
+                return;
+            }
+            if !more() {
+                break;
+            }
+        }
+        let load = self.load.as_mut().expect("a load in progress");
+        if load.loader.is_done() {
+            return self.finish_load(now, out);
+        }
+        if load.shown {
+            self.problems.extend(load.loader.take_problems());
+            if now
+                >= self
+                    .last_refresh
+                    .saturating_add(load_refresh_ms(self.store.len()))
+            {
+                return self.refresh(now, out);
+            }
+        }
+        out.push(Update::Report(self.report()));
+    }
+
+    /// Stops a bulk load: what it showed stays (the pages read so far), and says so; one that
+    /// showed nothing yet leaves the data shown before untouched.
+    fn cancel_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        let Some(mut load) = self.load.take() else {
+            return;
+        };
+        if load.shown {
+            let p = load.loader.progress();
+            self.problems.extend(load.loader.take_problems());
+            self.problems.add(Problem::new(
+                ProblemKind::NothingLoaded,
+                format!(
+                    "Loading {} was cancelled after {} of {} pages; the events read so far are shown.",
+                    load.label, p.pages_done, p.pages_total
+                ),
+            ));
+            self.store.shrink_to_fit();
+            self.refresh(now, out);
+        } else {
+            out.push(Update::Report(self.report()));
+        }
+        out.push(Update::Loaded {
+            source: load.source,
+            replaced: load.shown,
+        });
+    }
+
     fn finish_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         let Some(load) = self.load.take() else { return };
+        if load.shown {
+            // Everything was merged into the store shown.
+            let mut loader = load.loader;
+            self.problems.extend(loader.take_problems());
+            self.store.shrink_to_fit();
+            self.refresh(now, out);
+            out.push(Update::Loaded {
+                source: load.source,
+                replaced: true,
+            });
+            return;
+        }
         let loaded = load.loader.finish();
         let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
         if loaded.is_empty() && had_data {
@@ -474,20 +582,74 @@ impl Engine {
         }
     }
 
-    /// Runs the current query over the store: the count and the first rows now, the
-    /// summaries and the page view after them.
+    /// Runs the current query over the store, newest events first: on a small store the
+    /// whole result at once; on a large one the search continues in [`Engine::work`]'s slices,
+    /// its first screenful sent as soon as it is found, the count, summaries and page view once
+    /// it is complete. A newer query replaces one still running.
     fn run_query(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         self.result_id += 1;
+        // A new result starts at the top.
+        let shown = self.window.1 - self.window.0;
+        self.window = (0, shown.max(1));
         let text = self.view.effective_query();
-        self.result = match Query::parse(&text) {
+        match Query::parse(&text) {
             Ok(query) => {
-                let mut events = self.search.run(&self.store, &query, now).events.clone();
-                events.reverse();
-                Ok(Arc::new(events))
+                self.job = Some(self.search.start(&self.store, &query, now));
+                // A store of one chunk is searched whole here (a few ms); a larger one gets a
+                // step, the rest in slices.
+                let small = self.store.len() <= audit_core::SEARCH_CHUNK;
+                self.search_slice(now, &mut || small, out);
             }
             // The error is about the text typed (the range qualifiers come after it).
-            Err(e) => Err(QueryErrorView::of(&e, &self.view.query)),
+            Err(e) => {
+                self.job = None;
+                self.result = Err(QueryErrorView::of(&e, &self.view.query));
+                self.result_done(now, out);
+            }
+        }
+    }
+
+    /// Steps the running search while there is time. Complete: it becomes the result. Not
+    /// yet: what it has found so far (the newest matches, final as they are) is sent.
+    fn search_slice(
+        &mut self,
+        now: UtcMillis,
+        more: &mut dyn FnMut() -> bool,
+        out: &mut Vec<Update>,
+    ) {
+        let Some(mut job) = self.job.take() else {
+            return;
         };
+        let before = job.found();
+        loop {
+            if self.search.step(&self.store, &mut job) {
+                let mut events = self.search.finish(job).events.clone();
+                events.reverse();
+                self.result = Ok(Arc::new(events));
+                return self.result_done(now, out);
+            }
+            if !more() {
+                break;
+            }
+        }
+        let found = job.found();
+        if found != before || before == 0 {
+            let end = self.window.1;
+            let newest = job.newest(end);
+            out.push(Update::Result(ResultView {
+                id: self.result_id,
+                count: found,
+                total: self.store.len(),
+                error: None,
+                counting: true,
+            }));
+            out.push(Update::Rows(self.rows_of(&newest, now)));
+        }
+        self.job = Some(job);
+    }
+
+    /// The result is complete: its count and rows now, its summaries and page view next.
+    fn result_done(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         let (count, error) = match &self.result {
             Ok(events) => (events.len(), None),
             Err(e) => (0, Some(e.clone())),
@@ -497,10 +659,8 @@ impl Engine {
             count,
             total: self.store.len(),
             error,
+            counting: false,
         }));
-        // A new result starts at the top.
-        let shown = self.window.1 - self.window.0;
-        self.window = (0, shown.max(1));
         out.push(Update::Rows(self.rows(now)));
         self.summaries_due = true;
         if self.view.view == View::History {
@@ -509,11 +669,18 @@ impl Engine {
     }
 
     fn rows(&self, now: UtcMillis) -> RowWindow {
+        match (&self.job, &self.result) {
+            // While searching, rows come from the matches found so far.
+            (Some(job), _) => self.rows_of(&job.newest(self.window.1), now),
+            (None, Ok(events)) => self.rows_of(events, now),
+            (None, Err(_)) => self.rows_of(&[], now),
+        }
+    }
+
+    /// The window's rows of `events` (newest first).
+    fn rows_of(&self, events: &[EventId], now: UtcMillis) -> RowWindow {
         let (start, end) = self.window;
-        let rows = match &self.result {
-            Ok(events) => views::rows(&self.store, events, start, end, &self.clock(now)),
-            Err(_) => Vec::new(),
-        };
+        let rows = views::rows(&self.store, events, start, end, &self.clock(now));
         RowWindow {
             result: self.result_id,
             start: rows.first().map_or(start, |r| r.index),
@@ -553,7 +720,7 @@ impl Engine {
                 "loading {}: {} of {} pages",
                 l.label, p.pages_done, p.pages_total
             );
-            source = if source.is_empty() {
+            source = if source.is_empty() || l.shown {
                 line
             } else {
                 format!("{source}; {line}")

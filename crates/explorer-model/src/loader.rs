@@ -34,8 +34,9 @@ pub struct LoadProgress {
     pub events: usize,
 }
 
-/// Pages being parsed and merged into a store of their own (swapped in when done, so a load
-/// that reads nothing never replaces what is shown).
+/// Pages being parsed and merged into a store of their own until it holds something (a load that
+/// reads nothing never replaces what is shown); the caller may then show that store and have
+/// the rest merged into it ([`Loader::step_into`]).
 #[derive(Debug, Default)]
 pub struct Loader {
     store: Store,
@@ -75,18 +76,47 @@ impl Loader {
         self.pending.push_back(page);
     }
 
-    /// Parses and merges the next page; false when none was left.
+    /// Parses and merges the next page into the load's own store; false when none was left.
     pub fn step(&mut self) -> bool {
+        let mut store = std::mem::take(&mut self.store);
+        let stepped = self.step_into(&mut store);
+        self.store = store;
+        stepped
+    }
+
+    /// Parses and merges the next page into `store` (the one shown, once a load's first rows
+    /// are on screen); false when none was left.
+    pub fn step_into(&mut self, store: &mut Store) -> bool {
         let Some(page) = self.pending.pop_front() else {
             return false;
         };
         let parsed = parse_response(&page.bytes);
         self.problems.extend(page_problems(&page.name, &parsed));
-        self.store.ingest_page(&page.name, parsed);
+        store.ingest_page(&page.name, parsed);
         self.progress.pages_done += 1;
         self.progress.bytes_done += page.bytes.len();
-        self.progress.events = self.store.len();
+        self.progress.events = store.len();
         true
+    }
+
+    /// Whether the load's own store holds anything yet (an event or a status-log entry).
+    pub fn has_data(&self) -> bool {
+        !self.store.is_empty() || !self.store.status_entries().is_empty()
+    }
+
+    /// The load's own store, to be shown; later steps go [`Loader::step_into`] it.
+    pub fn take_store(&mut self) -> Store {
+        std::mem::take(&mut self.store)
+    }
+
+    /// What was wrong with the pages read so far (taken: each problem is told once).
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Pages not read yet.
+    pub fn pages_left(&self) -> usize {
+        self.pending.len()
     }
 
     pub fn is_done(&self) -> bool {

@@ -543,3 +543,175 @@ fn a_time_out_of_range_is_shown_as_sent() {
     .unwrap();
     assert!(detail.when.contains("as sent"), "{}", detail.when);
 }
+
+/// Enough copies of a seed page to be a load done in slices.
+/// Starts a load of [`big_load`] as files labelled "big".
+fn start_big_load(e: &mut Engine) {
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            pages: big_load(),
+        },
+        NOW,
+    );
+}
+
+fn big_load() -> Vec<Page> {
+    let page = seed("audit-current-customer-98662653-page0-of-52.json");
+    let n = explorer_model::engine::SMALL_LOAD_BYTES / page.len() + 2;
+    (0..n)
+        .map(|i| Page::new(format!("page {i}"), page.clone()))
+        .collect()
+}
+
+#[test]
+fn a_large_load_shows_its_first_rows_after_its_first_page() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let pages = big_load();
+    let n = pages.len();
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            pages,
+        },
+        NOW,
+    );
+    let first = e.work(NOW, &mut || false);
+    let report = last_report(&first);
+    assert_eq!(report.source, format!("loading big: 1 of {n} pages"));
+    let progress = report.loading.expect("still loading");
+    assert_eq!((progress.pages_done, progress.pages_total), (1, n));
+    assert!(
+        !last_rows(&first).rows.is_empty(),
+        "the first page's rows are shown"
+    );
+    assert!(last_result(&first).total > 0 && last_result(&first).total == report.events);
+}
+
+#[test]
+fn cancelling_a_load_keeps_what_it_read_or_what_was_shown_before() {
+    // Cancelled after its first rows: the pages read so far stay, with a notice.
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    start_big_load(&mut e);
+    e.work(NOW, &mut || false);
+    let cancelled = e.handle(Command::CancelLoad, NOW);
+    assert!(cancelled.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: true
+    }));
+    let report = last_report(&cancelled);
+    assert!(
+        report.loading.is_none() && report.events > 0 && report.source == "big",
+        "{report:?}"
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("cancelled after 1 of")),
+        "{:?}",
+        report.problems
+    );
+    let after = e.work(NOW, &mut || false);
+    assert!(
+        after
+            .iter()
+            .all(|u| !matches!(u, Update::Report(r) if r.loading.is_some())),
+        "no page of the cancelled load is read after it: {after:?}"
+    );
+
+    // Cancelled before it read anything: the demo stays as it was.
+    let mut e = engine();
+    let demo = last_report(&handle(&mut e, Command::LoadDemo));
+    start_big_load(&mut e);
+    let cancelled = e.handle(Command::CancelLoad, NOW);
+    assert!(cancelled.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: false
+    }));
+    let report = last_report(&cancelled);
+    assert_eq!(
+        (report.source.as_str(), report.events),
+        ("demo", demo.events)
+    );
+}
+
+#[test]
+fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_replaces_it() {
+    // Copies of the demo's first page, each with request ids of its own (so every record is
+    // new to the store): more events than one search chunk.
+    let body = String::from_utf8(audit_gen::demo().customer_pages[0].clone()).unwrap();
+    let per_page = {
+        let mut one = audit_core::Store::new();
+        one.ingest(audit_core::parse_response(body.as_bytes()));
+        one.len()
+    };
+    let copies = (audit_core::SEARCH_CHUNK * 5 / 4 / per_page) as u32 + 1;
+    let pages: Vec<Page> = (0..copies)
+        .map(|i| {
+            let text = body.replace("\"requestId\":\"", &format!("\"requestId\":\"p{i}-"));
+            Page::new(format!("page {i}"), text.into_bytes())
+        })
+        .collect();
+    let mut store = audit_core::Store::new();
+    for p in &pages {
+        store.ingest_page(&p.name, audit_core::parse_response(&p.bytes));
+    }
+    assert!(
+        store.len() > audit_core::SEARCH_CHUNK,
+        "{} events",
+        store.len()
+    );
+    let emails = store
+        .query(&audit_core::Query::parse("field:email").unwrap(), NOW)
+        .events
+        .len();
+    let mut e = engine();
+    handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            pages,
+        },
+    );
+    let at_once = e.handle(
+        Command::SetView(ViewState {
+            query: "field:mobile".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    assert!(
+        last_result(&at_once).counting,
+        "a large store is searched in slices"
+    );
+    // The first slices find the newest matches; they are final.
+    let slice = e.work(NOW, &mut || false);
+    let partial = last_rows(&slice).rows;
+    assert!(
+        !partial.is_empty() && partial.iter().all(|r| r.field == "mobile"),
+        "{partial:?}"
+    );
+    // A newer query replaces the running one.
+    e.handle(
+        Command::SetView(ViewState {
+            query: "field:email".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    let mut rest = Vec::new();
+    settle(&mut e, &mut rest);
+    let done = last_result(&rest);
+    assert!(!done.counting);
+    assert_eq!(done.count, emails, "the same result as a search done whole");
+    assert!(
+        last_rows(&rest).rows.iter().all(|r| r.field == "email"),
+        "only the newer query's rows"
+    );
+}
