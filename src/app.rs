@@ -199,20 +199,26 @@ fn FetchLine() -> impl IntoView {
 #[component]
 fn LoadLine() -> impl IntoView {
     let host = use_engine();
-    move || {
-        host.report.with(|r| r.loading).map(|p| {
-            let line = format!(
+    let progress = Memo::new(move |_| host.report.with(|r| r.loading));
+    let done = move || progress.get().map_or(0, |p| p.pages_done);
+    let total = move || progress.get().map_or(0, |p| p.pages_total);
+    let line = move || {
+        progress.get().map(|p| {
+            format!(
                 "{} of {} pages · {} events",
                 p.pages_done, p.pages_total, p.events
-            );
-            view! {
-                <div class="fetch-line" role="status" data-testid="load-progress">
-                    <progress max=p.pages_total value=p.pages_done aria-label="Pages read"></progress>
-                    <span>{line}</span>
-                    <button data-testid="load-cancel" on:click=move |_| host.send(Command::CancelLoad)>"Cancel"</button>
-                </div>
-            }
+            )
         })
+    };
+    // The bar stays the same element while the load runs: only its numbers change.
+    view! {
+        <Show when=move || progress.with(Option::is_some)>
+            <div class="fetch-line" role="status" data-testid="load-progress">
+                <progress max=total value=done aria-label="Pages read"></progress>
+                <span>{line}</span>
+                <button data-testid="load-cancel" on:click=move |_| host.cancel_load()>"Cancel"</button>
+            </div>
+        </Show>
     }
 }
 

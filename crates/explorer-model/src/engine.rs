@@ -34,12 +34,20 @@ pub enum SourceKind {
 pub enum Command {
     /// Replace the data with the built-in demo.
     LoadDemo,
-    /// Replace the data with these pages (opened files). Loaded in steps; what was shown
-    /// stays until the load has read something.
+    /// Replace the data with these pages (opened files) and `following` more that come in
+    /// [`Command::LoadMore`] (files still being read). Loaded in steps; what was shown stays
+    /// until the load has read something.
     Load {
         source: SourceKind,
         label: String,
         pages: Vec<Page>,
+        following: usize,
+    },
+    /// Pages of the running load announced as `following`, and the names of those that could
+    /// not be read. Ignored when no load runs (it was cancelled or replaced).
+    LoadMore {
+        pages: Vec<Page>,
+        unreadable: Vec<String>,
     },
     /// Stop a load still running; what was shown stays.
     CancelLoad,
@@ -258,14 +266,29 @@ impl Engine {
     pub fn handle(&mut self, command: Command, now: UtcMillis) -> Vec<Update> {
         let mut out = Vec::new();
         match command {
-            Command::LoadDemo => {
-                self.start_load(SourceKind::Demo, "demo".into(), demo_pages(), now, &mut out)
-            }
+            Command::LoadDemo => self.start_load(
+                SourceKind::Demo,
+                "demo".into(),
+                demo_pages(),
+                0,
+                now,
+                &mut out,
+            ),
             Command::Load {
                 source,
                 label,
                 pages,
-            } => self.start_load(source, label, pages, now, &mut out),
+                following,
+            } => self.start_load(source, label, pages, following, now, &mut out),
+            Command::LoadMore { pages, unreadable } => {
+                if let Some(load) = self.load.as_mut() {
+                    pages.into_iter().for_each(|p| load.loader.feed(p));
+                    unreadable.iter().for_each(|n| load.loader.unreadable(n));
+                    if load.loader.is_done() {
+                        self.finish_load(now, &mut out);
+                    }
+                }
+            }
             Command::CancelLoad => self.cancel_load(now, &mut out),
             Command::BeginLive { label } => {
                 self.load = None;
@@ -310,7 +333,7 @@ impl Engine {
 
     /// True while there is work for [`Engine::work`] (a load, summaries, a due refresh).
     pub fn has_work(&self) -> bool {
-        self.load.is_some()
+        self.loading_due()
             || self.job.is_some()
             || self.summaries_due
             || self.page_due
@@ -325,11 +348,17 @@ impl Engine {
     /// When [`Engine::work`] next has something to do: at once (`UtcMillis::MIN`) for a load,
     /// summaries or a page view, else when a live refresh falls due; `None` when idle.
     pub fn work_due(&self) -> Option<UtcMillis> {
-        if self.load.is_some() || self.job.is_some() || self.summaries_due || self.page_due {
+        if self.loading_due() || self.job.is_some() || self.summaries_due || self.page_due {
             Some(UtcMillis::MIN)
         } else {
             self.refresh_due
         }
+    }
+
+    /// A load has pages that arrived and are not read yet (one waiting for its files to be
+    /// read has nothing to do until they come).
+    fn loading_due(&self) -> bool {
+        self.load.as_ref().is_some_and(|l| l.loader.has_pending())
     }
 
     /// Does waiting work while `more()` says there is time: the next pages of a load (a
@@ -347,7 +376,7 @@ impl Engine {
                 return out;
             }
         }
-        if self.load.is_some() {
+        if self.loading_due() {
             self.load_slice(now, more, &mut out);
             return out;
         }
@@ -385,12 +414,16 @@ impl Engine {
         source: SourceKind,
         label: String,
         pages: Vec<Page>,
+        following: usize,
         now: UtcMillis,
         out: &mut Vec<Update>,
     ) {
-        let small = pages.iter().map(|p| p.bytes.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let small = following == 0
+            && pages.iter().map(|p| p.bytes.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let mut loader = Loader::new(pages);
+        loader.expect(following);
         self.load = Some(BulkLoad {
-            loader: Loader::new(pages),
+            loader,
             source,
             label,
             shown: false,

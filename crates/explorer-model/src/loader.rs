@@ -42,6 +42,8 @@ pub struct Loader {
     store: Store,
     problems: Vec<Problem>,
     pending: VecDeque<Page>,
+    /// Pages announced ([`Loader::expect`]) whose bytes have not arrived yet.
+    expected: usize,
     progress: LoadProgress,
 }
 
@@ -69,11 +71,37 @@ impl Loader {
         loader
     }
 
-    /// Queues one more page.
+    /// Announces `pages` more pages whose bytes follow later ([`Loader::feed`] each, or
+    /// [`Loader::unreadable`]): files still being read count in the progress, and the load is
+    /// not done until they have come.
+    pub fn expect(&mut self, pages: usize) {
+        self.expected += pages;
+        self.progress.pages_total += pages;
+    }
+
+    /// Queues one more page (one announced, if any are).
     pub fn feed(&mut self, page: Page) {
-        self.progress.pages_total += 1;
+        self.arrived();
         self.progress.bytes_total += page.bytes.len();
         self.pending.push_back(page);
+    }
+
+    /// An announced page that will not come: its file could not be read. Told as a problem.
+    pub fn unreadable(&mut self, name: &str) {
+        self.arrived();
+        self.progress.pages_done += 1;
+        self.problems.push(Problem::new(
+            ProblemKind::File,
+            format!("Could not read {name}."),
+        ));
+    }
+
+    fn arrived(&mut self) {
+        if self.expected > 0 {
+            self.expected -= 1;
+        } else {
+            self.progress.pages_total += 1;
+        }
     }
 
     /// Parses and merges the next page into the load's own store; false when none was left.
@@ -114,13 +142,19 @@ impl Loader {
         std::mem::take(&mut self.problems)
     }
 
-    /// Pages not read yet.
+    /// Pages not read yet (arrived or announced).
     pub fn pages_left(&self) -> usize {
-        self.pending.len()
+        self.pending.len() + self.expected
     }
 
+    /// Whether a page has arrived that is not read yet (else [`Loader::step`] has nothing to do).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Every page announced has arrived and been read.
     pub fn is_done(&self) -> bool {
-        self.pending.is_empty()
+        self.pending.is_empty() && self.expected == 0
     }
 
     pub fn progress(&self) -> LoadProgress {

@@ -311,6 +311,7 @@ fn a_large_load_runs_in_slices_reporting_progress_and_a_useless_one_keeps_what_i
         Command::Load {
             source: SourceKind::Files,
             label: "pages".into(),
+            following: 0,
             pages,
         },
         NOW,
@@ -340,6 +341,7 @@ fn a_large_load_runs_in_slices_reporting_progress_and_a_useless_one_keeps_what_i
         Command::Load {
             source: SourceKind::Files,
             label: "not-a-response.json".into(),
+            following: 0,
             pages: vec![Page::new(
                 "not-a-response.json",
                 b"<html>502</html>".to_vec(),
@@ -519,6 +521,7 @@ fn a_time_out_of_range_is_shown_as_sent() {
         Command::Load {
             source: SourceKind::Files,
             label: "far".into(),
+            following: 0,
             pages: vec![Page::new("far", page.to_vec())],
         },
     );
@@ -551,6 +554,7 @@ fn start_big_load(e: &mut Engine) {
         Command::Load {
             source: SourceKind::Files,
             label: "big".into(),
+            following: 0,
             pages: big_load(),
         },
         NOW,
@@ -575,6 +579,7 @@ fn a_large_load_shows_its_first_rows_after_its_first_page() {
         Command::Load {
             source: SourceKind::Files,
             label: "big".into(),
+            following: 0,
             pages,
         },
         NOW,
@@ -589,6 +594,113 @@ fn a_large_load_shows_its_first_rows_after_its_first_page() {
         "the first page's rows are shown"
     );
     assert!(last_result(&first).total > 0 && last_result(&first).total == report.events);
+}
+
+#[test]
+fn a_load_of_files_still_being_read_waits_for_them_without_spinning() {
+    let mut e = engine();
+    let demo = last_report(&handle(&mut e, Command::LoadDemo));
+    let page = seed("audit-current-customer-98662653-page0-of-52.json");
+    let started = e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "3 files".into(),
+            following: 3,
+            pages: Vec::new(),
+        },
+        NOW,
+    );
+    let progress = last_report(&started).loading.expect("loading");
+    assert_eq!((progress.pages_done, progress.pages_total), (0, 3));
+    assert_eq!(
+        e.work_due(),
+        None,
+        "nothing to do until a file has been read"
+    );
+    assert_eq!(
+        last_report(&started).events,
+        demo.events,
+        "the demo stays meanwhile"
+    );
+
+    e.handle(
+        Command::LoadMore {
+            pages: vec![Page::new("a.json", page.clone())],
+            unreadable: Vec::new(),
+        },
+        NOW,
+    );
+    assert_eq!(
+        e.work_due(),
+        Some(i64::MIN),
+        "a file came: it is read at once"
+    );
+    let first = e.work(NOW, &mut || true);
+    let report = last_report(&first);
+    let progress = report.loading.expect("two files to come");
+    assert_eq!((progress.pages_done, progress.pages_total), (1, 3));
+    assert!(!last_rows(&first).rows.is_empty(), "its rows are shown");
+    let shown = report.events;
+    let mut summaries = Vec::new();
+    settle(&mut e, &mut summaries);
+    assert_eq!(
+        e.work_due(),
+        None,
+        "the first result's summaries are done; the rest waits for its files"
+    );
+
+    let done = e.handle(
+        Command::LoadMore {
+            pages: vec![Page::new("b.json", page.clone())],
+            unreadable: vec!["c.json".into()],
+        },
+        NOW,
+    );
+    assert!(
+        !done.iter().any(|u| matches!(u, Update::Loaded { .. })),
+        "b.json is still to be read"
+    );
+    let mut out = Vec::new();
+    settle(&mut e, &mut out);
+    let report = last_report(&out);
+    assert!(report.loading.is_none(), "every file came: {report:?}");
+    assert!(out.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: true
+    }));
+    assert_eq!(
+        report.events, shown,
+        "b.json is a copy of a.json: merged, not doubled"
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message == "Could not read c.json."),
+        "{:?}",
+        report.problems
+    );
+
+    // Pages of a load that was cancelled are not taken into the next.
+    handle(&mut e, Command::LoadDemo);
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "2 files".into(),
+            following: 2,
+            pages: Vec::new(),
+        },
+        NOW,
+    );
+    handle(&mut e, Command::CancelLoad);
+    let late = handle(
+        &mut e,
+        Command::LoadMore {
+            pages: vec![Page::new("a.json", page)],
+            unreadable: Vec::new(),
+        },
+    );
+    assert!(late.is_empty() && !e.has_work(), "{late:?}");
 }
 
 #[test]
@@ -676,6 +788,7 @@ fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_re
         Command::Load {
             source: SourceKind::Files,
             label: "big".into(),
+            following: 0,
             pages,
         },
     );
