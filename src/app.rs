@@ -2,7 +2,7 @@
 //! banners and the current page.
 
 use explorer_config::{Config, Loaded};
-use explorer_model::{Command, Page, Problem, SourceKind, View};
+use explorer_model::{Command, Problem, SourceKind, View};
 use leptos::prelude::*;
 
 use crate::address_bar::AddressBar;
@@ -31,7 +31,7 @@ pub fn App(
     let deployment = Deployment::provide(config.config.clone(), bar);
     let banners = Banners::provide();
     let link = LinkState::provide(bar, deployment);
-    let host = EngineHost::provide();
+    let host = EngineHost::provide(banners);
     let held = Held::provide();
     let live = Live::provide(host, banners, held, deployment);
     crate::deployment::report(banners, &config);
@@ -39,14 +39,13 @@ pub fn App(
     // already shows data.
     host.send(Command::SetView(link.view.get_untracked()));
     match (pages, link.request.get_untracked()) {
-        (Some(pages), _) => host.send(Command::Load {
-            source: SourceKind::Files,
-            label: "pages".into(),
-            pages: pages
+        (Some(pages), _) => {
+            let pages = pages
                 .into_iter()
-                .map(|(name, bytes)| Page::new(name, bytes))
-                .collect(),
-        }),
+                .map(|(name, bytes)| (name, js_sys::Uint8Array::from(bytes.as_slice()).buffer()))
+                .collect();
+            host.load(SourceKind::Files, "pages".into(), pages, |_| ());
+        }
         (None, None) => host.send(Command::LoadDemo),
         (None, Some(_)) => {}
     }
@@ -62,6 +61,7 @@ pub fn App(
                 <ConnectPanel open=connect_open />
             </Show>
             <FetchLine />
+            <LoadLine />
             <BannerList />
             <main>
                 {move || match link.view.with(|v| v.view) {
@@ -191,6 +191,34 @@ fn FetchLine() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// A bulk load's progress (opened files): a progress bar, pages and events, and Cancel (what
+/// was read stays).
+#[component]
+fn LoadLine() -> impl IntoView {
+    let host = use_engine();
+    let progress = Memo::new(move |_| host.report.with(|r| r.loading));
+    let done = move || progress.get().map_or(0, |p| p.pages_done);
+    let total = move || progress.get().map_or(0, |p| p.pages_total);
+    let line = move || {
+        progress.get().map(|p| {
+            format!(
+                "{} of {} pages · {} events",
+                p.pages_done, p.pages_total, p.events
+            )
+        })
+    };
+    // The bar stays the same element while the load runs: only its numbers change.
+    view! {
+        <Show when=move || progress.with(Option::is_some)>
+            <div class="fetch-line" role="status" data-testid="load-progress">
+                <progress max=total value=done aria-label="Pages read"></progress>
+                <span>{line}</span>
+                <button data-testid="load-cancel" on:click=move |_| host.cancel_load()>"Cancel"</button>
+            </div>
+        </Show>
     }
 }
 

@@ -119,9 +119,14 @@ pub fn ConnectPanel(open: RwSignal<bool>) -> impl IntoView {
                     </datalist>
                 </label>
                 <div class="radios" role="radiogroup" aria-label="Authentication">
-                    {[(AuthKind::Basic, "Basic"), (AuthKind::OAuth, "OAuth"), (AuthKind::None, "None (proxy adds it)")]
+                    // In the order the deployment offers them.
+                    {modes
                         .into_iter()
-                        .filter(|(k, _)| modes.contains(&k.key()))
+                        .map(|k| (k, match k {
+                            AuthKind::Basic => "Basic",
+                            AuthKind::OAuth => "OAuth",
+                            AuthKind::None => "None (proxy adds it)",
+                        }))
                         .map(|(k, label)| view! {
                             <label><input type="radio" name="auth" value=k.key() data-testid=format!("auth-{}", k.key())
                                 prop:checked=auth_is(k) on:change=move |_| form.update(|f| f.auth = k) />{label}</label>

@@ -6,7 +6,9 @@
 use capillary_client::{ApiBase, ApiScope, AuthMode, Credentials, OAuth, Origin};
 use explorer_model::AuthKind;
 use leptos::prelude::*;
-use serde_json::{json, Value};
+use wasm_bindgen::JsValue;
+
+use crate::js_object::{self, Object};
 
 const KEY: &str = "audit-explorer.credentials";
 
@@ -28,20 +30,14 @@ pub enum Saved {
 
 impl std::fmt::Debug for Saved {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Saved::Basic { base, username, .. } => f
-                .debug_struct("Basic")
-                .field("base", base)
-                .field("username", username)
-                .field("password_md5", &"<redacted>")
-                .finish(),
-            Saved::OAuth { base, key, .. } => f
-                .debug_struct("OAuth")
-                .field("base", base)
-                .field("key", key)
-                .field("secret", &"<redacted>")
-                .finish(),
-        }
+        let (kind, base, who) = match self {
+            Saved::Basic { base, username, .. } => ("Basic", base, username),
+            Saved::OAuth { base, key, .. } => ("OAuth", base, key),
+        };
+        write!(
+            f,
+            "{kind} {{ base: {base:?}, user: {who:?}, secret: <redacted> }}"
+        )
     }
 }
 
@@ -71,24 +67,31 @@ impl Saved {
         }
     }
 
-    fn to_json(&self) -> Value {
+    /// What sessionStorage keeps of it.
+    fn to_js(&self) -> JsValue {
         match self {
             Saved::Basic {
                 base,
                 username,
                 password_md5,
-            } => {
-                json!({"kind": "basic", "base": base, "username": username, "md5": password_md5})
-            }
-            Saved::OAuth { base, key, secret } => {
-                json!({"kind": "oauth", "base": base, "key": key, "secret": secret})
-            }
+            } => Object::new()
+                .with("kind", "basic")
+                .with("base", base.as_str())
+                .with("username", username.as_str())
+                .with("md5", password_md5.as_str()),
+            Saved::OAuth { base, key, secret } => Object::new()
+                .with("kind", "oauth")
+                .with("base", base.as_str())
+                .with("key", key.as_str())
+                .with("secret", secret.as_str()),
         }
+        .into_js()
     }
 
-    fn from_json(v: &Value) -> Option<Saved> {
-        let s = |k: &str| v.get(k)?.as_str().map(str::to_owned);
-        match v.get("kind")?.as_str()? {
+    /// Reads what sessionStorage kept (anything else there is ignored).
+    fn from_js(v: &JsValue) -> Option<Saved> {
+        let s = |k: &str| js_object::text(v, k);
+        match s("kind")?.as_str() {
             "basic" => Some(Saved::Basic {
                 base: s("base")?,
                 username: s("username")?,
@@ -111,8 +114,14 @@ fn storage() -> Option<web_sys::Storage> {
 fn read_all() -> Vec<Saved> {
     storage()
         .and_then(|s| s.get_item(KEY).ok()?)
-        .and_then(|text| serde_json::from_str::<Vec<Value>>(&text).ok())
-        .map(|items| items.iter().filter_map(Saved::from_json).collect())
+        .and_then(|text| js_object::parse(&text))
+        .filter(js_sys::Array::is_array)
+        .map(|items| {
+            js_sys::Array::from(&items)
+                .iter()
+                .filter_map(|item| Saved::from_js(&item))
+                .collect()
+        })
         .unwrap_or_default()
 }
 
@@ -183,8 +192,10 @@ pub fn keep(saved: &Saved) {
     let mut all = read_all();
     all.retain(|s| base_of(s) != base_of(saved));
     all.push(saved.clone());
-    let text = Value::Array(all.iter().map(Saved::to_json).collect()).to_string();
-    let _ = storage.set_item(KEY, &text);
+    let items: js_sys::Array = all.iter().map(Saved::to_js).collect();
+    if let Some(text) = js_object::stringify(&items) {
+        let _ = storage.set_item(KEY, &text);
+    }
 }
 
 /// Forgets every kept credential.

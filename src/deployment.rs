@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use explorer_config::{Config, CredentialEntry, Frame, Loaded, Theme, FILE_NAME};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
 
 use explorer_model::{Problem, ProblemKind, Zone};
 
@@ -153,8 +154,17 @@ pub async fn load_config() -> Loaded {
         .send()
         .await;
     match response {
+        // The browser's own JSON.parse: the page carries no JSON parser.
         Ok(r) if r.ok() => match r.text().await {
-            Ok(text) => Config::read(&text),
+            Ok(text) => match js_sys::JSON::parse(&text) {
+                Ok(value) => Config::read_json(&crate::js_object::to_json(&value)),
+                Err(e) => fallback(format!(
+                    "is not valid JSON ({})",
+                    e.dyn_ref::<js_sys::Error>()
+                        .map(|e| String::from(e.message()))
+                        .unwrap_or_default()
+                )),
+            },
             Err(e) => fallback(format!("could not be read ({e})")),
         },
         Ok(r) if r.status() == 404 => {

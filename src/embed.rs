@@ -14,7 +14,6 @@
 use capillary_client::{ApiBase, AuthMode, Credentials};
 use explorer_config::Theme;
 use leptos::prelude::*;
-use serde_json::{json, Value};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 
@@ -23,6 +22,7 @@ use explorer_model::{ApiLink, ProblemKind, Target};
 use crate::banners::Banners;
 use crate::deployment::Deployment;
 use crate::http::page_origin;
+use crate::js_object::{self, Object};
 use crate::link::LinkState;
 use crate::live::Live;
 
@@ -58,7 +58,12 @@ pub fn connect_host(link: LinkState, live: Live, deployment: Deployment, banners
     on_message.forget();
     tell_view_changes(host.clone(), link);
     tell_auth_failures(host.clone(), banners);
-    host.send(json!({ "type": "ready", "version": PROTOCOL, "embed": deployment.embed }));
+    host.send(
+        "ready",
+        Object::new()
+            .with("version", PROTOCOL)
+            .with("embed", deployment.embed),
+    );
 }
 
 #[derive(Clone)]
@@ -71,12 +76,9 @@ struct Host {
 }
 
 impl Host {
-    fn send(&self, mut message: Value) {
-        let kind = message["type"].as_str().unwrap_or_default().to_owned();
-        message["type"] = Value::String(format!("{PREFIX}{kind}"));
-        let Ok(data) = js_sys::JSON::parse(&message.to_string()) else {
-            return;
-        };
+    /// Posts a message of `kind` (its `type` gets the prefix) with `members`.
+    fn send(&self, kind: &str, members: Object) {
+        let data = members.with("type", format!("{PREFIX}{kind}")).into_js();
         let targets = match self.host_origin.get_value() {
             Some(origin) => vec![origin],
             None => self
@@ -94,7 +96,7 @@ impl Host {
 
     fn refuse(&self, why: String) {
         leptos::logging::warn!("audit explorer: host message refused: {why}");
-        self.send(json!({ "type": "error", "message": why }));
+        self.send("error", Object::new().with("message", why));
     }
 
     fn receive(&self, e: &web_sys::MessageEvent, link: LinkState, live: Live) {
@@ -108,14 +110,13 @@ impl Host {
         let Some(message) = message_value(&e.data()) else {
             return;
         };
-        let Some(kind) = message["type"]
-            .as_str()
-            .and_then(|t| t.strip_prefix(PREFIX))
+        let Some(kind) = js_object::text(&message, "type")
+            .and_then(|t| t.strip_prefix(PREFIX).map(str::to_owned))
         else {
             return; // Someone else's protocol on the same window.
         };
         self.host_origin.set_value(Some(origin));
-        match kind {
+        match kind.as_str() {
             "connect" => self.accept_connection(&message, link, live),
             "theme" => self.set_theme(&message),
             "open" => self.open(&message, link),
@@ -123,8 +124,9 @@ impl Host {
         }
     }
 
-    fn set_theme(&self, message: &Value) {
-        match message["theme"].as_str().map(|t| (t, Theme::parse(t))) {
+    fn set_theme(&self, message: &JsValue) {
+        let theme = js_object::text(message, "theme");
+        match theme.as_deref().map(|t| (t, Theme::parse(t))) {
             Some((_, Some(theme))) => self.deployment.theme.set(theme),
             Some((t, None)) => self.refuse(format!("theme `{t}` is not auto, light or dark")),
             None => {}
@@ -133,13 +135,11 @@ impl Host {
 
     /// `connect`: `api`, and `token` (an OAuth token) or `header: {name, value}`, or neither
     /// behind a proxy that authenticates; optional `theme`.
-    fn accept_connection(&self, message: &Value, link: LinkState, live: Live) {
+    fn accept_connection(&self, message: &JsValue, link: LinkState, live: Live) {
         self.set_theme(message);
         let config = self.deployment.config();
-        let Some(api) = message["api"]
-            .as_str()
-            .map(str::to_owned)
-            .or_else(|| config.default_api().map(str::to_owned))
+        let Some(api) =
+            js_object::text(message, "api").or_else(|| config.default_api().map(str::to_owned))
         else {
             return self.refuse("connect needs `api`".into());
         };
@@ -150,19 +150,21 @@ impl Host {
         if let Some(why) = config.refusal(&api, &base) {
             return self.refuse(format!("api: {why}"));
         }
-        let mode = match (&message["token"], &message["header"]) {
-            (Value::String(token), _) if !token.is_empty() => match AuthMode::token(token) {
+        let token = js_object::text(message, "token").filter(|t| !t.is_empty());
+        let header = js_object::member(message, "header");
+        let mode = match (token, header) {
+            (Some(token), _) => match AuthMode::token(&token) {
                 Ok(mode) => mode,
                 Err(e) => return self.refuse(format!("token: {e}")),
             },
-            (_, Value::Object(h)) => {
-                let field = |k: &str| h.get(k).and_then(Value::as_str).unwrap_or_default();
-                match AuthMode::header(field("name"), field("value")) {
+            (None, Some(h)) => {
+                let field = |k: &str| js_object::text(&h, k).unwrap_or_default();
+                match AuthMode::header(&field("name"), &field("value")) {
                     Ok(mode) => mode,
                     Err(e) => return self.refuse(format!("header: {e}")),
                 }
             }
-            _ => AuthMode::None,
+            (None, None) => AuthMode::None,
         };
         let page = match page_origin() {
             Ok(page) => page,
@@ -179,16 +181,12 @@ impl Host {
                 live.start(query);
             }
         }
-        self.send(json!({ "type": "connected", "api": api }));
+        self.send("connected", Object::new().with("api", api));
     }
 
     /// `open`: `entityType` and `entityId` (or `idName` and `idValue`) of the entity to show.
-    fn open(&self, message: &Value, link: LinkState) {
-        let text = |k: &str| match &message[k] {
-            Value::String(s) => Some(s.clone()),
-            Value::Number(n) => Some(n.to_string()),
-            _ => None,
-        };
+    fn open(&self, message: &JsValue, link: LinkState) {
+        let text = |k: &str| js_object::text_or_number(message, k);
         let pairs: Vec<(&str, String)> = ["entityType", "entityId", "idName", "idValue"]
             .into_iter()
             .filter_map(|k| text(k).map(|v| (k, v)))
@@ -212,23 +210,30 @@ fn tell_view_changes(host: Host, link: LinkState) {
         let view = link.view.with(|v| v.view.key());
         let entity = match link.request.get() {
             Some(Ok(q)) => match q.target {
-                Target::Entity(t, id) => {
-                    json!({ "entityType": t.as_str(), "entityId": id.to_string() })
-                }
-                Target::Identifier(name, value) => json!({
-                    "entityType": q.params.entity_type.as_str(),
-                    "idName": name.as_str(),
-                    "idValue": value,
-                }),
+                Target::Entity(t, id) => Object::new()
+                    .with("entityType", t.as_str())
+                    .with("entityId", id.to_string())
+                    .into_js(),
+                Target::Identifier(name, value) => Object::new()
+                    .with("entityType", q.params.entity_type.as_str())
+                    .with("idName", name.as_str())
+                    .with("idValue", value)
+                    .into_js(),
             },
-            _ => Value::Null,
+            _ => JsValue::NULL,
         };
         let query = if search.is_empty() {
             String::new()
         } else {
             format!("?{}", search.trim_start_matches('?'))
         };
-        host.send(json!({ "type": "view", "query": query, "view": view, "entity": entity }));
+        host.send(
+            "view",
+            Object::new()
+                .with("query", query)
+                .with("view", view)
+                .with("entity", entity),
+        );
     });
 }
 
@@ -239,7 +244,7 @@ fn tell_auth_failures(host: Host, banners: Banners) {
             capillary_client::ProblemKind::Unauthorized,
         ));
         if failed && told != Some(true) {
-            host.send(json!({ "type": "auth-failed" }));
+            host.send("auth-failed", Object::new());
         }
         failed
     });
@@ -251,14 +256,11 @@ fn parent_window() -> Option<web_sys::Window> {
     (!js_sys::Object::is(&parent, &window())).then_some(parent)
 }
 
-/// A message's data as JSON: an object (structured clone) or a JSON string.
-fn message_value(data: &JsValue) -> Option<Value> {
-    let text = match data.as_string() {
-        Some(s) => s,
-        None if data.is_object() => js_sys::JSON::stringify(data).ok()?.as_string()?,
-        None => return None,
+/// A message's data: an object (structured clone), or a JSON string of one.
+fn message_value(data: &JsValue) -> Option<JsValue> {
+    let value = match data.as_string() {
+        Some(text) => js_object::parse(&text)?,
+        None => data.clone(),
     };
-    serde_json::from_str::<Value>(&text)
-        .ok()
-        .filter(Value::is_object)
+    (value.is_object() && !js_sys::Array::is_array(&value)).then_some(value)
 }

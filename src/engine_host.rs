@@ -1,30 +1,46 @@
 //! Hosts the engine: sends it commands and puts what it answers into one signal per view model,
-//! which is all components ever read. The engine's waiting work (the rest of a large load, a
-//! result's summaries, a live refresh) runs in slices of a few milliseconds after each painted
-//! frame, so the page keeps answering.
+//! which is all components ever read.
+//!
+//! The engine runs in a dedicated worker (crates/explorer-worker, its own wasm module), so the
+//! page's thread never parses, indexes or searches. Commands cross as postcard bytes with their
+//! bulk bytes (files, response bodies) beside them as transferred `ArrayBuffer`s: those are
+//! never copied or decoded here. Until the worker says it is ready, commands wait; if it cannot
+//! start, a banner says why and what the deployment must set.
+//!
+//! Component tests (no worker files in the test runner) build with the `in-page-engine`
+//! feature, which runs the same engine on this thread; the release build never carries it.
 
+use std::cell::RefCell;
 use std::collections::HashMap;
+use std::rc::Rc;
 
+use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
 use explorer_model::views::{DetailView, FacetGroup, HistogramView, HistoryView, StatusView};
 use explorer_model::{
-    Answer, Command, Engine, Page, Purpose, Read, Report, ResultView, RowWindow, SourceKind, Update,
+    Answer, Command, Page, Problem, ProblemKind, Purpose, Read, Report, ResultView, RowWindow,
+    SourceKind, Update,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
 
-use crate::intl::{now, IntlOffsets};
-use crate::schedule::after_paint;
+use crate::banners::Banners;
 
-/// How long one slice of waiting work may run before the page gets the thread back.
-const SLICE_MS: f64 = 8.0;
+/// The worker's loader, written by Trunk beside index.html (relative: works at any sub-path).
+const WORKER_URL: &str = "./explorer-worker_loader.js";
 
-/// What runs when a bulk load ends: whether it replaced the data shown.
+/// How long the worker may take to say it is ready before the page says it did not start.
+const READY_WITHIN_MS: u32 = 20_000;
+
+/// What to do when a bulk load ends (whether it replaced the data shown).
 type OnLoaded = Box<dyn FnOnce(bool)>;
 
 /// Handle to the engine and its view models; provided as context by the app.
 #[derive(Clone, Copy)]
 pub struct EngineHost {
-    engine: StoredValue<Engine, LocalStorage>,
+    transport: StoredValue<Rc<RefCell<Transport>>, LocalStorage>,
+    banners: Banners,
     pub report: RwSignal<Report>,
     pub result: RwSignal<ResultView>,
     pub rows: RwSignal<RowWindow>,
@@ -35,16 +51,95 @@ pub struct EngineHost {
     pub history: RwSignal<HistoryView>,
     /// Answers of the live source being read, by request id.
     reads: StoredValue<HashMap<u64, oneshot::Sender<Read>>, LocalStorage>,
-    /// What to do when the current bulk load ends (whether it replaced the data).
     on_loaded: StoredValue<Option<OnLoaded>, LocalStorage>,
-    /// When the next scheduled slice of work runs, if one is scheduled.
-    scheduled: StoredValue<Option<i64>, LocalStorage>,
+    /// Counts the loads started or cancelled: a [`StreamedLoad`] sends its pages only while
+    /// it is the newest.
+    loads: StoredValue<u64>,
+}
+
+/// A bulk load whose pages are still being read (files): send each as it is read.
+pub struct StreamedLoad {
+    host: EngineHost,
+    id: u64,
+    /// Bytes sent to the engine so far.
+    sent: usize,
+}
+
+/// How many bytes sent to the engine may wait there unread: reading files runs only this far
+/// ahead of parsing, so a million-event load never holds its whole JSON in memory at once.
+const READ_AHEAD_BYTES: usize = 16 << 20;
+
+impl StreamedLoad {
+    /// Whether this is still the load running (not cancelled, not replaced by a newer one).
+    pub fn is_current(&self) -> bool {
+        self.host.loads.try_get_value() == Some(self.id)
+    }
+
+    /// The next pages read, and the names of those that could not be read.
+    pub fn more(&mut self, pages: Vec<(String, js_sys::ArrayBuffer)>, unreadable: Vec<String>) {
+        if !self.is_current() {
+            return;
+        }
+        self.sent += pages
+            .iter()
+            .map(|(_, b)| b.byte_length() as usize)
+            .sum::<usize>();
+        let (pages, bodies) = pages_and_bodies(pages);
+        self.host
+            .post(Command::LoadMore { pages, unreadable }, bodies);
+    }
+
+    /// Waits while more than [`READ_AHEAD_BYTES`] sent are not read yet (or the load stopped).
+    pub async fn room(&self) {
+        loop {
+            let read = self
+                .host
+                .report
+                .try_with_untracked(|r| r.loading.map(|p| p.bytes_done));
+            match read {
+                Some(Some(done)) if self.is_current() && self.sent > done + READ_AHEAD_BYTES => {
+                    gloo_timers::future::TimeoutFuture::new(8).await;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+/// Page names (with empty bodies) and the bodies beside them, for [`Command::take_bodies`] order.
+fn pages_and_bodies(
+    pages: Vec<(String, js_sys::ArrayBuffer)>,
+) -> (Vec<Page>, Vec<js_sys::ArrayBuffer>) {
+    let (names, bodies): (Vec<String>, Vec<js_sys::ArrayBuffer>) = pages.into_iter().unzip();
+    let pages = names
+        .into_iter()
+        .map(|n| Page::new(n, Vec::new()))
+        .collect();
+    (pages, bodies)
+}
+
+/// Where commands go.
+enum Transport {
+    #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
+    Worker(WorkerLink),
+    #[cfg(feature = "in-page-engine")]
+    InPage(in_page::InPage),
+    /// The worker could not start: commands are dropped (the banner says why).
+    Failed,
+}
+
+struct WorkerLink {
+    worker: web_sys::Worker,
+    ready: bool,
+    /// Messages (and their transfer lists) sent before the worker was ready.
+    waiting: Vec<(js_sys::Array, js_sys::Array)>,
 }
 
 impl EngineHost {
-    pub fn provide() -> EngineHost {
+    pub fn provide(banners: Banners) -> EngineHost {
         let host = EngineHost {
-            engine: StoredValue::new_local(Engine::new(Box::new(IntlOffsets::default()))),
+            transport: StoredValue::new_local(Rc::new(RefCell::new(Transport::Failed))),
+            banners,
             report: RwSignal::new(Report::default()),
             result: RwSignal::new(ResultView::default()),
             rows: RwSignal::new(RowWindow::default()),
@@ -55,53 +150,256 @@ impl EngineHost {
             history: RwSignal::new(HistoryView::default()),
             reads: StoredValue::new_local(HashMap::new()),
             on_loaded: StoredValue::new_local(None),
-            scheduled: StoredValue::new_local(None),
+            loads: StoredValue::new(0),
         };
+        let transport = host.start();
+        host.transport.set_value(Rc::new(RefCell::new(transport)));
         provide_context(host);
         host
     }
 
-    /// Sends a command; its updates are shown at once, waiting work is scheduled.
-    pub fn send(&self, command: Command) {
-        let Some(updates) = self.engine.try_update_value(|e| e.handle(command, now())) else {
-            return;
-        };
-        self.apply(updates);
-        self.schedule();
+    #[cfg(feature = "in-page-engine")]
+    fn start(&self) -> Transport {
+        Transport::InPage(in_page::InPage::new(*self))
     }
 
-    /// Replaces the data with `pages` (opened files); `then(replaced)` runs when the load is
-    /// over, unless a newer load replaced it first.
+    #[cfg(not(feature = "in-page-engine"))]
+    fn start(&self) -> Transport {
+        match self.start_worker() {
+            Ok(link) => Transport::Worker(link),
+            Err(why) => {
+                self.cannot_start(&why);
+                Transport::Failed
+            }
+        }
+    }
+
+    /// Sends a command that has no bulk bytes.
+    pub fn send(&self, command: Command) {
+        self.post(command, Vec::new());
+    }
+
+    /// Replaces the data with `pages` (name, bytes as the browser holds them); `then(replaced)`
+    /// runs when the load is over, unless a newer load replaced it first.
     pub fn load(
         &self,
         source: SourceKind,
         label: String,
-        pages: Vec<Page>,
+        pages: Vec<(String, js_sys::ArrayBuffer)>,
         then: impl FnOnce(bool) + 'static,
     ) {
         self.on_loaded.set_value(Some(Box::new(then)));
-        self.send(Command::Load {
-            source,
-            label,
-            pages,
-        });
+        self.next_load();
+        let (pages, bodies) = pages_and_bodies(pages);
+        self.post(
+            Command::Load {
+                source,
+                label,
+                pages,
+                following: 0,
+            },
+            bodies,
+        );
+    }
+
+    /// Starts replacing the data with `count` pages still to be read: send them through the
+    /// [`StreamedLoad`] as they are read. `then(replaced)` as for [`EngineHost::load`].
+    pub fn stream_load(
+        &self,
+        source: SourceKind,
+        label: String,
+        count: usize,
+        then: impl FnOnce(bool) + 'static,
+    ) -> StreamedLoad {
+        self.on_loaded.set_value(Some(Box::new(then)));
+        let id = self.next_load();
+        self.post(
+            Command::Load {
+                source,
+                label,
+                pages: Vec::new(),
+                following: count,
+            },
+            Vec::new(),
+        );
+        StreamedLoad {
+            host: *self,
+            id,
+            sent: 0,
+        }
+    }
+
+    /// Stops the load running; what it read so far stays (see [`Command::CancelLoad`]).
+    pub fn cancel_load(&self) {
+        self.next_load();
+        self.send(Command::CancelLoad);
+    }
+
+    fn next_load(&self) -> u64 {
+        self.loads.update_value(|n| *n += 1);
+        self.loads.get_value()
     }
 
     /// Has the engine read an answer of the live source; resolves with what it said.
-    pub async fn read(&self, request: u64, purpose: Purpose, answer: Answer) -> Read {
+    pub async fn read(
+        &self,
+        request: u64,
+        purpose: Purpose,
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: js_sys::ArrayBuffer,
+    ) -> Read {
         let (tx, rx) = oneshot::channel();
         self.reads.update_value(|r| {
             r.insert(request, tx);
         });
-        self.send(Command::Read {
-            request,
-            purpose,
-            answer,
-        });
+        let answer = Answer {
+            status,
+            headers,
+            body: Vec::new(),
+        };
+        self.post(
+            Command::Read {
+                request,
+                purpose,
+                answer,
+            },
+            vec![body],
+        );
         rx.await.unwrap_or_else(|_| Read::Failed {
             status: None,
             problem: capillary_client::Problem::unrecognised("the answer was not read".into()),
         })
+    }
+
+    /// Sends `command` with `bodies` (its bulk bytes, in [`Command::take_bodies`] order).
+    fn post(&self, command: Command, bodies: Vec<js_sys::ArrayBuffer>) {
+        let Some(transport) = self.transport.try_get_value() else {
+            return;
+        };
+        let mut t = transport.borrow_mut();
+        match &mut *t {
+            Transport::Worker(link) => {
+                let head = js_sys::Uint8Array::from(encode(&command).as_slice()).buffer();
+                let message = js_sys::Array::of1(&head);
+                let transfer = js_sys::Array::of1(&head);
+                for body in bodies {
+                    message.push(&body);
+                    transfer.push(&body);
+                }
+                if link.ready {
+                    let _ = link.worker.post_message_with_transfer(&message, &transfer);
+                } else {
+                    link.waiting.push((message, transfer));
+                }
+            }
+            #[cfg(feature = "in-page-engine")]
+            Transport::InPage(engine) => {
+                let engine = engine.clone();
+                drop(t);
+                let mut command = command;
+                let bytes = bodies
+                    .iter()
+                    .map(|b| js_sys::Uint8Array::new(b).to_vec())
+                    .collect();
+                command.put_bodies(bytes);
+                engine.handle(command);
+            }
+            Transport::Failed => {}
+        }
+    }
+
+    /// Starts the worker and listens to it.
+    #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
+    fn start_worker(&self) -> Result<WorkerLink, String> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker =
+            web_sys::Worker::new_with_options(WORKER_URL, &options).map_err(|e| js_text(&e))?;
+        let host = *self;
+        let on_message =
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                host.receive(&e.data());
+            });
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+            let detail = e
+                .dyn_ref::<web_sys::ErrorEvent>()
+                .map(|e| e.message())
+                .filter(|m| !m.is_empty())
+                .unwrap_or_else(|| "its script could not be loaded".into());
+            host.worker_failed(&detail);
+        });
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        gloo_timers::callback::Timeout::new(READY_WITHIN_MS, move || {
+            let waiting = host
+                .transport
+                .try_get_value()
+                .is_some_and(|t| matches!(&*t.borrow(), Transport::Worker(l) if !l.ready));
+            if waiting {
+                host.worker_failed(&format!(
+                    "it did not answer within {} s",
+                    READY_WITHIN_MS / 1000
+                ));
+            }
+        })
+        .forget();
+        Ok(WorkerLink {
+            worker,
+            ready: false,
+            waiting: Vec::new(),
+        })
+    }
+
+    /// A message from the worker.
+    #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
+    fn receive(&self, data: &JsValue) {
+        let bytes = js_sys::Uint8Array::new(data).to_vec();
+        match decode::<FromWorker>(&bytes) {
+            Some(FromWorker::Ready { version }) if version == PROTOCOL_VERSION => self.worker_ready(),
+            Some(FromWorker::Ready { version }) => self.worker_failed(&format!(
+                "it is of another release (protocol {version}, this page speaks {PROTOCOL_VERSION}); reload the page, and if that does not help, the deployment serves a stale worker (see README, Deploying)"
+            )),
+            Some(FromWorker::Updates(updates)) => self.apply(updates),
+            None => leptos::logging::warn!("audit explorer: a message from the engine that does not read"),
+        }
+    }
+
+    fn worker_ready(&self) {
+        let Some(transport) = self.transport.try_get_value() else {
+            return;
+        };
+        let mut t = transport.borrow_mut();
+        if let Transport::Worker(link) = &mut *t {
+            link.ready = true;
+            for (message, transfer) in link.waiting.drain(..) {
+                let _ = link.worker.post_message_with_transfer(&message, &transfer);
+            }
+        }
+    }
+
+    fn worker_failed(&self, why: &str) {
+        let Some(transport) = self.transport.try_get_value() else {
+            return;
+        };
+        let mut t = transport.borrow_mut();
+        if let Transport::Worker(link) = &*t {
+            link.worker.terminate();
+        }
+        *t = Transport::Failed;
+        drop(t);
+        self.cannot_start(why);
+    }
+
+    fn cannot_start(&self, why: &str) {
+        self.banners.add(Problem::new(
+            ProblemKind::Engine,
+            format!(
+                "The explorer's engine could not start: {why}. It runs in a Web Worker: the browser must support module workers (Chrome or Edge 80, Firefox 114, Safari 15 or later), and the deployment's Content-Security-Policy must allow `worker-src 'self'` (see README, Content-Security-Policy)."
+            ),
+        ));
     }
 
     fn apply(&self, updates: Vec<Update>) {
@@ -133,45 +431,69 @@ impl EngineHost {
             }
         }
     }
+}
 
-    /// Runs waiting work after the next painted frame (or when a live refresh falls due).
-    fn schedule(&self) {
-        let Some(due) = self.engine.try_with_value(Engine::work_due) else {
-            return;
-        };
-        let Some(due) = due else { return };
-        let at = due.max(now());
-        // A slice already due as early does it; an earlier need (a keystroke's summaries while
-        // a live refresh waits) gets a slice of its own.
-        if self.scheduled.get_value().is_some_and(|s| s <= at) {
-            return;
-        }
-        self.scheduled.set_value(Some(at));
-        let this = *self;
-        let run = move || {
-            this.scheduled.set_value(None);
-            this.work_slice();
-        };
-        let wait = at - now();
-        if wait > 0 {
-            gloo_timers::callback::Timeout::new(wait.min(60_000) as u32, move || after_paint(run))
-                .forget();
-        } else {
-            after_paint(run);
-        }
-    }
-
-    fn work_slice(&self) {
-        let started = js_sys::Date::now();
-        let mut more = || js_sys::Date::now() - started < SLICE_MS;
-        let Some(updates) = self.engine.try_update_value(|e| e.work(now(), &mut more)) else {
-            return;
-        };
-        self.apply(updates);
-        self.schedule();
-    }
+/// A thrown JS value as text (a `SecurityError` from a CSP, say).
+fn js_text(e: &JsValue) -> String {
+    e.dyn_ref::<js_sys::Error>()
+        .map(|e| String::from(e.message()))
+        .or_else(|| e.as_string())
+        .unwrap_or_else(|| "the browser refused to start it".into())
 }
 
 pub fn use_engine() -> EngineHost {
     expect_context::<EngineHost>()
+}
+
+/// The engine on the page's own thread, for component tests.
+#[cfg(feature = "in-page-engine")]
+mod in_page {
+    use super::*;
+    use crate::schedule::{after_paint, now};
+    use explorer_model::{Engine, FixedOffsets};
+
+    /// The same engine the worker hosts, handled synchronously; its waiting work runs after
+    /// each painted frame.
+    #[derive(Clone)]
+    pub struct InPage {
+        engine: Rc<RefCell<Engine>>,
+        host: EngineHost,
+        scheduled: Rc<RefCell<bool>>,
+    }
+
+    impl InPage {
+        pub fn new(host: EngineHost) -> InPage {
+            InPage {
+                engine: Rc::new(RefCell::new(Engine::new(Box::new(FixedOffsets)))),
+                host,
+                scheduled: Rc::new(RefCell::new(false)),
+            }
+        }
+
+        pub fn handle(self, command: Command) {
+            let updates = self.engine.borrow_mut().handle(command, now());
+            self.host.apply(updates);
+            self.schedule();
+        }
+
+        fn schedule(self) {
+            let Some(due) = self.engine.borrow().work_due() else {
+                return;
+            };
+            if *self.scheduled.borrow() {
+                return;
+            }
+            *self.scheduled.borrow_mut() = true;
+            let run = move || {
+                *self.scheduled.borrow_mut() = false;
+                let started = js_sys::Date::now();
+                let mut more = || js_sys::Date::now() - started < 8.0;
+                let updates = self.engine.borrow_mut().work(now(), &mut more);
+                self.host.apply(updates);
+                self.clone().schedule();
+            };
+            let wait = due.saturating_sub(now()).clamp(0, 60_000) as u32;
+            gloo_timers::callback::Timeout::new(wait, move || after_paint(run)).forget();
+        }
+    }
 }

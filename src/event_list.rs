@@ -10,8 +10,10 @@ use leptos::prelude::*;
 use crate::engine_host::use_engine;
 use crate::link::use_link;
 
-/// Fixed row height: the list only creates DOM rows for the visible window.
+/// Fixed row height in px: the list only creates DOM rows for the visible window.
 pub const ROW_HEIGHT: f64 = 52.0;
+/// [`ROW_HEIGHT`] for positions written into styles (whole pixels).
+const ROW_PX: usize = 52;
 /// Rows kept above the visible window.
 const OVERSCAN: usize = 8;
 
@@ -64,7 +66,7 @@ pub fn EventList(cursor: RwSignal<Option<usize>>, list_ref: NodeRef<Div>) -> imp
                 .collect::<Vec<_>>()
         })
     };
-    let total_height = move || format!("{}px", count.get() as f64 * ROW_HEIGHT);
+    let total_height = move || format!("{}px", count.get() * ROW_PX);
     let on_scroll = move |_| {
         if let Some(list) = list_ref.get_untracked() {
             scroll_top.set(list.scroll_top() as f64);
@@ -117,7 +119,7 @@ fn EventRow(
     focused: Signal<bool>,
     on_open: Callback<()>,
 ) -> impl IntoView {
-    let top = format!("{}px", row.index as f64 * ROW_HEIGHT);
+    let top = format!("{}px", row.index * ROW_PX);
     let (kind_attr, field_attr) = (row.kind.clone(), row.field.clone());
     view! {
         <div

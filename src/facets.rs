@@ -36,10 +36,10 @@ pub fn Facets() -> impl IntoView {
 
 #[component]
 fn Group(group: FacetGroup) -> impl IntoView {
-    let qualifier = group.qualifier;
+    let qualifier = group.facet.qualifier();
     view! {
         <div class="facet-group" data-testid=format!("facet-{qualifier}")>
-            <span class="facet-title">{group.title}</span>
+            <span class="facet-title">{group.facet.title()}</span>
             {group.chips.into_iter().map(|chip| view! { <FacetChip qualifier chip /> }).collect_view()}
         </div>
     }

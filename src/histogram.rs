@@ -1,13 +1,15 @@
 //! Density of the matching events over the whole loaded span. Dragging across it sets the time
 //! range (`from`/`to` in the link); a double-click clears it.
 
+use explorer_model::views::HISTOGRAM_VIEW_BOX;
 use leptos::prelude::*;
 
 use crate::engine_host::use_engine;
 use crate::link::use_link;
 
-const WIDTH: f64 = 720.0;
-const HEIGHT: f64 = 44.0;
+/// The drawing box's size (the engine places the bars in it).
+const WIDTH: u32 = HISTOGRAM_VIEW_BOX.0;
+const HEIGHT: u32 = HISTOGRAM_VIEW_BOX.1;
 
 #[component]
 pub fn Histogram() -> impl IntoView {
@@ -20,10 +22,14 @@ pub fn Histogram() -> impl IntoView {
         let rect = svg_ref.get_untracked()?.get_bounding_client_rect();
         Some(((client_x as f64 - rect.left()) / rect.width()).clamp(0.0, 1.0))
     };
-    let selection = move || {
-        drag.get()
-            .map(|(a, b)| (a.min(b), a.max(b)))
-            .or_else(|| host.histogram.with(|h| h.selection))
+    // While dragging, the range follows the pointer; else the engine's picked range.
+    let range = move || match drag.get() {
+        Some((a, b)) => {
+            let (a, b) = (a.min(b), a.max(b));
+            let x = (a * f64::from(WIDTH)) as u32;
+            Some((x, (((b - a) * f64::from(WIDTH)) as u32).max(10)))
+        }
+        None => host.histogram.with(|h| h.range),
     };
     let label = move || host.histogram.with(|h| h.label.clone());
     view! {
@@ -65,24 +71,19 @@ pub fn Histogram() -> impl IntoView {
                 })
             >
                 {move || host.histogram.with(|h| {
-                    let max = h.bins.iter().copied().max().unwrap_or(0).max(1) as f64;
-                    let w = WIDTH / h.bins.len().max(1) as f64;
-                    h.bins
+                    h.bars
                         .iter()
-                        .enumerate()
-                        .filter(|(_, c)| **c > 0)
-                        .map(|(i, &c)| {
-                            let height = (c as f64 / max * (HEIGHT - 2.0)).max(1.5);
+                        .map(|bar| {
                             view! {
-                                <rect class="bin" x=i as f64 * w + 0.5 y=HEIGHT - height width=w - 1.0 height=height>
-                                    <title>{c.to_string()}" events"</title>
+                                <rect class="bin" x=bar.x y=bar.y width=bar.width height=bar.height>
+                                    <title>{bar.count}" events"</title>
                                 </rect>
                             }
                         })
                         .collect_view()
                 })}
-                {move || selection().map(|(a, b)| view! {
-                    <rect class="range" x=a * WIDTH y="0" width=((b - a) * WIDTH).max(1.0) height=HEIGHT />
+                {move || range().map(|(x, width)| view! {
+                    <rect class="range" x=x y="0" width=width height=HEIGHT />
                 })}
             </svg>
             <span class="histogram-label" data-testid="histogram-label">{label}</span>

@@ -3,16 +3,22 @@
 //! header, or the OAuth secret, to wherever it points. Header values come from the client's
 //! checked types, so setting them cannot throw.
 
-use capillary_client::{Credentials, EndpointError, Origin, Problem};
-use explorer_model::Answer;
+use capillary_client::{Credentials, EndpointError, Origin, Problem, TokenAnswer};
 use leptos::prelude::window;
+use wasm_bindgen::JsCast;
+use wasm_bindgen::JsValue;
 
-use crate::intl::now;
+use crate::schedule::now;
 
 /// What became of a request.
 pub enum Sent {
-    /// An HTTP answer with its body (any status): the engine reads it.
-    Answer(Answer),
+    /// An HTTP answer (any status) with its body as the browser holds it: handed to the engine
+    /// as is, never copied or decoded here.
+    Answer {
+        status: u16,
+        headers: Vec<(String, String)>,
+        body: js_sys::ArrayBuffer,
+    },
     /// No answer the page may read: a network failure or a CORS refusal, or a redirect.
     Failed(Problem),
 }
@@ -45,13 +51,25 @@ pub async fn get(url: &str, credentials: &Credentials, page: &Origin, cross_orig
         Ok(response) => {
             let status = response.status();
             let headers: Vec<(String, String)> = response.headers().entries().collect();
-            match response.binary().await {
-                Ok(body) => Sent::Answer(Answer {
-                    status,
-                    headers,
-                    body,
-                }),
-                Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),
+            let body = web_sys::Response::from(response)
+                .array_buffer()
+                .map(wasm_bindgen_futures::JsFuture::from);
+            match body {
+                Ok(future) => match future.await {
+                    Ok(body) => Sent::Answer {
+                        status,
+                        headers,
+                        body: body.unchecked_into(),
+                    },
+                    Err(_) => {
+                        Sent::Failed(Problem::network("the answer broke off", cross_origin, 1))
+                    }
+                },
+                Err(_) => Sent::Failed(Problem::network(
+                    "the answer could not be read",
+                    cross_origin,
+                    1,
+                )),
             }
         }
         Err(e) => Sent::Failed(Problem::network(&e.to_string(), cross_origin, 1)),
@@ -80,11 +98,56 @@ pub async fn renew_token(
         return Err(Problem::redirected());
     }
     let status = response.status();
-    let body = response.binary().await.unwrap_or_default();
+    let text = response.text().await.unwrap_or_default();
     match credentials.oauth_mut() {
-        Some(o) => o.accept_token_response(status, &body, now().max(0) as u64),
+        Some(o) => o.accept_token(token_answer(status, &text), now().max(0) as u64),
         None => Err(Problem::unrecognised(
             "these credentials are not OAuth".into(),
         )),
+    }
+}
+
+/// Reads a token endpoint's answer with the browser's own `JSON.parse` (the page carries no
+/// JSON code): `data.accessToken`, `data.ttlSeconds`, or the first `errors` entry.
+fn token_answer(status: u16, text: &str) -> TokenAnswer {
+    let Ok(v) = js_sys::JSON::parse(text) else {
+        return TokenAnswer {
+            status,
+            ..TokenAnswer::default()
+        };
+    };
+    let get = |v: &JsValue, k: &str| {
+        js_sys::Reflect::get(v, &k.into())
+            .ok()
+            .filter(|x| !x.is_undefined() && !x.is_null())
+    };
+    let data = get(&v, "data");
+    let error = get(&v, "errors").and_then(|e| get(&e, "0"));
+    let number = |x: JsValue| {
+        x.as_f64()
+            .filter(|n| n.is_finite() && *n >= 0.0)
+            .map(|n| n as u64)
+            .or_else(|| x.as_string()?.trim().parse().ok())
+    };
+    TokenAnswer {
+        status,
+        readable: true,
+        access_token: data
+            .as_ref()
+            .and_then(|d| get(d, "accessToken"))
+            .and_then(|t| t.as_string()),
+        ttl_seconds: data
+            .as_ref()
+            .and_then(|d| get(d, "ttlSeconds"))
+            .and_then(number),
+        error_code: error
+            .as_ref()
+            .and_then(|e| get(e, "code"))
+            .and_then(|c| c.as_f64())
+            .map(|c| c as i64),
+        error_message: error
+            .as_ref()
+            .and_then(|e| get(e, "message"))
+            .and_then(|m| m.as_string()),
     }
 }

@@ -24,7 +24,7 @@ mod files;
 mod histogram;
 mod history;
 mod http;
-mod intl;
+mod js_object;
 mod link;
 mod live;
 mod schedule;

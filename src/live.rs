@@ -19,7 +19,7 @@ use crate::credentials::Held;
 use crate::deployment::Deployment;
 use crate::engine_host::EngineHost;
 use crate::http::{self, Sent};
-use crate::intl::now;
+use crate::schedule::now;
 
 /// What the fetch line shows.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -239,8 +239,15 @@ impl Live {
                     return;
                 }
                 let read = match sent {
-                    Sent::Answer(answer) => {
-                        self.host.read(request.id, request.purpose, answer).await
+                    Sent::Answer {
+                        status,
+                        headers,
+                        body,
+                    } => {
+                        let read =
+                            self.host
+                                .read(request.id, request.purpose, status, headers, body);
+                        read.await
                     }
                     Sent::Failed(problem) => Read::Failed {
                         status: None,

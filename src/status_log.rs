@@ -39,8 +39,8 @@ fn Lane(lane: LaneView, zone: String) -> impl IntoView {
                 <span
                     class=format!("bar status-{}", p.status_class())
                     class:current=p.is_current
-                    style:left=format!("{:.3}%", p.left_pct)
-                    style:width=format!("{:.3}%", p.width_pct)
+                    style:left=p.left.clone()
+                    style:width=p.width.clone()
                     title=format!("{} / {}", p.status, p.label)
                 ></span>
             }

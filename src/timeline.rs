@@ -9,8 +9,8 @@ use leptos::prelude::*;
 use crate::detail::EventDetail;
 use crate::engine_host::{use_engine, EngineHost};
 use crate::event_list::{EventList, ROW_HEIGHT};
-use crate::intl::COMMON_ZONES;
 use crate::link::{use_link, LinkState};
+use explorer_model::zone::COMMON_ZONES;
 
 #[component]
 pub fn TimelinePage() -> impl IntoView {

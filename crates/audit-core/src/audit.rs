@@ -91,93 +91,10 @@ pub struct Event {
     pub extras: Extras,
 }
 
-/// The normalised event type. The raw label is kept on [`Event::event_type`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EventKind {
-    Identifier,
-    StandardField,
-    ExtendedField,
-    CustomField,
-    CommChannel,
-    CustomerStatus,
-    CardStatus,
-    SubscriptionStatus,
-    CustomerMerge,
-    CardCustomField,
-    CardExtendedField,
-    /// A label this crate does not know; shown with its raw label.
-    Other,
-}
-
-impl EventKind {
-    /// All kinds, for facet listings.
-    pub const ALL: [EventKind; 12] = [
-        EventKind::Identifier,
-        EventKind::StandardField,
-        EventKind::ExtendedField,
-        EventKind::CustomField,
-        EventKind::CommChannel,
-        EventKind::CustomerStatus,
-        EventKind::CardStatus,
-        EventKind::SubscriptionStatus,
-        EventKind::CustomerMerge,
-        EventKind::CardCustomField,
-        EventKind::CardExtendedField,
-        EventKind::Other,
-    ];
-
-    /// Normalises a label: case, spaces, `_`/`-` and a plural `s` are ignored, so
-    /// `Identifiers`, `Identifier`, `IDENTIFIER` are one kind, and
-    /// `Communication Channels` equals `CommChannel`. The `referenceType` names of
-    /// the request parameters map here too.
-    pub fn from_label(label: &str) -> EventKind {
-        let mut key: String = label
-            .chars()
-            .filter(|c| c.is_alphanumeric())
-            .flat_map(char::to_lowercase)
-            .collect();
-        if key.ends_with('s') && !key.ends_with("status") {
-            key.pop();
-        }
-        match key.as_str() {
-            "identifier" => EventKind::Identifier,
-            "standardfield" => EventKind::StandardField,
-            "extendedfield" => EventKind::ExtendedField,
-            "customfield" => EventKind::CustomField,
-            "commchannel" | "communicationchannel" => EventKind::CommChannel,
-            "customerstatus" => EventKind::CustomerStatus,
-            "cardstatus" => EventKind::CardStatus,
-            "subscriptionstatus" | "subscription" => EventKind::SubscriptionStatus,
-            "customermerge" | "merge" => EventKind::CustomerMerge,
-            "cardcustomfield" => EventKind::CardCustomField,
-            "cardextendedfield" => EventKind::CardExtendedField,
-            _ => EventKind::Other,
-        }
-    }
-
-    /// Display name (also what `type:` matches besides the raw label).
-    pub fn name(self) -> &'static str {
-        match self {
-            EventKind::Identifier => "Identifier",
-            EventKind::StandardField => "Standard Field",
-            EventKind::ExtendedField => "Extended Field",
-            EventKind::CustomField => "Custom Field",
-            EventKind::CommChannel => "Communication Channel",
-            EventKind::CustomerStatus => "Customer Status",
-            EventKind::CardStatus => "Card Status",
-            EventKind::SubscriptionStatus => "Subscription Status",
-            EventKind::CustomerMerge => "Customer Merge",
-            EventKind::CardCustomField => "Card Custom Field",
-            EventKind::CardExtendedField => "Card Extended Field",
-            EventKind::Other => "Other",
-        }
-    }
-
-    /// True for status kinds whose values carry label ids.
-    pub fn is_status(self) -> bool {
-        matches!(self, EventKind::CustomerStatus | EventKind::CardStatus)
-    }
-}
+/// The normalised event type: the vocabulary's [`capillary_vocab::EventType`] (one table of
+/// both generations' spellings and the one label reader, [`EventKind::from_label`]), named
+/// `EventKind` in this crate. The raw label is kept on [`Event::event_type`].
+pub use capillary_vocab::EventType as EventKind;
 
 /// The value change an event describes, read from the known `additionalFields`
 /// shapes: `previousValue`/`currentValue`, status label ids, and the first-status

@@ -13,7 +13,7 @@ use crate::value::{bool_of, int_of, put, string_of, Extras, Nullable};
 /// Which status log a page came from. The two share a shape, so detection looks
 /// for card-only statuses (`NOT_ISSUED`, `EXPIRED`) or card keys; when the caller
 /// knows the endpoint it should say so via [`crate::parse_status_log`].
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum StatusLogKind {
     Customer,
     Card,

@@ -14,7 +14,12 @@
 //! Strings without a zone (`2022-08-18 12:00:00`, `2025-01-30`) are read as UTC,
 //! because the API documents no zone for them (marked unconfirmed in the API notes).
 
+use capillary_vocab::civil::days_in_month;
 use serde_json::Number;
+
+/// The calendar (days ↔ dates, total over `i64`) is the vocabulary's, shared with the
+/// generator and the client; re-exported where this crate's callers have always found it.
+pub use capillary_vocab::civil::{civil_from_days, days_from_civil};
 
 /// UTC instant as milliseconds since the Unix epoch, between [`MIN_UTC_MS`]
 /// and [`MAX_UTC_MS`] when it comes from parsing.
@@ -186,54 +191,6 @@ fn two_digits(b: &[u8], at: usize) -> Option<i64> {
     } else {
         None
     }
-}
-
-fn days_in_month(y: i64, m: i64) -> i64 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
-}
-
-/// Days since 1970-01-01 of a proleptic Gregorian date (H. Hinnant's algorithm).
-///
-/// Total: computed in `i128`, so no input overflows; a month or day outside
-/// its range counts on from the nearest valid one, as the algorithm does, and
-/// a result beyond `i64` saturates. Parsing only calls it with valid dates.
-pub fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
-    let (y, m, d) = (i128::from(y), i128::from(m), i128::from(d));
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9).rem_euclid(12);
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    let days = era * 146_097 + doe - 719_468;
-    days.clamp(i128::from(i64::MIN), i128::from(i64::MAX)) as i64
-}
-
-/// Calendar date `(year, month, day)` of a day count since 1970-01-01.
-///
-/// Total: computed in `i128`, so any `i64` day count gives its proleptic
-/// date (years beyond 9999 or before 1 included) without overflow.
-pub fn civil_from_days(z: i64) -> (i64, i64, i64) {
-    let z = i128::from(z) + 719_468;
-    let era = z.div_euclid(146_097);
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let d = doy - (153 * mp + 2) / 5 + 1;
-    let m = if mp < 10 { mp + 3 } else { mp - 9 };
-    let y = if m <= 2 {
-        yoe + era * 400 + 1
-    } else {
-        yoe + era * 400
-    };
-    // |y| <= |z| / 365 + 1 fits i64; month and day are small.
-    (y as i64, m as i64, d as i64)
 }
 
 /// `YYYY-MM-DD HH:MM:SS` in UTC.

@@ -11,16 +11,12 @@ use crate::model::{
 use crate::time::{iso_utc, iso_with_offset, ymd};
 use core::fmt::Write as _;
 
-/// Which response generation to write.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Shape {
-    /// `GET /api_gateway/v2/audits`: `{"data":[…],"pagination":{…}}`, epoch-ms
-    /// times, explicit nulls.
-    Current,
-    /// `GET /v2/auditLog/get`: `{"entity":[…],"warnings":[],"errors":[],"success":true}`,
-    /// ISO times, null keys omitted, `Identifier`/`CommChannel` spellings.
-    Legacy,
-}
+/// Which response generation to write: the vocabulary's [`capillary_vocab::Generation`].
+/// [`Shape::Current`] is `GET /api_gateway/v2/audits`: `{"data":[…],"pagination":{…}}`,
+/// epoch-ms times, explicit nulls; [`Shape::Legacy`] is `GET /v2/auditLog/get`:
+/// `{"entity":[…],"warnings":[],"errors":[],"success":true}`, ISO times, null keys omitted,
+/// `Identifier`/`CommChannel` spellings.
+pub use capillary_vocab::Generation as Shape;
 
 /// The `pagination` object of a current-shape page.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -142,13 +138,7 @@ fn push_event(out: &mut String, e: &Event, shape: Shape) {
     let mut f = true;
     out.push('{');
     push_key(out, &mut f, "eventType");
-    push_str(
-        out,
-        match shape {
-            Shape::Current => e.kind.current_name(),
-            Shape::Legacy => e.kind.legacy_name(),
-        },
-    );
+    push_str(out, e.kind.name_in(shape));
     push_key(out, &mut f, "updatedField");
     push_str(out, &e.updated_field);
     push_key(out, &mut f, "additionalFields");

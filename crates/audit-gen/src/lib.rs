@@ -93,6 +93,6 @@ pub use gen::{
 };
 pub use json::{error_body, lookup_body, status_log_body, PageWriter, Pagination, Shape};
 pub use model::{
-    reference_type_of, Associate, CustomerProfile, EntityType, Event, EventKind, Record,
-    StatusLogEntry, Store, Till, UserContext, UserDetails,
+    Associate, CustomerProfile, EntityType, Event, EventKind, Record, StatusLogEntry, Store, Till,
+    UserContext, UserDetails,
 };

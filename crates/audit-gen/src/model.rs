@@ -4,114 +4,11 @@
 //! [`crate::json`] produce (exactly as it parses real responses), so nothing
 //! here needs to be deserialisable.
 
-/// `entityType` of an audited entity.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, PartialOrd, Ord)]
-pub enum EntityType {
-    /// `CUSTOMER`
-    Customer,
-    /// `CARD`
-    Card,
-}
-
-impl EntityType {
-    /// The API spelling (`CUSTOMER` / `CARD`).
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityType::Customer => "CUSTOMER",
-            EntityType::Card => "CARD",
-        }
-    }
-
-    /// Parses `CUSTOMER` / `CARD`, ignoring ASCII case.
-    pub fn parse(s: &str) -> Option<Self> {
-        if s.eq_ignore_ascii_case("CUSTOMER") {
-            Some(EntityType::Customer)
-        } else if s.eq_ignore_ascii_case("CARD") {
-            Some(EntityType::Card)
-        } else {
-            None
-        }
-    }
-}
-
-/// The kind of one audit event. The two response generations spell the
-/// `eventType` differently (see [`EventKind::current_name`] and
-/// [`EventKind::legacy_name`]); the query parameter `referenceType` uses a
-/// third spelling ([`EventKind::reference_type`]).
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
-pub enum EventKind {
-    /// mobile, email, externalId, cardnumber
-    Identifier,
-    /// push tokens per channel (`ios`, `android`)
-    CommChannel,
-    /// FirstName, LastName, …
-    StandardField,
-    /// Brand-defined extended fields. The real `eventType` string is
-    /// unconfirmed; the generator uses `Extended Fields` so the explorer's
-    /// "unknown type" path gets exercised with a plausible value.
-    ExtendedField,
-    /// Customer status/label changes
-    CustomerStatus,
-    /// Card status/label changes
-    CardStatus,
-    /// Opt-in/out per channel and priority
-    SubscriptionStatus,
-}
-
-impl EventKind {
-    /// `eventType` in current responses (`Identifiers`, `Communication Channels`, …).
-    pub fn current_name(self) -> &'static str {
-        match self {
-            EventKind::Identifier => "Identifiers",
-            EventKind::CommChannel => "Communication Channels",
-            EventKind::StandardField => "Standard Fields",
-            EventKind::ExtendedField => "Extended Fields",
-            EventKind::CustomerStatus => "Customer Status",
-            EventKind::CardStatus => "Card Status",
-            EventKind::SubscriptionStatus => "Subscription Status",
-        }
-    }
-
-    /// `eventType` in legacy responses. Only `Identifier` and `CommChannel`
-    /// are confirmed by saved responses; the others follow the same
-    /// "reference type" spelling.
-    pub fn legacy_name(self) -> &'static str {
-        self.reference_type()
-    }
-
-    /// The `referenceType` query value selecting this kind.
-    pub fn reference_type(self) -> &'static str {
-        match self {
-            EventKind::Identifier => "Identifier",
-            EventKind::CommChannel => "CommChannel",
-            EventKind::StandardField => "StandardField",
-            EventKind::ExtendedField => "ExtendedField",
-            EventKind::CustomerStatus => "CustomerStatus",
-            EventKind::CardStatus => "CardStatus",
-            EventKind::SubscriptionStatus => "SubscriptionStatus",
-        }
-    }
-}
-
-/// Maps any `eventType` spelling (current, legacy, or an unknown one) to the
-/// `referenceType` vocabulary, so a filter works on generated and replayed
-/// records alike: `"Communication Channels"` and `"CommChannel"` both give
-/// `"CommChannel"`, `"Standard Fields"` gives `"StandardField"`. Unknown
-/// types lose spaces and a plural `s` (`"Custom Fields"` → `"CustomField"`;
-/// `…Status` keeps its `s`).
-pub fn reference_type_of(event_type: &str) -> String {
-    let compact: String = event_type.chars().filter(|c| !c.is_whitespace()).collect();
-    if compact.eq_ignore_ascii_case("CommunicationChannels")
-        || compact.eq_ignore_ascii_case("CommunicationChannel")
-    {
-        return "CommChannel".to_string();
-    }
-    let singular = !compact.ends_with("us") && !compact.ends_with("ss");
-    match compact.strip_suffix('s') {
-        Some(stem) if singular && !stem.is_empty() => stem.to_string(),
-        _ => compact,
-    }
-}
+/// `entityType` of an audited entity, and the kind of one audit event: the vocabulary's
+/// nouns. Events are written with [`EventKind::current_name`] or [`EventKind::legacy_name`]
+/// per response generation; [`EventKind::from_label`] reads any spelling back (the simulator
+/// filters replayed records by it).
+pub use capillary_vocab::{EntityType, EventType as EventKind};
 
 /// `associateEntities` of an event.
 #[derive(Clone, Debug, PartialEq, Eq)]

@@ -4,37 +4,18 @@
 //! run in wasm32, where `SystemTime::now()` panics); callers pass times in.
 //! The simulator also uses [`parse_query_date`] to read `startDate`/`endDate`.
 
+use capillary_vocab::civil::days_in_month;
+
 /// Milliseconds in one day.
 pub const DAY_MS: i64 = 86_400_000;
 
-/// Days since 1970-01-01 for a proleptic Gregorian date (H. Hinnant's algorithm).
-pub fn days_from_civil(year: i64, month: u32, day: u32) -> i64 {
-    let y = if month <= 2 { year - 1 } else { year };
-    let era = if y >= 0 { y } else { y - 399 } / 400;
-    let yoe = y - era * 400;
-    let m = i64::from(month);
-    let doy = (153 * (if m > 2 { m - 3 } else { m + 9 }) + 2) / 5 + i64::from(day) - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
-}
-
-/// `(year, month, day)` for days since 1970-01-01.
-pub fn civil_from_days(days: i64) -> (i64, u32, u32) {
-    let z = days + 719_468;
-    let era = if z >= 0 { z } else { z - 146_096 } / 146_097;
-    let doe = z - era * 146_097;
-    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
-    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
-    let mp = (5 * doy + 2) / 153;
-    let day = (doy - (153 * mp + 2) / 5 + 1) as u32;
-    let month = if mp < 10 { mp + 3 } else { mp - 9 } as u32;
-    let year = yoe + era * 400 + i64::from(month <= 2);
-    (year, month, day)
-}
+/// The calendar is the vocabulary's ([`capillary_vocab::civil`], total over `i64`), shared
+/// with the parser and the client.
+pub use capillary_vocab::civil::{civil_from_days, days_from_civil};
 
 /// Epoch milliseconds for a UTC date and time.
 pub fn epoch_ms(year: i64, month: u32, day: u32, hour: u32, min: u32, sec: u32) -> i64 {
-    days_from_civil(year, month, day) * DAY_MS
+    days_from_civil(year, i64::from(month), i64::from(day)) * DAY_MS
         + i64::from(hour) * 3_600_000
         + i64::from(min) * 60_000
         + i64::from(sec) * 1000
@@ -44,10 +25,11 @@ fn split(ms: i64) -> (i64, u32, u32, u32, u32, u32) {
     let days = ms.div_euclid(DAY_MS);
     let rem = ms.rem_euclid(DAY_MS) / 1000;
     let (y, mo, d) = civil_from_days(days);
+    // Month 1–12 and day 1–31 always fit.
     (
         y,
-        mo,
-        d,
+        mo as u32,
+        d as u32,
         (rem / 3600) as u32,
         (rem / 60 % 60) as u32,
         (rem % 60) as u32,
@@ -113,7 +95,11 @@ pub fn parse_query_date(s: &str) -> Option<i64> {
     let y = num(parts.next()?)? as i64;
     let mo = num(parts.next()?)?;
     let d = num(parts.next()?)?;
-    if parts.next().is_some() || !(1..=12).contains(&mo) || d == 0 || d > days_in_month(y, mo) {
+    if parts.next().is_some()
+        || !(1..=12).contains(&mo)
+        || d == 0
+        || i64::from(d) > days_in_month(y, i64::from(mo))
+    {
         return None;
     }
     if rest.is_empty() {
@@ -165,15 +151,6 @@ pub fn parse_query_date(s: &str) -> Option<i64> {
             };
             Some(ms - sign * (i64::from(oh) * 3_600_000 + i64::from(om) * 60_000))
         }
-    }
-}
-
-fn days_in_month(y: i64, m: u32) -> u32 {
-    match m {
-        2 if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
     }
 }
 

@@ -12,6 +12,8 @@ use base64::Engine as _;
 use md5::{Digest as _, Md5};
 use serde_json::Value;
 
+pub use capillary_vocab::AuthKind;
+
 use crate::endpoint::{oauth_token_url, resolve_request, ApiBase, ApiScope, EndpointError, Origin};
 use crate::header::{HeaderError, HeaderName, HeaderValue};
 use crate::problem::Problem;
@@ -188,26 +190,30 @@ impl OAuth {
         serde_json::json!({"key": self.key, "secret": self.secret}).to_string()
     }
 
-    /// Reads `{"data": {"accessToken", "ttlSeconds"}}`; on success the token
-    /// is current from `now_ms`. Errors are classified like any response; an
-    /// access token that cannot be sent as a header (a line break, a
-    /// character beyond U+00FF) is refused here, where it can be named, and
-    /// not kept.
+    /// Takes the token endpoint's answer (its body read by serde_json): see
+    /// [`OAuth::accept_token`].
     pub fn accept_token_response(
         &mut self,
         status: u16,
         body: &[u8],
         now_ms: u64,
     ) -> Result<(), Problem> {
-        if !(200..300).contains(&status) {
-            return Err(Problem::from_http(status, &[], body, now_ms));
+        self.accept_token(TokenAnswer::read(status, body), now_ms)
+    }
+
+    /// Takes a token endpoint's answer, already read: the token is kept (checked as a header
+    /// value) with its lifetime, or the refusal is classified. A page that reads the answer with
+    /// the browser's own `JSON.parse` needs no JSON code of its own for this.
+    pub fn accept_token(&mut self, answer: TokenAnswer, now_ms: u64) -> Result<(), Problem> {
+        if !(200..300).contains(&answer.status) {
+            return Err(answer.refusal(answer.status));
         }
-        let v: Value = serde_json::from_slice(body)
-            .map_err(|e| Problem::unrecognised(format!("the token answer is not JSON ({e})")))?;
-        let data = v.get("data");
-        let token = data
-            .and_then(|d| d.get("accessToken"))
-            .and_then(Value::as_str)
+        if !answer.readable {
+            return Err(Problem::unrecognised("the token answer is not JSON".into()));
+        }
+        let token = answer
+            .access_token
+            .as_deref()
             .filter(|t| !t.is_empty())
             .map(|t| {
                 HeaderValue::new(t).map_err(|e| {
@@ -217,11 +223,7 @@ impl OAuth {
                 })
             })
             .transpose()?;
-        let ttl = data.and_then(|d| d.get("ttlSeconds")).and_then(|t| {
-            t.as_u64()
-                .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
-        });
-        match (token, ttl) {
+        match (token, answer.ttl_seconds) {
             (Some(token), Some(ttl)) => {
                 let mut token = OAuthToken::new(token, now_ms, ttl);
                 if token.is_short_lived() {
@@ -237,17 +239,86 @@ impl OAuth {
                 self.rejected = false;
                 Ok(())
             }
-            _ => {
-                let parsed = audit_core::parse_response(body);
-                if parsed.api_errors.is_empty() {
-                    Err(Problem::unrecognised(
-                        "the token answer has no data.accessToken and data.ttlSeconds".into(),
-                    ))
-                } else {
-                    Err(Problem::from_parsed_errors(401, &parsed.api_errors))
-                }
+            _ if answer.error_code.is_some() || answer.error_message.is_some() => {
+                Err(answer.refusal(401))
             }
+            _ => Err(Problem::unrecognised(
+                "the token answer has no data.accessToken and data.ttlSeconds".into(),
+            )),
         }
+    }
+}
+
+/// What a token endpoint answered, read from its body: `data.accessToken`, `data.ttlSeconds`
+/// (a number, or a numeric string), or the first `errors` entry.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct TokenAnswer {
+    pub status: u16,
+    /// The body was JSON.
+    pub readable: bool,
+    pub access_token: Option<String>,
+    pub ttl_seconds: Option<u64>,
+    pub error_code: Option<i64>,
+    pub error_message: Option<String>,
+}
+
+impl std::fmt::Debug for TokenAnswer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("TokenAnswer")
+            .field("status", &self.status)
+            .field(
+                "access_token",
+                &self.access_token.as_ref().map(|_| "<redacted>"),
+            )
+            .field("ttl_seconds", &self.ttl_seconds)
+            .field("error_code", &self.error_code)
+            .finish()
+    }
+}
+
+impl TokenAnswer {
+    /// Reads a token endpoint's body with serde_json.
+    pub fn read(status: u16, body: &[u8]) -> TokenAnswer {
+        let Ok(v) = serde_json::from_slice::<Value>(body) else {
+            return TokenAnswer {
+                status,
+                ..TokenAnswer::default()
+            };
+        };
+        let data = v.get("data");
+        let error = v.get("errors").and_then(|e| e.get(0));
+        TokenAnswer {
+            status,
+            readable: true,
+            access_token: data
+                .and_then(|d| d.get("accessToken"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            ttl_seconds: data.and_then(|d| d.get("ttlSeconds")).and_then(|t| {
+                t.as_u64()
+                    .or_else(|| t.as_str().and_then(|s| s.trim().parse().ok()))
+            }),
+            error_code: error.and_then(|e| e.get("code")).and_then(Value::as_i64),
+            error_message: error
+                .and_then(|e| e.get("message"))
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+        }
+    }
+
+    /// The refusal this answer carries, classified as an answer of `status` would be.
+    fn refusal(&self, status: u16) -> Problem {
+        let errors: Vec<audit_core::ApiError> = (self.error_code.is_some()
+            || self.error_message.is_some())
+        .then(|| audit_core::ApiError {
+            code: self.error_code,
+            message: self.error_message.clone(),
+            status: Some(false),
+            raw: Value::Null,
+        })
+        .into_iter()
+        .collect();
+        Problem::from_parsed_errors(status, &errors)
     }
 }
 
@@ -332,6 +403,18 @@ impl AuthMode {
     /// True for credentials an embedding host supplied (they answer any `auth` a link names).
     pub fn is_from_host(&self) -> bool {
         matches!(self, AuthMode::Token(_) | AuthMode::Header { .. })
+    }
+
+    /// The [`AuthKind`] these credentials are of, as a link or a config names it; `None` for
+    /// credentials an embedding host supplied ([`AuthMode::is_from_host`]), which are no kind
+    /// a link can name (they answer any).
+    pub fn kind(&self) -> Option<AuthKind> {
+        match self {
+            AuthMode::None => Some(AuthKind::None),
+            AuthMode::Basic { .. } => Some(AuthKind::Basic),
+            AuthMode::OAuth(_) => Some(AuthKind::OAuth),
+            AuthMode::Token(_) | AuthMode::Header { .. } => None,
+        }
     }
 }
 

@@ -10,8 +10,20 @@ use std::fmt;
 
 use serde_json::Value;
 
+use capillary_vocab::civil::days_in_month;
+
 use crate::host::parse_host;
 use crate::problem::Problem;
+
+/// The API's nouns are the vocabulary's (one spelling each, shared by every crate); they are
+/// re-exported here because every request is made of them. `ReferenceType` is the
+/// vocabulary's [`capillary_vocab::EventType`]: a request may name any of
+/// [`ReferenceType::ALL`] (never [`ReferenceType::Other`], which [`AuditParams::validate`]
+/// refuses).
+pub use capillary_vocab::{
+    percent::encode_component, EntityType, EventType as ReferenceType, Generation, IdentifierName,
+    SortOrder,
+};
 
 /// Capillary's documented cluster hosts (`https://{id}.api.capillarytech.com`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -482,24 +494,6 @@ impl fmt::Display for ApiBase {
     }
 }
 
-/// Percent-encodes a query component: everything but RFC 3986 unreserved
-/// characters, so `+`, `&`, `=`, `#`, spaces and non-ASCII survive intact
-/// (a space becomes `%20`, which every server decodes, unlike `+`).
-pub fn encode_component(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for b in s.bytes() {
-        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
-            out.push(b as char);
-        } else {
-            const HEX: &[u8; 16] = b"0123456789ABCDEF";
-            out.push('%');
-            out.push(HEX[usize::from(b >> 4)] as char);
-            out.push(HEX[usize::from(b & 15)] as char);
-        }
-    }
-    out
-}
-
 /// Builds `?a=1&b=2` with every key and value encoded.
 #[derive(Default)]
 struct QueryString(String);
@@ -510,127 +504,6 @@ impl QueryString {
         self.0.push_str(&encode_component(key));
         self.0.push('=');
         self.0.push_str(&encode_component(value));
-    }
-}
-
-/// `entityType`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum EntityType {
-    Customer,
-    Card,
-}
-
-impl EntityType {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            EntityType::Customer => "CUSTOMER",
-            EntityType::Card => "CARD",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<EntityType> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "CUSTOMER" => Some(EntityType::Customer),
-            "CARD" => Some(EntityType::Card),
-            _ => None,
-        }
-    }
-}
-
-/// `sortOrder`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum SortOrder {
-    Asc,
-    Desc,
-}
-
-impl SortOrder {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            SortOrder::Asc => "ASC",
-            SortOrder::Desc => "DESC",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<SortOrder> {
-        match s.trim().to_ascii_uppercase().as_str() {
-            "ASC" => Some(SortOrder::Asc),
-            "DESC" => Some(SortOrder::Desc),
-            _ => None,
-        }
-    }
-}
-
-/// `referenceType`: the eleven documented values.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum ReferenceType {
-    Identifier,
-    StandardField,
-    ExtendedField,
-    CustomField,
-    CustomerStatus,
-    CardStatus,
-    SubscriptionStatus,
-    CustomerMerge,
-    CardCustomField,
-    CommChannel,
-    CardExtendedField,
-}
-
-impl ReferenceType {
-    pub const ALL: [ReferenceType; 11] = [
-        ReferenceType::Identifier,
-        ReferenceType::StandardField,
-        ReferenceType::ExtendedField,
-        ReferenceType::CustomField,
-        ReferenceType::CustomerStatus,
-        ReferenceType::CardStatus,
-        ReferenceType::SubscriptionStatus,
-        ReferenceType::CustomerMerge,
-        ReferenceType::CardCustomField,
-        ReferenceType::CommChannel,
-        ReferenceType::CardExtendedField,
-    ];
-
-    pub const fn as_str(self) -> &'static str {
-        match self {
-            ReferenceType::Identifier => "Identifier",
-            ReferenceType::StandardField => "StandardField",
-            ReferenceType::ExtendedField => "ExtendedField",
-            ReferenceType::CustomField => "CustomField",
-            ReferenceType::CustomerStatus => "CustomerStatus",
-            ReferenceType::CardStatus => "CardStatus",
-            ReferenceType::SubscriptionStatus => "SubscriptionStatus",
-            ReferenceType::CustomerMerge => "CustomerMerge",
-            ReferenceType::CardCustomField => "CardCustomField",
-            ReferenceType::CommChannel => "CommChannel",
-            ReferenceType::CardExtendedField => "CardExtendedField",
-        }
-    }
-
-    /// Case-insensitive, so values typed into the app's URL still match.
-    pub fn parse(s: &str) -> Option<ReferenceType> {
-        ReferenceType::ALL
-            .into_iter()
-            .find(|r| r.as_str().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
-/// Which audit endpoint (response generation) to call.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum Generation {
-    /// `GET /api_gateway/v2/audits` (epoch-ms times, `pagination`).
-    Current,
-    /// `GET /v2/auditLog/get` (ISO times, `entity`, no `pagination`).
-    Legacy,
-}
-
-impl Generation {
-    pub fn path(self) -> &'static str {
-        match self {
-            Generation::Current => "/api_gateway/v2/audits",
-            Generation::Legacy => "/v2/auditLog/get",
-        }
     }
 }
 
@@ -710,6 +583,12 @@ impl AuditParams {
         }
         if self.limit == Some(0) {
             return Err(param_err("limit", "must be at least 1"));
+        }
+        if self.reference_type == Some(ReferenceType::Other) {
+            return Err(param_err(
+                "referenceType",
+                "must be one of the documented reference types",
+            ));
         }
         if let Some(s) = &self.sort_by {
             if s.is_empty() || !s.chars().all(|c| c.is_ascii_alphanumeric() || c == '_') {
@@ -856,7 +735,7 @@ pub const AUDIT_PARAMS: [AuditParam; 9] = [
     },
     AuditParam {
         name: "sortOrder",
-        control: Control::Choice(&["DESC", "ASC"]),
+        control: Control::Choice(&SORT_ORDER_NAMES),
         get: |p| p.sort_order.map(|o| o.as_str().to_owned()),
         set: |p, v| {
             p.sort_order = parsed(v, SortOrder::parse, "ASC or DESC")?;
@@ -887,10 +766,8 @@ pub const AUDIT_PARAMS: [AuditParam; 9] = [
         get: |p| p.reference_type.map(|r| r.as_str().to_owned()),
         set: |p, v| {
             let what = "a documented reference type";
-            {
-                p.reference_type = parsed(v, ReferenceType::parse, what)?;
-                Ok(())
-            }
+            p.reference_type = parsed(v, ReferenceType::parse, what)?;
+            Ok(())
         },
     },
     AuditParam {
@@ -914,24 +791,26 @@ pub const AUDIT_PARAMS: [AuditParam; 9] = [
                 "false" | "0" => Some(false),
                 _ => None,
             };
-            {
-                p.include_user_context = parsed(v, flag, "true or false")?;
-                Ok(())
-            }
+            p.include_user_context = parsed(v, flag, "true or false")?;
+            Ok(())
         },
     },
 ];
 
-/// [`ReferenceType::ALL`]'s names, for the panel's choice.
-const REFERENCE_TYPE_NAMES: [&str; 11] = {
-    let mut names = [""; 11];
+/// [`ReferenceType::ALL`]'s names, for the panel's choice (sized by the vocabulary, so a new
+/// event type is offered without a change here).
+const REFERENCE_TYPE_NAMES: [&str; ReferenceType::ALL.len()] = {
+    let mut names = [""; ReferenceType::ALL.len()];
     let mut i = 0;
-    while i < 11 {
+    while i < names.len() {
         names[i] = ReferenceType::ALL[i].as_str();
         i += 1;
     }
     names
 };
+
+/// The panel's sort choices, newest first as the explorer reads a trail.
+const SORT_ORDER_NAMES: [&str; 2] = [SortOrder::Desc.as_str(), SortOrder::Asc.as_str()];
 
 fn date_err(param: &'static str) -> ParamError {
     param_err(param, "must look like 2022-08-18 12:00:00 or 2022-08-18")
@@ -963,7 +842,8 @@ fn parse_date_param(d: &str, end: bool) -> Option<u64> {
         return None;
     }
     let (y, mo, da) = (num(0..4)?, num(5..7)?, num(8..10)?);
-    if !(1..=12).contains(&mo) || da == 0 || da > days_in_month(y, mo) {
+    // Four digits each: the casts are exact.
+    if !(1..=12).contains(&mo) || da == 0 || da as i64 > days_in_month(y as i64, mo as i64) {
         return None;
     }
     let (h, mi, s) = match b.len() {
@@ -993,15 +873,6 @@ fn parse_date_param(d: &str, end: bool) -> Option<u64> {
         return None;
     }
     Some((((y * 13 + mo) * 32 + da) * 24 + h) * 3600 + mi * 60 + s)
-}
-
-pub(crate) fn days_in_month(y: u64, m: u64) -> u64 {
-    match m {
-        2 if (y.is_multiple_of(4) && !y.is_multiple_of(100)) || y.is_multiple_of(400) => 29,
-        2 => 28,
-        4 | 6 | 9 | 11 => 30,
-        _ => 31,
-    }
 }
 
 /// One listing: the audit trail of one entity with fixed parameters, paged.
@@ -1099,39 +970,6 @@ pub fn card_status_log_url(base: &ApiBase, card_number: &str) -> Result<String, 
     let mut q = QueryString::default();
     q.push("number", n);
     Ok(format!("{}{}", base.join("/v2/card/statusLog"), q.0))
-}
-
-/// `identifierName` of the customer lookup.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub enum IdentifierName {
-    Mobile,
-    Email,
-    ExternalId,
-    CardNumber,
-}
-
-impl IdentifierName {
-    pub const ALL: [IdentifierName; 4] = [
-        IdentifierName::Mobile,
-        IdentifierName::Email,
-        IdentifierName::ExternalId,
-        IdentifierName::CardNumber,
-    ];
-
-    pub fn as_str(self) -> &'static str {
-        match self {
-            IdentifierName::Mobile => "mobile",
-            IdentifierName::Email => "email",
-            IdentifierName::ExternalId => "externalId",
-            IdentifierName::CardNumber => "cardnumber",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<IdentifierName> {
-        IdentifierName::ALL
-            .into_iter()
-            .find(|i| i.as_str().eq_ignore_ascii_case(s.trim()))
-    }
 }
 
 /// `GET /v2/customers/lookup/customerDetails?source=…&identifierName=…&identifierValue=…`.

@@ -1029,7 +1029,7 @@ fn plannable_pages(claimed: i64, total_elements: Option<i64>, limit: u32, record
 }
 
 /// What the plan needs to know of a page of audit data, once it has been read.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PageFacts {
     pub records: usize,
     pub events: usize,
@@ -1046,7 +1046,7 @@ pub struct PageFacts {
 }
 
 /// An answer to a page request, for [`FetchPlan::on_answer`].
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum PageAnswer {
     /// A 2xx body, read by [`read_page`]: its facts, or why it is not audit data.
     Read(Result<PageFacts, Problem>),

@@ -15,18 +15,19 @@
 //!   `Origin::parse("null")` is [`EndpointError::OpaqueOrigin`], which the app
 //!   reports rather than guess a page origin).
 //! - [`AuditParams`] (every audit parameter; [`EntityType`], [`SortOrder`],
-//!   [`ReferenceType`]), [`AuditParams::validate`] → [`ParamError`];
+//!   [`ReferenceType`], nouns of `capillary-vocab` re-exported here),
+//!   [`AuditParams::validate`] → [`ParamError`];
 //!   [`audit_url`], [`AuditListing`] (`page_url(page)`, `key()` for
 //!   `Store::ingest_page`), [`Generation`] (current / legacy endpoint).
 //! - [`customer_status_log_url`], [`card_status_log_url`], [`lookup_url`]
 //!   ([`IdentifierName`]), [`oauth_token_url`], [`parse_lookup_customer_id`],
-//!   [`encode_component`].
+//!   [`encode_component`] (`capillary_vocab::percent`'s).
 //!
 //! Auth ([`auth`]):
 //! - [`basic_header_value`], [`basic_header_from_md5`], [`md5_hex`]; [`OAuth`] / [`OAuthToken`] (renewal
 //!   before expiry and after a 401); [`AuthMode`] (none, Basic, OAuth, a host's token or
 //!   header), built checked by [`AuthMode::basic`], [`AuthMode::basic_from_md5`],
-//!   [`AuthMode::token`], [`AuthMode::header`].
+//!   [`AuthMode::token`], [`AuthMode::header`]; [`AuthMode::kind`] → [`AuthKind`].
 //! - Headers ([`header`]): [`HeaderName`] and [`HeaderValue`] can only be built as a browser's
 //!   `Headers.set` accepts them ([`HeaderError`] otherwise), and are what
 //!   [`Credentials::header_for`] returns, so no credential can make a fetch throw.
@@ -81,9 +82,9 @@ mod host;
 pub mod problem;
 
 pub use auth::{
-    basic_header_from_md5, basic_header_value, md5_hex, AuthError, AuthMode, Credentials, OAuth,
-    OAuthToken, TokenRequest, AUTHORIZATION, MAX_TOKEN_RENEWAL_MS, MIN_TOKEN_RENEWAL_MS,
-    OAUTH_HEADER,
+    basic_header_from_md5, basic_header_value, md5_hex, AuthError, AuthKind, AuthMode, Credentials,
+    OAuth, OAuthToken, TokenAnswer, TokenRequest, AUTHORIZATION, MAX_TOKEN_RENEWAL_MS,
+    MIN_TOKEN_RENEWAL_MS, OAUTH_HEADER,
 };
 pub use endpoint::{
     audit_url, card_status_log_url, customer_status_log_url, encode_component, lookup_url,

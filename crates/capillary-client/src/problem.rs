@@ -9,7 +9,9 @@ use std::fmt;
 
 use audit_core::ApiError;
 
-use crate::endpoint::{days_in_month, ParamError, AUDIT_PARAMS};
+use capillary_vocab::civil::{days_from_civil, days_in_month};
+
+use crate::endpoint::{ParamError, AUDIT_PARAMS};
 use crate::fetch_plan::Outcome;
 
 /// The README section the network problem points to.
@@ -28,7 +30,7 @@ const OTHER_PARAM_NAMES: [&str; 6] = [
 
 /// The class of a problem; [`ProblemKind::as_str`] is stable (UI hooks and
 /// tests select on it).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ProblemKind {
     BadRequest,
     Unauthorized,
@@ -83,7 +85,7 @@ impl fmt::Display for ProblemKind {
 }
 
 /// A classified failure.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     /// HTTP status, when there was a response.
@@ -520,19 +522,17 @@ pub fn parse_http_date(s: &str) -> Option<u64> {
         2 => 1900 + year,
         _ => return None,
     };
+    let (Ok(year), Ok(month), Ok(day)) = (
+        i64::try_from(year),
+        i64::try_from(month),
+        i64::try_from(day),
+    ) else {
+        return None;
+    };
     if year < 1970 || day == 0 || day > days_in_month(year, month) {
         return None;
     }
-    Some((days_from_civil(year, month, day) * 86_400 + time) * 1000)
-}
-
-/// Days since 1970-01-01 (Howard Hinnant's algorithm), for years ≥ 1970.
-fn days_from_civil(y: u64, m: u64, d: u64) -> u64 {
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y / 400;
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    era * 146_097 + doe - 719_468
+    // From 1970 on the day count is not negative; four-digit years keep it small.
+    let days = u64::try_from(days_from_civil(year, month, day)).ok()?;
+    Some((days * 86_400 + time) * 1000)
 }

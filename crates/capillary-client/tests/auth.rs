@@ -547,3 +547,27 @@ fn an_opaque_page_origin_is_named_never_guessed() {
         Err(EndpointError::Scheme("file".into()))
     );
 }
+
+#[test]
+fn each_mode_names_its_kind_and_host_credentials_none() {
+    let kinds: Vec<Option<AuthKind>> = [
+        AuthMode::None,
+        AuthMode::basic("store123", "Pass123").unwrap(),
+        AuthMode::OAuth(OAuth::new("key", "secret")),
+        AuthMode::token("t0ken").unwrap(),
+        AuthMode::header("X-Portal-Session", "abc").unwrap(),
+    ]
+    .iter()
+    .map(AuthMode::kind)
+    .collect();
+    assert_eq!(
+        kinds,
+        [
+            Some(AuthKind::None),
+            Some(AuthKind::Basic),
+            Some(AuthKind::OAuth),
+            None,
+            None
+        ]
+    );
+}

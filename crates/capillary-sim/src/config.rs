@@ -8,7 +8,11 @@ use serde::Deserialize;
 use std::net::{IpAddr, Ipv4Addr};
 use std::path::PathBuf;
 
-/// Whether API requests must carry credentials.
+/// Whether API requests must carry credentials. This is the server's policy, not a kind of
+/// credential: `required` accepts either kind the real API does
+/// ([`capillary_vocab::AuthKind::Basic`], [`capillary_vocab::AuthKind::OAuth`]), `none` lets
+/// every request in as [`capillary_vocab::AuthKind::None`], like a proxy that adds the
+/// credentials itself.
 #[derive(Clone, Copy, Debug, Default, Deserialize, PartialEq, Eq)]
 #[serde(rename_all = "lowercase")]
 pub enum AuthMode {

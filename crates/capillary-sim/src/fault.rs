@@ -12,6 +12,7 @@
 //! | `damage` | the page is damaged like the docs' merge example: two commas removed and one `"` turned into `“` |
 //! | `drop` | the connection is closed without any response |
 //! | `shift=N` | N new records arrive for the entity before this page is served (N < 0: the N newest expire), so totals change between pages |
+//! | `redirect=URL` | answer `307 Temporary Redirect` to URL (no commas in it): a client that followed it would resend its credentials there |
 //!
 //! Per request: header `X-Sim-Fault: latency=200,status=500`. Per run:
 //! `--fault RULE` (or `faults` in the config file), where a rule is a spec
@@ -43,6 +44,8 @@ pub struct Fault {
     pub drop: bool,
     /// Records arriving (positive) or expiring (negative) before the page.
     pub shift: i64,
+    /// Answer 307 to this location instead.
+    pub redirect: Option<String>,
 }
 
 impl Fault {
@@ -64,6 +67,7 @@ impl Fault {
         self.cut = other.cut.or(self.cut);
         self.damage |= other.damage;
         self.drop |= other.drop;
+        self.redirect = other.redirect.clone().or(self.redirect.take());
     }
 
     /// Parses a per-request spec (the `X-Sim-Fault` header).
@@ -139,6 +143,7 @@ impl FaultRule {
                 "damage" if value.is_none() => f.damage = true,
                 "drop" if value.is_none() => f.drop = true,
                 "shift" => f.shift = num(key, value)?,
+                "redirect" => f.redirect = Some(value.ok_or("redirect needs a URL")?.to_string()),
                 "every" => rule.every = num::<u64>(key, value)?.max(1),
                 "burst" => rule.burst = num::<u64>(key, value)?.max(1),
                 "path" => rule.path = Some(value.ok_or("path needs a value")?.to_string()),
@@ -209,7 +214,7 @@ mod tests {
 
     #[test]
     fn parses_every_item() {
-        let r = FaultRule::parse("latency=20, status=429,retry_after=3,truncate,cut=10,damage,drop,shift=-2,every=5,burst=2,path=/v2").unwrap();
+        let r = FaultRule::parse("latency=20, status=429,retry_after=3,truncate,cut=10,damage,drop,shift=-2,redirect=http://127.0.0.1:9/x,every=5,burst=2,path=/v2").unwrap();
         assert_eq!(
             r.fault,
             Fault {
@@ -221,6 +226,7 @@ mod tests {
                 damage: true,
                 drop: true,
                 shift: -2,
+                redirect: Some("http://127.0.0.1:9/x".into()),
             }
         );
         assert_eq!((r.every, r.burst, r.path.as_deref()), (5, 2, Some("/v2")));
@@ -231,6 +237,7 @@ mod tests {
             "truncate=100",
             "boom",
             "damage=1",
+            "redirect",
             "every=2",
         ] {
             assert!(Fault::parse(bad).is_err(), "{bad}");

@@ -12,6 +12,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum::Router;
 use base64::Engine as _;
+use capillary_vocab::{AuthKind, IdentifierName, SortOrder};
 use hyper_util::rt::TokioIo;
 use md5::{Digest, Md5};
 use std::collections::HashMap;
@@ -279,8 +280,8 @@ async fn accept_loop(listener: TcpListener, app: Router, mut stopped: oneshot::R
 
 fn router(state: Shared) -> Result<Router, Error> {
     let guarded = Router::new()
-        .route("/api_gateway/v2/audits", get(audits_current))
-        .route("/v2/auditLog/get", get(audits_legacy))
+        .route(Shape::Current.path(), get(audits_current))
+        .route(Shape::Legacy.path(), get(audits_legacy))
         .route("/v2/customers/{id}/statusLog", get(customer_status_log))
         .route("/v2/card/statusLog", get(card_status_log))
         .route("/v2/customers/lookup/customerDetails", get(lookup))
@@ -376,23 +377,49 @@ fn md5_hex(s: &str) -> String {
 }
 
 impl AppState {
-    /// The credential id of a request (for rate limits), or why it is refused.
-    fn authenticate(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+    /// The kind of credential a request carries: [`AuthKind::None`] when the simulator checks
+    /// none ([`AuthMode::None`]), else the OAuth token header before `Authorization` (Basic).
+    fn auth_kind(&self, headers: &HeaderMap) -> Result<AuthKind, &'static str> {
         if self.cfg.auth == AuthMode::None {
-            return Ok("anonymous".into());
+            Ok(AuthKind::None)
+        } else if headers.contains_key(OAUTH_HEADER) {
+            Ok(AuthKind::OAuth)
+        } else if headers.contains_key(header::AUTHORIZATION) {
+            Ok(AuthKind::Basic)
+        } else {
+            Err("Authentication required: Basic or X-CAP-API-OAUTH-TOKEN")
         }
-        if let Some(token) = headers.get(OAUTH_HEADER) {
-            let token = token.to_str().map_err(|_| "Invalid OAuth token")?;
-            let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
-            return match tokens.get(token) {
-                Some((key, exp)) if *exp > Instant::now() => Ok(format!("oauth:{key}")),
-                Some(_) => Err("OAuth token expired"),
-                None => Err("Invalid OAuth token"),
-            };
-        }
-        let Some(auth) = headers.get(header::AUTHORIZATION) else {
-            return Err("Authentication required: Basic or X-CAP-API-OAUTH-TOKEN");
+    }
+
+    /// The credential id of a request (for rate limits: `basic:demo`, `oauth:demo-key`, or
+    /// `none` when credentials are not checked), or why it is refused.
+    fn authenticate(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+        let kind = self.auth_kind(headers)?;
+        let who = match kind {
+            AuthKind::None => return Ok(kind.key().to_owned()),
+            AuthKind::OAuth => self.oauth_client(headers)?,
+            AuthKind::Basic => self.basic_user(headers)?,
         };
+        Ok(format!("{}:{who}", kind.key()))
+    }
+
+    /// The key of the client whose live token the request carries.
+    fn oauth_client(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+        let token = headers.get(OAUTH_HEADER).ok_or("Invalid OAuth token")?;
+        let token = token.to_str().map_err(|_| "Invalid OAuth token")?;
+        let tokens = self.tokens.lock().unwrap_or_else(|p| p.into_inner());
+        match tokens.get(token) {
+            Some((key, exp)) if *exp > Instant::now() => Ok(key.clone()),
+            Some(_) => Err("OAuth token expired"),
+            None => Err("Invalid OAuth token"),
+        }
+    }
+
+    /// The user whose Basic credentials (`base64(user:md5hex(password))`) the request carries.
+    fn basic_user(&self, headers: &HeaderMap) -> Result<String, &'static str> {
+        let auth = headers
+            .get(header::AUTHORIZATION)
+            .ok_or("Invalid Authorization header")?;
         let auth = auth.to_str().map_err(|_| "Invalid Authorization header")?;
         let b64 = auth
             .strip_prefix("Basic ")
@@ -408,7 +435,7 @@ impl AppState {
             .users
             .iter()
             .find(|u| u.username == user && md5_hex(&u.password).eq_ignore_ascii_case(hash))
-            .map(|u| format!("basic:{}", u.username))
+            .map(|u| u.username.clone())
             .ok_or("Invalid username or password")
     }
 
@@ -482,6 +509,13 @@ async fn faults(State(st): State<Shared>, mut req: Request, next: Next) -> Respo
             k.0.store(true, Ordering::SeqCst);
         }
         return StatusCode::INTERNAL_SERVER_ERROR.into_response();
+    }
+    if let Some(location) = &f.redirect {
+        let mut r = StatusCode::TEMPORARY_REDIRECT.into_response();
+        if let Ok(value) = HeaderValue::from_str(location) {
+            r.headers_mut().insert(header::LOCATION, value);
+        }
+        return r;
     }
     if let Some(status) = f.status {
         let code = StatusCode::from_u16(status).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
@@ -595,11 +629,10 @@ fn parse_audit_query(
         Some("createdOn") => SortBy::CreatedOn,
         Some(_) => return Err("sortBy must be autoUpdateTime or createdOn".to_string()),
     };
-    let descending = match p.get("sortOrder") {
-        None => true,
-        Some(o) if o.eq_ignore_ascii_case("DESC") => true,
-        Some(o) if o.eq_ignore_ascii_case("ASC") => false,
-        Some(_) => return Err("sortOrder must be ASC or DESC".to_string()),
+    let descending = match p.get("sortOrder").map(String::as_str).map(SortOrder::parse) {
+        None | Some(Some(SortOrder::Desc)) => true,
+        Some(Some(SortOrder::Asc)) => false,
+        Some(None) => return Err("sortOrder must be ASC or DESC".to_string()),
     };
     let date = |key: &str, end: bool| -> Result<Option<i64>, String> {
         match p.get(key) {
@@ -715,12 +748,9 @@ async fn lookup(State(st): State<Shared>, req: Request) -> Response {
     {
         return error(StatusCode::BAD_REQUEST, 8003, "Invalid source");
     }
-    if !["mobile", "email", "externalId", "cardnumber"]
-        .iter()
-        .any(|n| n.eq_ignore_ascii_case(name))
-    {
+    let Some(name) = IdentifierName::parse(name) else {
         return bad("identifierName must be mobile, email, externalId or cardnumber");
-    }
+    };
     match st
         .store
         .lookup(name, value.trim())

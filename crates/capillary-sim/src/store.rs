@@ -13,6 +13,7 @@ use audit_gen::{
     CustomerProfile, EntitySpec, EntityType, PageWriter, Pagination, Record, RecordStream, Shape,
     StatusLogBuilder, StatusLogEntry, World,
 };
+use capillary_vocab::{EventType, IdentifierName};
 use serde_json::Value;
 use std::collections::HashMap;
 use std::sync::RwLock;
@@ -114,8 +115,8 @@ pub struct Query {
 /// All entities, their status logs and identifier index.
 pub struct Store {
     entities: HashMap<(EntityType, i64), RwLock<Entity>>,
-    /// (identifierName lowercase, value lowercase) → customer id.
-    identifiers: HashMap<(String, String), i64>,
+    /// (identifierName, value lowercase) → customer id.
+    identifiers: HashMap<(IdentifierName, String), i64>,
     /// card number → card id.
     card_numbers: HashMap<String, i64>,
     /// customer id → current identity.
@@ -182,7 +183,7 @@ impl Store {
                     let rid = r.value.get("requestId").and_then(Value::as_str);
                     if let Some(card) = rid.and_then(|rid| card_by_request.get(rid)) {
                         for (name, value) in identifier_events(&r.value) {
-                            if name.eq_ignore_ascii_case("cardnumber") {
+                            if IdentifierName::parse(&name) == Some(IdentifierName::CardNumber) {
                                 store.card_numbers.insert(value, *card);
                             }
                         }
@@ -196,19 +197,17 @@ impl Store {
     }
 
     fn add_profile(&mut self, p: &CustomerProfile) {
-        let mut add = |name: &str, value: &str| {
+        let mut add = |name: IdentifierName, value: &str| {
             if !value.is_empty() {
-                self.identifiers.insert(
-                    (name.to_ascii_lowercase(), value.to_ascii_lowercase()),
-                    p.id,
-                );
+                self.identifiers
+                    .insert((name, value.to_ascii_lowercase()), p.id);
             }
         };
-        add("mobile", &p.mobile);
-        add("email", &p.email);
-        add("externalId", &p.external_id);
+        add(IdentifierName::Mobile, &p.mobile);
+        add(IdentifierName::Email, &p.email);
+        add(IdentifierName::ExternalId, &p.external_id);
         for c in &p.card_numbers {
-            add("cardnumber", c);
+            add(IdentifierName::CardNumber, c);
         }
         self.profiles.insert(p.id, p.clone());
     }
@@ -267,11 +266,11 @@ impl Store {
         Ok(e.log.clone().finish())
     }
 
-    /// Customer id for an identifier (`mobile`, `email`, `externalId`,
-    /// `cardnumber`; name and value compared ignoring case).
-    pub fn lookup(&self, name: &str, value: &str) -> Option<i64> {
+    /// Customer id for an identifier (the value compared ignoring case; the name was read by
+    /// [`IdentifierName::parse`], which ignores it too).
+    pub fn lookup(&self, name: IdentifierName, value: &str) -> Option<i64> {
         self.identifiers
-            .get(&(name.to_ascii_lowercase(), value.to_ascii_lowercase()))
+            .get(&(name, value.to_ascii_lowercase()))
             .copied()
     }
 
@@ -294,8 +293,8 @@ fn events_of(v: &Value) -> impl Iterator<Item = &Value> {
         .flatten()
 }
 
-/// `(referenceType, updatedField, currentValue)` of each event of a saved record.
-fn event_changes(v: &Value) -> impl Iterator<Item = (String, &str, Option<&str>)> {
+/// `(type, eventType, updatedField, currentValue)` of each event of a saved record.
+fn event_changes(v: &Value) -> impl Iterator<Item = (EventType, &str, &str, Option<&str>)> {
     events_of(v).map(|e| {
         let t = e
             .get("eventType")
@@ -308,14 +307,24 @@ fn event_changes(v: &Value) -> impl Iterator<Item = (String, &str, Option<&str>)
         let cur = e
             .pointer("/additionalFields/currentValue")
             .and_then(Value::as_str);
-        (audit_gen::reference_type_of(t), field, cur)
+        (EventType::from_label(t), t, field, cur)
     })
+}
+
+/// What a `referenceType` filter compares an event with: the documented name of its type,
+/// whichever generation's spelling the record has (`Communication Channels` and `CommChannel`
+/// both answer `CommChannel`), or for a type outside the vocabulary its `eventType` as sent.
+fn reference_key(t: EventType, event_type: &str) -> &str {
+    match t {
+        EventType::Other => event_type,
+        t => t.as_str(),
+    }
 }
 
 fn identifier_events(v: &Value) -> Vec<(String, String)> {
     event_changes(v)
-        .filter(|(rt, ..)| rt == "Identifier")
-        .filter_map(|(_, f, c)| Some((f.to_string(), c?.to_string())))
+        .filter(|(t, ..)| *t == EventType::Identifier)
+        .filter_map(|(_, _, f, c)| Some((f.to_string(), c?.to_string())))
         .collect()
 }
 
@@ -333,17 +342,23 @@ fn infer_profile(id: i64, recs: &[SavedRecord]) -> CustomerProfile {
         card_numbers: Vec::new(),
     };
     for r in sorted {
-        for (rt, field, value) in event_changes(&r.value) {
+        for (t, _, field, value) in event_changes(&r.value) {
             let Some(value) = value.map(str::to_string) else {
                 continue;
             };
-            match (rt.as_str(), field.to_ascii_lowercase().as_str()) {
-                ("Identifier", "mobile") => p.mobile = value,
-                ("Identifier", "email") => p.email = value,
-                ("Identifier", "externalid") => p.external_id = value,
-                ("Identifier", "cardnumber") if value != "NA" => p.card_numbers.push(value),
-                ("StandardField", "firstname") => p.first_name = value,
-                ("StandardField", "lastname") => p.last_name = value,
+            match t {
+                EventType::Identifier => match IdentifierName::parse(field) {
+                    Some(IdentifierName::Mobile) => p.mobile = value,
+                    Some(IdentifierName::Email) => p.email = value,
+                    Some(IdentifierName::ExternalId) => p.external_id = value,
+                    Some(IdentifierName::CardNumber) if value != "NA" => p.card_numbers.push(value),
+                    _ => {}
+                },
+                EventType::StandardField => match field.to_ascii_lowercase().as_str() {
+                    "firstname" => p.first_name = value,
+                    "lastname" => p.last_name = value,
+                    _ => {}
+                },
                 _ => {}
             }
         }
@@ -430,7 +445,7 @@ impl Entity {
     fn index_record(&mut self, r: &Record) {
         let ev_start = self.events.len() as u32;
         for ev in &r.events {
-            let rt = self.strings.intern(ev.kind.reference_type());
+            let rt = self.strings.intern(ev.kind.as_str());
             let f = self.strings.intern(&ev.updated_field);
             self.events.push((rt, f));
         }
@@ -448,8 +463,8 @@ impl Entity {
 
     fn index_value(&mut self, v: &Value) {
         let ev_start = self.events.len() as u32;
-        for (rt, field, _) in event_changes(v) {
-            let rt = self.strings.intern(&rt);
+        for (t, event_type, field, _) in event_changes(v) {
+            let rt = self.strings.intern(reference_key(t, event_type));
             let f = self.strings.intern(field);
             self.events.push((rt, f));
         }
@@ -516,13 +531,14 @@ impl Entity {
                 Some(s) => self.strings.find(s).map(Some).ok_or(()),
             }
         };
+        let merge = EventType::CustomerMerge.as_str();
         let merge_filter = q
             .reference_type
             .as_deref()
-            .is_some_and(|r| r.eq_ignore_ascii_case("CustomerMerge"));
+            .is_some_and(|r| r.eq_ignore_ascii_case(merge));
         let source = lookup(&q.source);
         let rt = if merge_filter {
-            Ok(self.strings.find("CustomerMerge"))
+            Ok(self.strings.find(merge))
         } else {
             lookup(&q.reference_type)
         };
@@ -657,8 +673,7 @@ fn observe_saved(log: &mut StatusLogBuilder, v: &Value) {
             .get("eventType")
             .and_then(Value::as_str)
             .unwrap_or_default();
-        let rt = audit_gen::reference_type_of(t);
-        if rt != "CustomerStatus" && rt != "CardStatus" {
+        if !EventType::from_label(t).is_status() {
             continue;
         }
         let af = |k: &str| {

@@ -177,3 +177,24 @@ async fn the_fault_header_can_be_disabled() {
         200
     );
 }
+
+#[tokio::test]
+async fn a_redirect_fault_answers_307_to_its_location() {
+    let sim = start(small_config()).await;
+    let r = send(
+        reqwest::Client::builder()
+            .no_proxy()
+            .redirect(reqwest::redirect::Policy::none())
+            .build()
+            .unwrap()
+            .get(format!("{}{CUST}", sim.url()))
+            .header("Authorization", auth())
+            .header("X-Sim-Fault", "redirect=http://127.0.0.1:9/elsewhere"),
+    )
+    .await;
+    assert_eq!(r.status, 307);
+    assert_eq!(
+        r.header("location").as_deref(),
+        Some("http://127.0.0.1:9/elsewhere")
+    );
+}

@@ -41,7 +41,9 @@
 #![forbid(unsafe_code)]
 
 use capillary_client::{ApiBase, BaseKind, Cluster, Origin, RateLimit};
-use serde_json::{Map, Value};
+pub use capillary_vocab::AuthKind;
+mod json;
+pub use json::Json;
 
 /// The file the app fetches, relative to `index.html`.
 pub const FILE_NAME: &str = "config.json";
@@ -56,8 +58,9 @@ pub const MAX_PAGE_SIZE: u32 = 1000;
 /// larger number is more likely a typo than a limit worth pacing to).
 pub const MAX_RATE_LIMIT: u32 = 100_000;
 
-/// The authentication modes the connection panel can offer.
-pub const AUTH_MODES: [&str; 3] = ["basic", "oauth", "none"];
+/// The authentication modes the connection panel can offer (the default `authModes`): every
+/// [`AuthKind`], in the order offered.
+pub const AUTH_MODES: [AuthKind; 3] = AuthKind::ALL;
 
 /// Keys a config may have; anything else is reported as a likely typo.
 const KEYS: [&str; 10] = [
@@ -123,7 +126,7 @@ pub struct Config {
     /// ([`Config::linked_api`]): a link must not choose where credentials go.
     pub other_apis: bool,
     /// Subset of [`AUTH_MODES`], in the order offered.
-    pub auth_modes: Vec<&'static str>,
+    pub auth_modes: Vec<AuthKind>,
     /// Time zone key used when the link has no `tz` (`UTC`, `browser`, `Europe/Paris`, `+05:30`).
     pub time_zone: Option<String>,
     /// Records per request when the link has no `limit`.
@@ -253,22 +256,27 @@ pub enum CredentialEntry {
 impl Config {
     /// Reads `config.json` text. Never fails: see [`Loaded`].
     pub fn read(text: &str) -> Loaded {
-        let value: Value = match serde_json::from_str(text) {
-            Ok(v) => v,
-            Err(e) => return Loaded::fallback(&format!("is not valid JSON ({e})")),
-        };
-        let Value::Object(map) = value else {
+        match serde_json::from_str::<serde_json::Value>(text) {
+            Ok(v) => Config::read_json(&Json::from(v)),
+            Err(e) => Loaded::fallback(&format!("is not valid JSON ({e})")),
+        }
+    }
+
+    /// Reads config.json as a parsed JSON value (the page's `JSON.parse` gives one). Never
+    /// fails: see [`Loaded`].
+    pub fn read_json(value: &Json) -> Loaded {
+        let Json::Object(map) = value else {
             return Loaded::fallback("must be a JSON object { … }");
         };
         let mut reader = Reader {
-            map: &map,
+            map,
             warnings: Vec::new(),
         };
         let config = reader.config();
         let mut warnings = reader.warnings;
         let mut unknown: Vec<&str> = map
-            .keys()
-            .map(String::as_str)
+            .iter()
+            .map(|(k, _)| k.as_str())
             .filter(|k| !KEYS.contains(k))
             .collect();
         unknown.sort_unstable();
@@ -358,9 +366,9 @@ impl Config {
         }
     }
 
-    /// True when the connection panel may offer `mode` (`basic`, `oauth`, `none`).
-    pub fn allows_auth(&self, mode: &str) -> bool {
-        self.auth_modes.contains(&mode)
+    /// True when the connection panel may offer `kind`.
+    pub fn allows_auth(&self, kind: AuthKind) -> bool {
+        self.auth_modes.contains(&kind)
     }
 
     /// The `api` value links use when they name none.
@@ -439,11 +447,15 @@ fn quoted(keys: &[&str]) -> String {
 
 /// Reads keys one at a time, replacing bad values with defaults and saying so.
 struct Reader<'a> {
-    map: &'a Map<String, Value>,
+    map: &'a [(String, Json)],
     warnings: Vec<String>,
 }
 
 impl<'a> Reader<'a> {
+    fn get(&self, key: &str) -> Option<&'a Json> {
+        self.map.iter().find(|(k, _)| k == key).map(|(_, v)| v)
+    }
+
     fn config(&mut self) -> Config {
         let defaults = Config::default();
         let mut apis = self.apis().unwrap_or(defaults.apis);
@@ -499,9 +511,9 @@ impl<'a> Reader<'a> {
     }
 
     fn string(&mut self, key: &str, expected: &str) -> Option<String> {
-        match self.map.get(key)? {
-            Value::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
-            Value::Null => None,
+        match self.get(key)? {
+            Json::String(s) if !s.trim().is_empty() => Some(s.trim().to_owned()),
+            Json::Null => None,
             _ => {
                 self.warn(key, &format!("expected {expected}"), "the default");
                 None
@@ -510,9 +522,9 @@ impl<'a> Reader<'a> {
     }
 
     fn bool(&mut self, key: &str) -> Option<bool> {
-        match self.map.get(key)? {
-            Value::Bool(b) => Some(*b),
-            Value::Null => None,
+        match self.get(key)? {
+            Json::Bool(b) => Some(*b),
+            Json::Null => None,
             _ => {
                 self.warn(key, "expected true or false", "the default");
                 None
@@ -520,11 +532,10 @@ impl<'a> Reader<'a> {
         }
     }
 
-    fn list(&mut self, key: &str) -> Option<&'a [Value]> {
-        let map = self.map;
-        match map.get(key)? {
-            Value::Array(items) => Some(items),
-            Value::Null => None,
+    fn list(&mut self, key: &str) -> Option<&'a [Json]> {
+        match self.get(key)? {
+            Json::Array(items) => Some(items),
+            Json::Null => None,
             _ => {
                 self.warn(key, "expected a list [ … ]", "the default");
                 None
@@ -537,9 +548,11 @@ impl<'a> Reader<'a> {
         let mut out: Vec<ApiChoice> = Vec::new();
         for item in items {
             let (api, label) = match item {
-                Value::String(s) => (s.as_str(), None),
-                Value::Object(o) => match o.get("api") {
-                    Some(Value::String(s)) => (s.as_str(), o.get("label").and_then(Value::as_str)),
+                Json::String(s) => (s.as_str(), None),
+                object @ Json::Object(_) => match object.get("api") {
+                    Some(Json::String(s)) => {
+                        (s.as_str(), object.get("label").and_then(Json::as_str))
+                    }
                     _ => {
                         self.warn(
                             "apis",
@@ -571,19 +584,21 @@ impl<'a> Reader<'a> {
         Some(out)
     }
 
-    fn auth_modes(&mut self) -> Option<Vec<&'static str>> {
+    /// `authModes`: [`AuthKind`] keys (read as [`AuthKind::parse`] reads them), each once.
+    fn auth_modes(&mut self) -> Option<Vec<AuthKind>> {
         let items = self.list("authModes")?;
         let mut out = Vec::new();
         let mut bad = Vec::new();
         for item in items {
-            match AUTH_MODES.iter().find(|m| item.as_str() == Some(**m)) {
-                Some(m) if !out.contains(m) => out.push(*m),
+            match item.as_str().and_then(AuthKind::parse) {
+                Some(m) if !out.contains(&m) => out.push(m),
                 Some(_) => {}
                 None => bad.push(item.to_string()),
             }
         }
         if !bad.is_empty() {
-            let problem = format!("{} not one of basic, oauth, none", bad.join(", "));
+            let keys: Vec<&str> = AUTH_MODES.iter().map(|m| m.key()).collect();
+            let problem = format!("{} not one of {}", bad.join(", "), keys.join(", "));
             self.warn("authModes", &problem, "the others");
         }
         if out.is_empty() {
@@ -594,7 +609,7 @@ impl<'a> Reader<'a> {
     }
 
     fn page_size(&mut self) -> Option<u32> {
-        let value = self.map.get("pageSize")?;
+        let value = self.get("pageSize")?;
         match value.as_u64() {
             Some(n @ 1..) if n <= u64::from(MAX_PAGE_SIZE) => Some(n as u32),
             _ if value.is_null() => None,
@@ -609,7 +624,7 @@ impl<'a> Reader<'a> {
     /// `rateLimit`: a whole number of requests per minute. A bad value is dropped (the limit is
     /// then learned) rather than guessed at: pacing to a wrong number is slower or refused.
     fn rate_limit(&mut self) -> Option<RateLimit> {
-        let value = self.map.get("rateLimit")?;
+        let value = self.get("rateLimit")?;
         match value.as_u64() {
             Some(n @ 1..) if n <= u64::from(MAX_RATE_LIMIT) => {
                 Some(RateLimit::per_minute(n as u32))

@@ -40,7 +40,8 @@ fn main() -> ExitCode {
                 .collect();
             println!("apis: {}", apis.join(", "));
             println!("other apis allowed: {}", c.other_apis);
-            println!("auth modes: {}", c.auth_modes.join(", "));
+            let modes: Vec<&str> = c.auth_modes.iter().map(|m| m.key()).collect();
+            println!("auth modes: {}", modes.join(", "));
             println!(
                 "time zone: {}",
                 c.time_zone.as_deref().unwrap_or("(link or UTC)")

@@ -78,7 +78,7 @@ fn a_full_config_is_read() {
     assert_eq!(c.apis[2].label, "Our gateway");
     assert_eq!(c.default_api(), Some("/capillary"));
     assert!(!c.other_apis);
-    assert_eq!(c.auth_modes, ["oauth", "none"]);
+    assert_eq!(c.auth_modes, [AuthKind::OAuth, AuthKind::None]);
     assert_eq!(c.time_zone.as_deref(), Some("Asia/Kolkata"));
     assert_eq!(c.page_size, 200);
     assert_eq!(c.rate_limit, Some(RateLimit::per_minute(100)));
@@ -404,4 +404,38 @@ fn an_api_the_deployment_does_not_offer_is_refused_with_what_it_offers() {
     );
     let open = Config::read(r#"{"apis": ["eu"], "otherApis": true}"#).config;
     assert_eq!(open.refusal("https://elsewhere.example", &other), None);
+}
+
+#[test]
+fn what_the_browsers_json_parse_gives_reads_like_the_text() {
+    // The page hands over JSON.parse's value: numbers are doubles, objects keep their order.
+    let value = Json::Object(vec![
+        ("apis".into(), Json::Array(vec![Json::String("eu".into())])),
+        ("pageSize".into(), Json::Number(200.0)),
+        ("rateLimit".into(), Json::Number(2.5)),
+        (
+            "authModes".into(),
+            Json::Array(vec![Json::String("oauth".into()), Json::Bool(true)]),
+        ),
+    ]);
+    let loaded = Config::read_json(&value);
+    assert_eq!(loaded.config.page_size, 200);
+    assert_eq!(
+        loaded.config.rate_limit, None,
+        "2.5 requests a minute is not a whole number"
+    );
+    assert_eq!(loaded.config.auth_modes, [AuthKind::OAuth]);
+    let said = loaded.warnings.join(" ");
+    assert!(
+        said.contains("`rateLimit`") && said.contains("true not one of"),
+        "{said}"
+    );
+    let text =
+        r#"{"apis": ["eu"], "pageSize": 200, "rateLimit": 2.5, "authModes": ["oauth", true]}"#;
+    assert_eq!(Config::read(text), loaded);
+    let not_an_object = Config::read_json(&Json::Array(Vec::new()));
+    assert!(not_an_object
+        .error
+        .unwrap_or_default()
+        .contains("JSON object"));
 }

@@ -77,11 +77,7 @@ impl ConnectForm {
     ) -> (ConnectForm, Option<String>) {
         let mut form = ConnectForm {
             api: config.default_api().unwrap_or_default().to_owned(),
-            auth: config
-                .auth_modes
-                .first()
-                .and_then(|m| AuthKind::parse(m))
-                .unwrap_or_default(),
+            auth: config.auth_modes.first().copied().unwrap_or_default(),
             username: String::new(),
             password: String::new(),
             key: String::new(),
@@ -108,7 +104,7 @@ impl ConnectForm {
             LinkedApi::Listed(_) => form.api = request.api.clone(),
             LinkedApi::Unlisted(unlisted) => warning = Some(unlisted.warning()),
         }
-        if config.allows_auth(request.auth.key()) {
+        if config.allows_auth(request.auth) {
             form.auth = request.auth;
         }
         form.entity_type = request.params.entity_type.as_str().to_owned();
@@ -149,7 +145,17 @@ impl ConnectForm {
             pairs.push(("idValue", value));
         }
         for (p, v) in AUDIT_PARAMS.iter().zip(&self.params) {
-            pairs.push((p.name, v.clone()));
+            // A flag left at an unticked default is left out (the API's default applies); one
+            // ticked by default and unticked says so.
+            let left_out = matches!(
+                p.control,
+                Control::Flag {
+                    checked_by_default: false
+                }
+            ) && v == "false";
+            if !left_out {
+                pairs.push((p.name, v.clone()));
+            }
         }
         if self.legacy {
             pairs.push(("legacy", "1".into()));
@@ -160,8 +166,8 @@ impl ConnectForm {
             Some(Err(e)) => return Err(format!("{}: {}", e.param, e.message)),
             None => return Err("api: choose a cluster, a base URL or a proxy path".into()),
         };
-        if !config.allows_auth(request.auth.key()) {
-            let offered: Vec<&str> = config.auth_modes.clone();
+        if !config.allows_auth(request.auth) {
+            let offered: Vec<&str> = config.auth_modes.iter().map(|a| a.key()).collect();
             return Err(format!(
                 "auth: this deployment allows {} only (config.json `authModes`)",
                 offered.join(", ")

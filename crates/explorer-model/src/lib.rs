@@ -8,6 +8,7 @@ pub mod engine;
 pub mod link;
 pub mod loader;
 pub mod problem;
+pub mod protocol;
 pub mod query_edit;
 pub mod read;
 pub mod session;

@@ -15,15 +15,21 @@
 //! Reading never fails: a value that cannot be read is left at its default (view state) or kept
 //! raw and reported when the request is built ([`ApiLink::request`]).
 
-use capillary_client::{
-    ApiBase, AuditParams, EntityType, Generation, IdentifierName, ParamError, AUDIT_PARAMS,
-};
+use capillary_client::{ApiBase, AuditParams, ParamError, AUDIT_PARAMS};
+use capillary_vocab::percent::{decode_component, encode_component};
+use capillary_vocab::{EntityType, Generation, IdentifierName};
 use explorer_config::Theme;
+
+/// How requests authenticate (`auth=basic|oauth|none`): the vocabulary's kind. The secrets
+/// themselves are never in a link.
+pub use capillary_vocab::AuthKind;
 
 use crate::zone::Zone;
 
 /// Which page is shown.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(
+    Clone, Copy, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize,
+)]
 pub enum View {
     #[default]
     Timeline,
@@ -59,7 +65,7 @@ impl View {
 }
 
 /// What the user is looking at: the page, the search, the selection, the zone, the ranges.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct ViewState {
     pub view: View,
     /// The search box text (audit-core's query language).
@@ -442,34 +448,6 @@ impl ApiLink {
     }
 }
 
-/// How requests authenticate. The secrets themselves are never in a link.
-#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-pub enum AuthKind {
-    #[default]
-    Basic,
-    OAuth,
-    /// A same-origin proxy adds credentials.
-    None,
-}
-
-impl AuthKind {
-    pub const ALL: [AuthKind; 3] = [AuthKind::Basic, AuthKind::OAuth, AuthKind::None];
-
-    pub fn key(self) -> &'static str {
-        match self {
-            AuthKind::Basic => "basic",
-            AuthKind::OAuth => "oauth",
-            AuthKind::None => "none",
-        }
-    }
-
-    pub fn parse(s: &str) -> Option<AuthKind> {
-        AuthKind::ALL
-            .into_iter()
-            .find(|k| k.key().eq_ignore_ascii_case(s.trim()))
-    }
-}
-
 /// Who to open: an entity by id, or an identifier to look the customer (or card) up by.
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub enum Target {
@@ -545,15 +523,16 @@ pub fn encode_query<K: AsRef<str>, V: AsRef<str>>(pairs: &[(K, V)]) -> String {
     let mut out = String::new();
     for (i, (k, v)) in pairs.iter().enumerate() {
         out.push(if i == 0 { '?' } else { '&' });
-        out.push_str(&capillary_client::encode_component(k.as_ref()));
+        out.push_str(&encode_component(k.as_ref()));
         out.push('=');
-        out.push_str(&capillary_client::encode_component(v.as_ref()));
+        out.push_str(&encode_component(v.as_ref()));
     }
     out
 }
 
-/// Reads `?k=v&…` (or without the `?`) as `URLSearchParams` does: `+` is a space, `%XX` a byte,
-/// bytes that are not UTF-8 become U+FFFD. Never fails: a link is untrusted input.
+/// Reads `?k=v&…` (or without the `?`) as `URLSearchParams` does: pairs split at `&`, key and
+/// value at the first `=`, each decoded by [`decode_component`] (`+` is a space, `%XX` a byte,
+/// bytes that are not UTF-8 become U+FFFD). Never fails: a link is untrusted input.
 pub fn decode_query(search: &str) -> Vec<(String, String)> {
     search
         .strip_prefix('?')
@@ -565,31 +544,6 @@ pub fn decode_query(search: &str) -> Vec<(String, String)> {
             (decode_component(k), decode_component(v))
         })
         .collect()
-}
-
-fn decode_component(s: &str) -> String {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while i < b.len() {
-        match b[i] {
-            b'+' => out.push(b' '),
-            b'%' if i + 2 < b.len() => match (hex(b[i + 1]), hex(b[i + 2])) {
-                (Some(h), Some(l)) => {
-                    out.push(h << 4 | l);
-                    i += 2;
-                }
-                _ => out.push(b'%'),
-            },
-            c => out.push(c),
-        }
-        i += 1;
-    }
-    String::from_utf8_lossy(&out).into_owned()
-}
-
-fn hex(c: u8) -> Option<u8> {
-    (c as char).to_digit(16).map(|d| d as u8)
 }
 
 /// The URL that gives this document (`href`, absolute) the query `search` (`?…` or empty):

@@ -5,7 +5,7 @@ use capillary_client::ProblemKind as ApiProblemKind;
 
 /// What kind of problem a banner shows. API failures reuse capillary-client's classification;
 /// the rest are the explorer's own.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum ProblemKind {
     /// A failure talking to the API (or a page it sent: damaged, unrecognised).
     Api(ApiProblemKind),
@@ -25,6 +25,9 @@ pub enum ProblemKind {
     Framed,
     /// The link names an API for which no credentials are held.
     CredentialsNeeded,
+    /// The engine's worker could not start (a CSP without `worker-src`, an old browser, a
+    /// worker of another release): nothing can be read until it does.
+    Engine,
 }
 
 impl ProblemKind {
@@ -40,6 +43,7 @@ impl ProblemKind {
             ProblemKind::UnlistedApi => "unlisted-api",
             ProblemKind::Framed => "framed",
             ProblemKind::CredentialsNeeded => "credentials-needed",
+            ProblemKind::Engine => "engine",
         }
     }
 
@@ -65,7 +69,7 @@ impl From<ApiProblemKind> for ProblemKind {
 }
 
 /// One banner.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Problem {
     pub kind: ProblemKind,
     pub message: String,

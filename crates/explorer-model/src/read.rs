@@ -9,7 +9,7 @@ use capillary_client::{parse_lookup_customer_id, read_page, PageAnswer, Problem 
 use crate::problem::Problem;
 
 /// What a request was for, so its answer can be read.
-#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Purpose {
     /// Page `page` of the audit listing whose key is `listing`, in pages of `limit`.
     AuditPage {
@@ -25,7 +25,7 @@ pub enum Purpose {
 }
 
 /// An HTTP answer with its body, as the browser received it.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Answer {
     pub status: u16,
     /// Header names in any case.
@@ -40,7 +40,7 @@ impl Answer {
 }
 
 /// What an answer said.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Read {
     /// An audit page: its facts, or its classified failure, for the fetch plan.
     Page(PageAnswer),

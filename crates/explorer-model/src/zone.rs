@@ -6,7 +6,7 @@
 use audit_core::{format_at_offset, UtcMillis};
 
 /// The zone times are shown in.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Zone {
     #[default]
     Utc,
@@ -64,6 +64,19 @@ fn parse_offset(s: &str) -> Option<i32> {
     let (h, m): (i32, i32) = (h.parse().ok()?, m.parse().ok()?);
     ((0..=14).contains(&h) && (0..60).contains(&m)).then_some(sign * (h * 60 + m))
 }
+
+/// Zones offered in the picker besides UTC and the browser's own (a link takes any IANA name).
+pub const COMMON_ZONES: [&str; 9] = [
+    "Asia/Kolkata",
+    "Asia/Singapore",
+    "Asia/Dubai",
+    "Asia/Jakarta",
+    "Europe/London",
+    "Europe/Berlin",
+    "America/New_York",
+    "America/Los_Angeles",
+    "Australia/Sydney",
+];
 
 /// What only the browser knows: the offset of the browser's or a named zone at an instant.
 pub trait Offsets {

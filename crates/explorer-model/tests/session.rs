@@ -30,6 +30,20 @@ fn request(target: Target, entity_type: EntityType, auth: AuthKind) -> ApiReques
     }
 }
 
+/// The plan for `target` (an entity or an identifier) with the test settings.
+fn plan_for(target: Target, entity_type: EntityType, auth: AuthKind) -> SessionPlan {
+    SessionPlan::new(request(target, entity_type, auth), settings())
+}
+
+/// Customer 5 by its id.
+fn customer_5(auth: AuthKind) -> SessionPlan {
+    plan_for(
+        Target::Entity(EntityType::Customer, 5),
+        EntityType::Customer,
+        auth,
+    )
+}
+
 fn settings() -> SessionSettings {
     SessionSettings {
         page_size: 10,
@@ -190,14 +204,7 @@ fn pages_of(run: &Run, entity: &str) -> usize {
 
 #[test]
 fn an_entity_by_id_loads_its_status_log_and_every_page() {
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::Basic,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::Basic);
     let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
     assert_eq!(run.end, Some(Step::Done));
     assert!(
@@ -217,10 +224,7 @@ fn an_entity_by_id_loads_its_status_log_and_every_page() {
 #[test]
 fn an_identifier_is_looked_up_then_the_customer_is_loaded() {
     let target = Target::Identifier(IdentifierName::Mobile, "9988776655".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Customer, AuthKind::Basic),
-        settings(),
-    );
+    let mut plan = plan_for(target, EntityType::Customer, AuthKind::Basic);
     assert_eq!(plan.summary(T0), "Looking up mobile 9988776655…");
     let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
     assert_eq!(run.end, Some(Step::Done));
@@ -237,10 +241,7 @@ fn an_identifier_is_looked_up_then_the_customer_is_loaded() {
 #[test]
 fn a_card_by_number_takes_its_id_from_its_status_log() {
     let target = Target::Identifier(IdentifierName::CardNumber, "DIWALI1".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Card, AuthKind::Basic),
-        settings(),
-    );
+    let mut plan = plan_for(target, EntityType::Card, AuthKind::Basic);
     let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
     assert_eq!(run.end, Some(Step::Done));
     assert!(run.urls[0].ends_with("/v2/card/statusLog?number=DIWALI1"));
@@ -262,10 +263,7 @@ fn a_card_by_number_takes_its_id_from_its_status_log() {
 #[test]
 fn a_card_number_opening_its_customer_also_loads_the_cards_status_log() {
     let target = Target::Identifier(IdentifierName::CardNumber, "DIWALI1".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Customer, AuthKind::Basic),
-        settings(),
-    );
+    let mut plan = plan_for(target, EntityType::Customer, AuthKind::Basic);
     let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
     assert_eq!(run.end, Some(Step::Done));
     assert!(run.urls[0].contains("identifierName=cardnumber"));
@@ -283,10 +281,7 @@ fn a_card_number_opening_its_customer_also_loads_the_cards_status_log() {
 #[test]
 fn failures_to_find_the_entity_stop_the_session_named() {
     let target = Target::Identifier(IdentifierName::Email, "nobody@example.com".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Customer, AuthKind::Basic),
-        settings(),
-    );
+    let mut plan = plan_for(target, EntityType::Customer, AuthKind::Basic);
     let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
     match run.end {
         Some(Step::Failed(p)) => assert_eq!((p.kind_str(), p.code), ("not-found", Some(8015))),
@@ -295,11 +290,8 @@ fn failures_to_find_the_entity_stop_the_session_named() {
     assert_eq!(run.urls.len(), 1, "nothing after a failed lookup");
 
     let target = Target::Identifier(IdentifierName::CardNumber, "NOSUCH".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Card, AuthKind::Basic),
-        settings(),
-    );
-    let run = drive(&mut plan, &mut engine(), &mut server, &mut no_renewal);
+    let mut card = plan_for(target, EntityType::Card, AuthKind::Basic);
+    let run = drive(&mut card, &mut engine(), &mut server, &mut no_renewal);
     match run.end {
         Some(Step::Failed(p)) => assert!(
             p.api_message
@@ -323,14 +315,7 @@ fn a_status_log_that_fails_is_a_notice_and_the_trail_still_loads() {
         }
         server(url)
     };
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::Basic,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::Basic);
     let run = drive(&mut plan, &mut engine(), &mut failing, &mut no_renewal);
     assert_eq!(run.end, Some(Step::Done));
     assert_eq!(run.notices.len(), 1);
@@ -350,14 +335,7 @@ fn a_listing_that_fails_resumes_without_asking_loaded_pages_again() {
         }
         server(url)
     };
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::Basic,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::Basic);
     let mut e = engine();
     let first = drive(&mut plan, &mut e, &mut flaky, &mut no_renewal);
     assert!(
@@ -396,10 +374,7 @@ fn a_session_that_failed_before_its_entity_was_known_starts_again_from_the_looku
         server(url)
     };
     let target = Target::Identifier(IdentifierName::Mobile, "9988776655".into());
-    let mut plan = SessionPlan::new(
-        request(target, EntityType::Customer, AuthKind::Basic),
-        settings(),
-    );
+    let mut plan = plan_for(target, EntityType::Customer, AuthKind::Basic);
     let mut e = engine();
     let first = drive(&mut plan, &mut e, &mut flaky, &mut no_renewal);
     assert!(matches!(first.end, Some(Step::Failed(_))));
@@ -423,14 +398,7 @@ fn oauth_gets_a_token_first_and_again_after_a_401() {
         }
         server(url)
     };
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::OAuth,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::OAuth);
     assert_eq!(plan.summary(T0), "Getting an OAuth token…");
     assert_eq!(plan.poll(T0, false), vec![Step::RenewToken]);
     assert!(
@@ -449,14 +417,7 @@ fn oauth_gets_a_token_first_and_again_after_a_401() {
     );
 
     // A token that cannot be had stops the session with why.
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::OAuth,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::OAuth);
     let mut refuse = |_| {
         Err(ApiProblem::unrecognised(
             "the token endpoint refused the key".into(),
@@ -473,14 +434,7 @@ fn oauth_gets_a_token_first_and_again_after_a_401() {
 
 #[test]
 fn a_due_token_is_renewed_before_anything_else_is_sent() {
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::Basic,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::Basic);
     assert_eq!(plan.poll(T0, true), vec![Step::RenewToken]);
     plan.token_renewed(Ok(()));
     assert!(plan
@@ -491,14 +445,7 @@ fn a_due_token_is_renewed_before_anything_else_is_sent() {
 
 #[test]
 fn cancel_stops_sending_and_keeps_what_loaded() {
-    let mut plan = SessionPlan::new(
-        request(
-            Target::Entity(EntityType::Customer, 5),
-            EntityType::Customer,
-            AuthKind::Basic,
-        ),
-        settings(),
-    );
+    let mut plan = customer_5(AuthKind::Basic);
     let first = plan.poll(T0, false);
     assert!(first.iter().any(|s| matches!(s, Step::Send(_))));
     plan.cancel();

@@ -8,7 +8,15 @@ async fn open(query: &str) -> (StaticServer, Browser) {
     let server = StaticServer::start(&dist_dir(), "/tools/audit/").await;
     let browser = Browser::start().await;
     browser.goto(&server.url(query)).await;
-    browser.wait_for("[data-testid=loaded-count]").await;
+    // The data is shown once the engine (in its worker) has read it: wait as a person would.
+    browser
+        .eventually("the demo is loaded", || async {
+            browser
+                .text("[data-testid=loaded-count]")
+                .await
+                .contains("(demo)")
+        })
+        .await;
     (server, browser)
 }
 

@@ -13,6 +13,7 @@ async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::
     let deployment = Deployment {
         config: Some(None),
         csp_header: false,
+        ..Deployment::default()
     };
     let app = StaticServer::deploy(&dist_dir(), "/", deployment).await;
     if cors {
@@ -525,5 +526,39 @@ async fn a_hundred_thousand_events_stay_virtualized_and_scroll_to_the_oldest() {
             && b.all("[data-testid=event-row]").await.len() < 200
     })
     .await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_redirect_from_the_api_never_takes_the_credentials_elsewhere() {
+    // Where the redirect points: a server that counts every request that reaches it.
+    let hits = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = hits.clone();
+    let thief = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let thief_url = format!("http://{}", thief.local_addr().unwrap());
+    tokio::spawn(async move {
+        let app = axum::Router::new().fallback(move || {
+            counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+            async { "thanks" }
+        });
+        axum::serve(thief, app).await.unwrap();
+    });
+    let config = Config {
+        faults: vec![format!("redirect={thief_url}/steal,path=/api_gateway")],
+        ..Config::default()
+    };
+    let (_app, sim, b) = setup(config, true).await;
+    connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
+    let e = b
+        .wait_for("[data-testid=error][data-kind=redirected]")
+        .await;
+    assert!(e.text().await.unwrap().contains("redirect"));
+    b.wait_for("[data-testid=fetch-resume]").await;
+    tokio::time::sleep(std::time::Duration::from_millis(500)).await;
+    assert_eq!(
+        hits.load(std::sync::atomic::Ordering::SeqCst),
+        0,
+        "nothing, credentials least of all, was sent where the redirect pointed"
+    );
     b.close().await;
 }

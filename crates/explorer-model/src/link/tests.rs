@@ -18,6 +18,8 @@ fn reload(link: &Link, defaults: &LinkDefaults) -> Link {
 }
 
 #[test]
+// Every field is named today; the update keeps this compiling when a view parameter is added.
+#[allow(clippy::needless_update)]
 fn round_trips_every_view_field() {
     let link = Link {
         view: ViewState {
@@ -29,6 +31,7 @@ fn round_trips_every_view_field() {
             to: Some(1_700_000_000_000),
             field: Some("mobile".into()),
             as_of: Some(1_650_000_000_000),
+            ..ViewState::default()
         },
         embed: true,
         theme: Some(Theme::Dark),
@@ -276,10 +279,6 @@ fn user_text() -> impl Strategy<Value = String> {
     .prop_map(|parts| parts.concat())
 }
 
-fn non_empty(s: String) -> Option<String> {
-    (!s.is_empty()).then_some(s)
-}
-
 fn zone() -> impl Strategy<Value = Zone> {
     prop_oneof![
         Just(Zone::Utc),
@@ -289,33 +288,23 @@ fn zone() -> impl Strategy<Value = Zone> {
     ]
 }
 
+/// View states as links make them: every parameter of [`VIEW_PARAMS`] with a value of the kind
+/// it might hold (or not), read back. Built from the table, so a parameter added to it is in
+/// the round-trip property without a change here.
 fn view_state() -> impl Strategy<Value = ViewState> {
-    (
-        prop_oneof![
-            Just(View::Timeline),
-            Just(View::Status),
-            Just(View::History)
-        ],
+    let value = prop_oneof![
         user_text(),
-        user_text().prop_map(non_empty),
-        zone(),
-        proptest::option::of(any::<i64>()),
-        proptest::option::of(any::<i64>()),
-        user_text().prop_map(non_empty),
-        proptest::option::of(any::<i64>()),
-    )
-        .prop_map(
-            |(view, query, event, zone, from, to, field, as_of)| ViewState {
-                view,
-                query,
-                event,
-                zone,
-                from,
-                to,
-                field,
-                as_of,
-            },
-        )
+        any::<i64>().prop_map(|n| n.to_string()),
+        zone().prop_map(|z| z.key()),
+        prop_oneof![Just("status"), Just("history"), Just("1"), Just("")].prop_map(String::from),
+    ];
+    proptest::collection::vec(proptest::option::of(value), VIEW_PARAMS.len()).prop_map(|values| {
+        let pairs = VIEW_PARAMS
+            .iter()
+            .zip(values)
+            .filter_map(|(p, v)| Some((p.key, v?)));
+        Link::read(pairs, &LinkDefaults::default()).view
+    })
 }
 
 fn api_request() -> impl Strategy<Value = ApiRequest> {

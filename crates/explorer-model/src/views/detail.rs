@@ -10,14 +10,14 @@ use crate::zone::Clock;
 const DIFF_MIN_LEN: usize = 24;
 
 /// One part of a value as the detail shows it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Span {
     pub text: String,
     pub mark: Mark,
 }
 
 /// How a [`Span`] is marked.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Mark {
     Same,
     Removed,
@@ -26,34 +26,34 @@ pub enum Mark {
 
 /// The value before and after, each as spans (one unmarked span when not diffed); `None`
 /// when the value was absent.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct ValueChange {
     pub before: Option<Vec<Span>>,
     pub after: Option<Vec<Span>>,
 }
 
 /// Another event of the same request, to open from the detail.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Peer {
     pub key: String,
     pub label: String,
 }
 
 /// An entity an event links to (a card event's customer).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct EntityRef {
     pub entity_type: String,
     pub id: i64,
 }
 
 /// A merge: victim and survivor side by side, a row per member.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct MergeView {
     pub rows: Vec<(String, String, String)>,
 }
 
 /// The detail panel of one event.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct DetailView {
     pub key: String,
     /// "Identifier · mobile"
@@ -79,7 +79,10 @@ pub fn detail(store: &Store, id: EventId, clock: &Clock) -> DetailView {
     let when = e
         .time()
         .map(|t| format!("{} ({}, {})", clock.format(t), clock.label(), clock.age(t)))
-        .unwrap_or_else(|| "time unknown".into());
+        .unwrap_or_else(|| match e.time_raw() {
+            Some(raw) => format!("{raw} (as sent: not a time this explorer can place)"),
+            None => "time unknown".into(),
+        });
     let kind = e.kind().name();
     let mut facts: Vec<(&str, String)> = vec![
         (

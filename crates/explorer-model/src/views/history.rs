@@ -6,14 +6,14 @@ use audit_core::{field_history, state_as_of, EventId, FieldHistory, Store, UtcMi
 use crate::zone::Clock;
 
 /// A field of the list, with its number of changes.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FieldChoice {
     pub field: String,
     pub changes: usize,
 }
 
 /// One value a field had.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HistoryRow {
     pub when: String,
     pub from: String,
@@ -26,7 +26,7 @@ pub struct HistoryRow {
 }
 
 /// A field's value at the as-of instant, and since when.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct StateRow {
     pub field: String,
     pub value: String,
@@ -34,7 +34,7 @@ pub struct StateRow {
 }
 
 /// The field-history page.
-#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct HistoryView {
     pub fields: Vec<FieldChoice>,
     /// "Identifier · mobile", with the chosen field's rows newest first.

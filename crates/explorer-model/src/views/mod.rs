@@ -11,4 +11,6 @@ pub use detail::{detail, DetailView, EntityRef, Mark, MergeView, Peer, Span, Val
 pub use history::{history, FieldChoice, HistoryRow, HistoryView, StateRow};
 pub use rows::{rows, RowView};
 pub use status::{status_lanes, LaneView, PeriodView, StatusView};
-pub use summary::{facet_groups, histogram, Chip, FacetGroup, HistogramView};
+pub use summary::{
+    facet_groups, histogram, Bar, Chip, Facet, FacetGroup, HistogramView, HISTOGRAM_VIEW_BOX,
+};

@@ -9,7 +9,7 @@ use crate::zone::Clock;
 const ROW_VALUE_CHARS: usize = 80;
 
 /// One event row of the timeline, ready to render (every string is shown as text).
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct RowView {
     /// Position in the result (newest first).
     pub index: usize,
@@ -71,7 +71,12 @@ pub fn rows(
                         None => (shown, String::new()),
                     }
                 }
-                None => ("time unknown".to_owned(), String::new()),
+                // A time that is not an instant (out of range, unknown spelling) is shown as
+                // sent, never guessed.
+                None => match e.time_raw() {
+                    Some(raw) => (raw.to_owned(), String::new()),
+                    None => ("time unknown".to_owned(), String::new()),
+                },
             };
             let kind = e.kind().name().to_owned();
             let type_label = e.type_label().unwrap_or("");

@@ -7,14 +7,14 @@ use audit_core::{status_timeline, StatusEntry, StatusLogKind, Store, UtcMillis};
 use crate::zone::Clock;
 
 /// One period of a lane.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct PeriodView {
     pub status: String,
     pub label: String,
-    /// The bar: left edge and width in percent of the lane (at least 0.4 % so a short period
-    /// stays visible).
-    pub left_pct: f64,
-    pub width_pct: f64,
+    /// The bar: CSS left edge and width in percent of the lane (`"12.345%"`; at least 0.4 %
+    /// so a short period stays visible).
+    pub left: String,
+    pub width: String,
     pub from: String,
     /// "now" for the current period.
     pub until: String,
@@ -37,14 +37,14 @@ impl PeriodView {
 }
 
 /// One entity's lane: "Customer 564590100", its periods oldest first.
-#[derive(Clone, Debug, PartialEq)]
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct LaneView {
     pub title: String,
     pub periods: Vec<PeriodView>,
 }
 
 /// The status-log page: lanes, and the zone label for the table heading.
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct StatusView {
     pub lanes: Vec<LaneView>,
     pub zone_label: String,
@@ -96,8 +96,8 @@ fn periods(entries: &[StatusEntry], now: UtcMillis, clock: &Clock) -> Vec<Period
             PeriodView {
                 status: p.status.clone().unwrap_or_default(),
                 label: p.label.clone().unwrap_or_default(),
-                left_pct: s.saturating_sub(start) as f64 / span * 100.0,
-                width_pct: (e.saturating_sub(s) as f64 / span * 100.0).max(0.4),
+                left: percent(s.saturating_sub(start) as f64 / span * 100.0),
+                width: percent((e.saturating_sub(s) as f64 / span * 100.0).max(0.4)),
                 from: fmt(p.start),
                 until: if p.is_current {
                     "now".to_owned()
@@ -113,4 +113,22 @@ fn periods(entries: &[StatusEntry], now: UtcMillis, clock: &Clock) -> Vec<Period
             }
         })
         .collect()
+}
+
+/// `12.345%`, written with integer arithmetic (float formatting would add its code to the
+/// worker's module for three decimals of a CSS length).
+fn percent(value: f64) -> String {
+    let thousandths = (value.clamp(0.0, 100.0) * 1000.0).round() as u64;
+    format!("{}.{:03}%", thousandths / 1000, thousandths % 1000)
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn percentages_are_written_to_three_places() {
+        assert_eq!(super::percent(12.3456), "12.346%");
+        assert_eq!(super::percent(0.4), "0.400%");
+        assert_eq!(super::percent(150.0), "100.000%");
+        assert_eq!(super::percent(f64::NAN), "0.000%");
+    }
 }

@@ -9,7 +9,7 @@ use crate::zone::Clock;
 pub const FACET_CHIPS: usize = 8;
 
 /// One facet value: clicking includes it in the query, `−` excludes it.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Chip {
     /// The value as the query matches it (`data-value`); empty for "(none)".
     pub value: String,
@@ -20,30 +20,62 @@ pub struct Chip {
     pub searchable: bool,
 }
 
-/// A facet group: "Type", qualifier `type`, its chips.
-#[derive(Clone, Debug, PartialEq, Eq)]
+/// The facets the chips offer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+pub enum Facet {
+    Type,
+    Field,
+    Source,
+    Mode,
+    User,
+}
+
+impl Facet {
+    /// What the group is headed.
+    pub fn title(self) -> &'static str {
+        match self {
+            Facet::Type => "Type",
+            Facet::Field => "Field",
+            Facet::Source => "Source",
+            Facet::Mode => "Mode",
+            Facet::User => "User",
+        }
+    }
+
+    /// The query qualifier a chip adds (`type:`), also `data-facet`.
+    pub fn qualifier(self) -> &'static str {
+        match self {
+            Facet::Type => "type",
+            Facet::Field => "field",
+            Facet::Source => "source",
+            Facet::Mode => "mode",
+            Facet::User => "user",
+        }
+    }
+}
+
+/// A facet group: the facet and its chips.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct FacetGroup {
-    pub title: &'static str,
-    pub qualifier: &'static str,
+    pub facet: Facet,
     pub chips: Vec<Chip>,
 }
 
 /// The facet groups of a result (groups without values are left out).
 pub fn facet_groups(store: &Store, result: &[EventId]) -> Vec<FacetGroup> {
     let f = facets(store, result);
-    let groups: [(&str, &str, &Vec<FacetCount>); 5] = [
-        ("Type", "type", &f.types),
-        ("Field", "field", &f.fields),
-        ("Source", "source", &f.sources),
-        ("Mode", "mode", &f.modes),
-        ("User", "user", &f.users),
+    let groups: [(Facet, &Vec<FacetCount>); 5] = [
+        (Facet::Type, &f.types),
+        (Facet::Field, &f.fields),
+        (Facet::Source, &f.sources),
+        (Facet::Mode, &f.modes),
+        (Facet::User, &f.users),
     ];
     groups
         .into_iter()
-        .filter(|(_, _, counts)| !counts.is_empty())
-        .map(|(title, qualifier, counts)| FacetGroup {
-            title,
-            qualifier,
+        .filter(|(_, counts)| !counts.is_empty())
+        .map(|(facet, counts)| FacetGroup {
+            facet,
             chips: counts
                 .iter()
                 .take(FACET_CHIPS)
@@ -67,7 +99,7 @@ pub const BINS: usize = 72;
 
 /// The density of a result over the whole store's time span (the axis does not collapse to
 /// the selection, so a range can be widened again).
-#[derive(Clone, Debug, Default, PartialEq)]
+#[derive(Clone, Debug, Default, PartialEq, serde::Serialize, serde::Deserialize)]
 pub struct HistogramView {
     /// The store's time span, epoch ms; `None` when nothing has a time.
     pub span: Option<(UtcMillis, UtcMillis)>,
@@ -78,6 +110,25 @@ pub struct HistogramView {
     pub label: String,
     /// Where the picked range lies on the axis, as fractions; `None` without a range.
     pub selection: Option<(f64, f64)>,
+    /// The bars to draw, in the [`HISTOGRAM_VIEW_BOX`] (whole units: the page draws them as
+    /// they are).
+    pub bars: Vec<Bar>,
+    /// The picked range as a rectangle `(x, width)` in the same box.
+    pub range: Option<(u32, u32)>,
+}
+
+/// The histogram's drawing box (`viewBox="0 0 W H"`): fine enough that whole units draw smooth
+/// bars.
+pub const HISTOGRAM_VIEW_BOX: (u32, u32) = (7200, 440);
+
+/// One bar of the histogram: where it stands in the drawing box, and how many events it holds.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct Bar {
+    pub x: u32,
+    pub y: u32,
+    pub width: u32,
+    pub height: u32,
+    pub count: usize,
 }
 
 impl HistogramView {
@@ -112,6 +163,8 @@ pub fn histogram(
             .unwrap_or_default(),
         label: String::new(),
         selection: None,
+        bars: Vec::new(),
+        range: None,
     };
     if let Some((lo, hi)) = span {
         let (from, to) = range;
@@ -129,5 +182,29 @@ pub fn histogram(
         };
         view.selection = view.selection_of(from, to);
     }
+    let (w, h) = HISTOGRAM_VIEW_BOX;
+    let max = view.bins.iter().copied().max().unwrap_or(0).max(1);
+    let slot = w / BINS as u32;
+    view.bars = view
+        .bins
+        .iter()
+        .enumerate()
+        .filter(|(_, c)| **c > 0)
+        .map(|(i, &count)| {
+            // At least 15 units (1.5 % of the height) so one event still shows.
+            let height = ((count as u64 * u64::from(h - 20) / max as u64) as u32).max(15);
+            Bar {
+                x: i as u32 * slot + 5,
+                y: h - height,
+                width: slot - 10,
+                height,
+                count,
+            }
+        })
+        .collect();
+    view.range = view.selection.map(|(a, b)| {
+        let x = (a * f64::from(w)) as u32;
+        (x, (((b - a) * f64::from(w)) as u32).max(10))
+    });
     view
 }

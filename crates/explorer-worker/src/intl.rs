@@ -1,6 +1,7 @@
 //! What only the browser knows about time: "now", and the offset of the browser's or a named
 //! zone at an instant (its `Intl` data, daylight saving included). The model asks through
-//! [`explorer_model::Offsets`]; this is that seam's browser side. Works in a worker too.
+//! [`explorer_model::Offsets`]; this is that seam's browser side, in the worker (a worker has
+//! the page's `Intl` and zone).
 
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -113,19 +114,6 @@ fn build_formatter(name: &str) -> Option<js_sys::Intl::DateTimeFormat> {
         .dyn_into()
         .ok()
 }
-
-/// Zones offered in the picker besides UTC and the browser's own (a link takes any IANA name).
-pub const COMMON_ZONES: [&str; 9] = [
-    "Asia/Kolkata",
-    "Asia/Singapore",
-    "Asia/Dubai",
-    "Asia/Jakarta",
-    "Europe/London",
-    "Europe/Berlin",
-    "America/New_York",
-    "America/Los_Angeles",
-    "Australia/Sydney",
-];
 
 #[cfg(all(test, target_arch = "wasm32"))]
 mod tests {

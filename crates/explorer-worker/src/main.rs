@@ -1,0 +1,188 @@
+//! The engine's worker: explorer-model's [`Engine`] behind `postMessage`, so parsing, the store,
+//! search, view models and export never run on the page's thread.
+//!
+//! Messages in are `[head, ...bodies]`: a postcard-encoded [`Command`] and the transferred
+//! buffers of its bulk bytes (files, response bodies). Messages out are one transferred buffer:
+//! a postcard-encoded [`FromWorker`]. The first message out is `Ready` with the protocol
+//! version, sent once `onmessage` is installed (anything posted before would be lost).
+//!
+//! Scheduling: commands are queued as they arrive and handled in a task of their own; a newer
+//! view supersedes an older one still queued, a newer row window too. Waiting work (the rest of
+//! a large load, a result's summaries, a live refresh) runs in slices of a few milliseconds with
+//! a task boundary after each, so a keystroke, a cancel or a view switch that arrives during a
+//! million-event load is answered after at most one slice.
+#![forbid(unsafe_code)]
+
+mod intl;
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::rc::Rc;
+
+use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
+use explorer_model::{Command, Engine, Update};
+use wasm_bindgen::closure::Closure;
+use wasm_bindgen::{JsCast, JsValue};
+use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
+
+use crate::intl::{now, IntlOffsets};
+
+/// How long one slice of waiting work may run before queued commands are looked at.
+const SLICE_MS: f64 = 6.0;
+
+struct Worker {
+    scope: DedicatedWorkerGlobalScope,
+    engine: Engine,
+    queue: VecDeque<Command>,
+    /// A run is queued (as a task, through `wake`).
+    scheduled: bool,
+    /// A timer is set for a live refresh due later.
+    timer_at: Option<i64>,
+    /// Posting to its port queues a task at once (a `setTimeout(0)` chain is clamped to 4 ms).
+    wake: MessageChannel,
+}
+
+fn main() {
+    console_error_panic_hook::set_once();
+    let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
+    let Ok(wake) = MessageChannel::new() else {
+        return;
+    };
+    let worker = Rc::new(RefCell::new(Worker {
+        scope: scope.clone(),
+        engine: Engine::new(Box::new(IntlOffsets::default())),
+        queue: VecDeque::new(),
+        scheduled: false,
+        timer_at: None,
+        wake,
+    }));
+    let on_wake = {
+        let worker = worker.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |_: MessageEvent| run(&worker))
+    };
+    worker
+        .borrow()
+        .wake
+        .port1()
+        .set_onmessage(Some(on_wake.as_ref().unchecked_ref()));
+    on_wake.forget();
+    let on_message = {
+        let worker = worker.clone();
+        Closure::<dyn FnMut(MessageEvent)>::new(move |e: MessageEvent| receive(&worker, &e))
+    };
+    scope.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+    on_message.forget();
+    post(
+        &scope,
+        &FromWorker::Ready {
+            version: PROTOCOL_VERSION,
+        },
+    );
+}
+
+/// A message from the page: decode it, queue it, make sure a run follows.
+fn receive(worker: &Rc<RefCell<Worker>>, e: &MessageEvent) {
+    let Some(command) = read_command(&e.data()) else {
+        // Not ours, or not whole: nothing to do but say so where a developer looks.
+        web_sys::console::warn_1(&"audit explorer worker: a message that is not a command".into());
+        return;
+    };
+    worker.borrow_mut().queue.push_back(command);
+    schedule(worker);
+}
+
+/// `[head, ...bodies]` → the command, its bulk bytes copied into this module's memory.
+fn read_command(data: &JsValue) -> Option<Command> {
+    let parts: js_sys::Array = data.clone().dyn_into().ok()?;
+    let head = js_sys::Uint8Array::new(&parts.get(0)).to_vec();
+    let mut command: Command = decode(&head)?;
+    let bodies: Vec<Vec<u8>> = (1..parts.length())
+        .map(|i| js_sys::Uint8Array::new(&parts.get(i)).to_vec())
+        .collect();
+    command.put_bodies(bodies).then_some(command)
+}
+
+/// Queues a run as a task of its own (after the messages already waiting).
+fn schedule(worker: &Rc<RefCell<Worker>>) {
+    let mut w = worker.borrow_mut();
+    if w.scheduled {
+        return;
+    }
+    w.scheduled = true;
+    let _ = w.wake.port2().post_message(&JsValue::NULL);
+}
+
+/// Handles what is queued (a newer view or row window superseding older ones still queued),
+/// then one slice of waiting work, and posts what changed.
+fn run(worker: &Rc<RefCell<Worker>>) {
+    let mut updates: Vec<Update> = Vec::new();
+    let (more_queued, due) = {
+        let mut w = worker.borrow_mut();
+        w.scheduled = false;
+        let queued: Vec<Command> = w.queue.drain(..).collect();
+        let last_view = queued
+            .iter()
+            .rposition(|c| matches!(c, Command::SetView(_)));
+        let last_rows = queued
+            .iter()
+            .rposition(|c| matches!(c, Command::Rows { .. }));
+        for (i, command) in queued.into_iter().enumerate() {
+            let superseded = match command {
+                Command::SetView(_) => Some(i) != last_view,
+                Command::Rows { .. } => Some(i) != last_rows,
+                _ => false,
+            };
+            if !superseded {
+                updates.extend(w.engine.handle(command, now()));
+            }
+        }
+        if w.engine.work_due().is_some_and(|due| due <= now()) {
+            let started = js_sys::Date::now();
+            let mut more = || js_sys::Date::now() - started < SLICE_MS;
+            updates.extend(w.engine.work(now(), &mut more));
+        }
+        (!w.queue.is_empty(), w.engine.work_due())
+    };
+    if !updates.is_empty() {
+        let scope = worker.borrow().scope.clone();
+        post(&scope, &FromWorker::Updates(updates));
+    }
+    match due {
+        _ if more_queued => schedule(worker),
+        Some(due) if due <= now() => schedule(worker),
+        Some(due) => set_timer(worker, due),
+        None => {}
+    }
+}
+
+/// Wakes the worker when a live refresh falls due (once per due time).
+fn set_timer(worker: &Rc<RefCell<Worker>>, due: i64) {
+    let scope = {
+        let mut w = worker.borrow_mut();
+        if w.timer_at.is_some_and(|at| at <= due) {
+            return;
+        }
+        w.timer_at = Some(due);
+        w.scope.clone()
+    };
+    let worker = worker.clone();
+    let fire = Closure::once_into_js(move || {
+        worker.borrow_mut().timer_at = None;
+        schedule(&worker);
+    });
+    let wait = (due - now()).clamp(0, 60_000) as i32;
+    let _ = scope.set_timeout_with_callback_and_timeout_and_arguments_0(fire.unchecked_ref(), wait);
+}
+
+/// Posts `message` as one transferred buffer.
+fn post(scope: &DedicatedWorkerGlobalScope, message: &FromWorker) {
+    let bytes = js_sys::Uint8Array::from(encode(message).as_slice());
+    let buffer = bytes.buffer();
+    let transfer = js_sys::Array::of1(&buffer);
+    if scope
+        .post_message_with_transfer(&buffer, &transfer)
+        .is_err()
+    {
+        web_sys::console::error_1(&"audit explorer worker: an answer could not be posted".into());
+    }
+}
