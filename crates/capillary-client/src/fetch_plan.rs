@@ -40,7 +40,7 @@
 
 use std::fmt;
 
-use audit_core::{parse_response, Parsed, ResponseShape};
+use audit_core::{parse_response, PageSummary, Parsed, ResponseShape};
 
 use crate::endpoint::AuditListing;
 use crate::problem::{countdown, thousands, Problem, ProblemKind};
@@ -1072,49 +1072,52 @@ pub struct PageRead {
 /// in the facts and in the parsed page the store ingests.
 pub fn read_page(body: &[u8], limit: u32, max_pages: u32) -> PageRead {
     let mut parsed = parse_response(body);
-    let not_audits = match &parsed.shape {
+    let mut summary = PageSummary::of(&parsed);
+    let facts = page_facts(&mut summary, limit, max_pages);
+    parsed.pagination = summary.pagination;
+    PageRead { facts, parsed }
+}
+
+/// What [`read_page`] reads of a page, from its summary: for a page read straight into the
+/// store (`Store::ingest_bytes_with`, which hands the summary over before it stores
+/// anything). The summary's `totalPages` is bounded as [`read_page`] bounds the parsed
+/// page's. An error is a page that is not audit data (nothing of it should be stored).
+pub fn page_facts(
+    summary: &mut PageSummary,
+    limit: u32,
+    max_pages: u32,
+) -> Result<PageFacts, Problem> {
+    let not_audits = match &summary.shape {
         ResponseShape::CurrentAudits | ResponseShape::LegacyAudits => None,
-        ResponseShape::ErrorEnvelope => Some(Problem::from_parsed_errors(200, &parsed.api_errors)),
+        ResponseShape::ErrorEnvelope => Some(Problem::from_parsed_errors(200, &summary.api_errors)),
         ResponseShape::StatusLog(_) => Some(Problem::unrecognised(
             "a status log came back where an audit page was expected".into(),
         )),
         ResponseShape::Unrecognised { reason } => Some(Problem::unrecognised(reason.clone())),
     };
     if let Some(problem) = not_audits {
-        return PageRead {
-            facts: Err(problem),
-            parsed,
-        };
+        return Err(problem);
     }
-    let records = parsed.records.len();
-    let claimed_pages = parsed.pagination.as_ref().and_then(|p| p.total_pages);
-    let total_elements = parsed.pagination.as_ref().and_then(|p| p.total_elements);
+    let records = summary.records;
+    let claimed_pages = summary.pagination.as_ref().and_then(|p| p.total_pages);
+    let total_elements = summary.pagination.as_ref().and_then(|p| p.total_elements);
     let planned = claimed_pages.map(|c| plannable_pages(c, total_elements, limit, records));
     let too_large = planned.is_some_and(|p| p > u64::from(max_pages));
     let total_pages = planned.filter(|_| !too_large).map(|p| p as u32);
-    if let (Some(p), Some(pages)) = (parsed.pagination.as_mut(), total_pages) {
+    if let (Some(p), Some(pages)) = (summary.pagination.as_mut(), total_pages) {
         // What the store's gap report counts from: the plan, not the claim.
         p.total_pages = Some(i64::from(pages));
     }
-    let facts = PageFacts {
+    Ok(PageFacts {
         records,
-        events: parsed
-            .records
-            .iter()
-            .map(|r| r.events.get().map_or(0, Vec::len))
-            .sum(),
+        events: summary.events,
         total_pages,
         claimed_pages,
         total_elements,
         too_large,
-        damaged: parsed
-            .is_damaged()
-            .then(|| Problem::damaged(records, parsed.damaged.len())),
-    };
-    PageRead {
-        facts: Ok(facts),
-        parsed,
-    }
+        damaged: (!summary.damaged.is_empty())
+            .then(|| Problem::damaged(records, summary.damaged.len())),
+    })
 }
 
 /// A learned limit that still gets refusals is multiplied by this. The

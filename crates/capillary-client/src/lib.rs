@@ -93,8 +93,8 @@ pub use endpoint::{
     Origin, ParamError, ReferenceType, SortOrder, AUDIT_PARAMS,
 };
 pub use fetch_plan::{
-    read_page, Action, FetchPlan, Outcome, PageAnswer, PageDelivery, PageFacts, PageRead,
-    PlanConfig, PlanState, Progress, RateLimit, WaitReason, MAX_PAGES_PER_LISTING,
+    page_facts, read_page, Action, FetchPlan, Outcome, PageAnswer, PageDelivery, PageFacts,
+    PageRead, PlanConfig, PlanState, Progress, RateLimit, WaitReason, MAX_PAGES_PER_LISTING,
     PAGE_COUNT_SLACK,
 };
 pub use header::{HeaderError, HeaderName, HeaderValue};

@@ -1457,3 +1457,40 @@ fn a_driver_that_reads_pages_elsewhere_gets_the_same_plan() {
         assert_eq!(runs[0], runs[1], "{name}");
     }
 }
+
+#[test]
+fn page_facts_of_a_page_read_into_the_store_are_read_pages_facts() {
+    // The worker reads a live page straight into the store (`Store::ingest_bytes_with`) and
+    // takes the plan's facts from the summary: the same facts, the same bounded pagination,
+    // and a page that is not audit data stores nothing.
+    let seeds = concat!(env!("CARGO_MANIFEST_DIR"), "/../../tests/fixtures/seeds");
+    let mut bodies: Vec<Vec<u8>> = std::fs::read_dir(seeds)
+        .unwrap()
+        .map(|e| std::fs::read(e.unwrap().path()).unwrap())
+        .collect();
+    bodies.push(claiming(95, 10, 0, |pg| pg.total_pages = 1 << 31));
+    bodies.push(claiming(95, 10, 3, |pg| pg.total_pages = 11));
+    bodies.push(legacy_body(35, 10, 2));
+    bodies.push(
+        br#"{"warnings":[],"errors":[{"status":false,"code":8015,"message":"no"}]}"#.to_vec(),
+    );
+    bodies.push(b"[1,2]".to_vec());
+    for body in &bodies {
+        let read = read_page(body, 10, MAX_PAGES_PER_LISTING);
+        let mut store = audit_core::Store::new();
+        let mut facts = None;
+        let (_, summary) = store.ingest_bytes_with("l", body, |s| {
+            facts = Some(page_facts(s, 10, MAX_PAGES_PER_LISTING));
+            facts.as_ref().is_some_and(Result::is_ok)
+        });
+        let text = String::from_utf8_lossy(&body[..body.len().min(80)]);
+        assert_eq!(facts, Some(read.facts.clone()), "{text}");
+        assert_eq!(summary.pagination, read.parsed.pagination, "{text}");
+        let mut owned = audit_core::Store::new();
+        if read.facts.is_ok() {
+            owned.ingest_page("l", read.parsed);
+        }
+        assert_eq!(store.len(), owned.len(), "{text}");
+        assert_eq!(store.listings(), owned.listings(), "{text}");
+    }
+}

@@ -300,11 +300,10 @@ impl Engine {
                 purpose,
                 answer,
             } => {
-                let (read, parsed) = read_answer(&purpose, answer, now);
-                if let Some((listing, parsed, problems)) = parsed {
-                    let first = self.store.is_empty();
+                let first = self.store.is_empty();
+                let (read, merged) = read_answer(&purpose, answer, now, &mut self.store);
+                if let Some(problems) = merged {
                     self.problems.extend(problems);
-                    self.store.ingest_page(&listing, parsed);
                     self.live_changed(first, now, &mut out);
                 }
                 out.push(Update::Read { request, read });

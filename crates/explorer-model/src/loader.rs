@@ -4,7 +4,7 @@
 
 use std::collections::VecDeque;
 
-use audit_core::{parse_response, Parsed, ResponseShape, Store};
+use audit_core::{PageSummary, ResponseShape, Store};
 
 use crate::problem::{Problem, ProblemKind};
 
@@ -118,9 +118,9 @@ impl Loader {
         let Some(page) = self.pending.pop_front() else {
             return false;
         };
-        let parsed = parse_response(&page.bytes);
-        self.problems.extend(page_problems(&page.name, &parsed));
-        store.ingest_page(&page.name, parsed);
+        // Straight from the bytes into the store: no owned record is built for a valid page.
+        let (_, summary) = store.ingest_bytes(&page.name, &page.bytes);
+        self.problems.extend(page_problems(&page.name, &summary));
         self.progress.pages_done += 1;
         self.progress.bytes_done += page.bytes.len();
         self.progress.events = store.len();
@@ -175,28 +175,28 @@ impl Loader {
 
 /// What was wrong with one page, in a sentence each: not a response, damaged (with what was
 /// recovered and where it broke), or carrying the API's error envelope.
-pub fn page_problems(name: &str, parsed: &Parsed) -> Vec<Problem> {
+pub fn page_problems(name: &str, page: &PageSummary) -> Vec<Problem> {
     let mut out = Vec::new();
-    if let ResponseShape::Unrecognised { reason } = &parsed.shape {
+    if let ResponseShape::Unrecognised { reason } = &page.shape {
         out.push(Problem::new(
             capillary_client::ProblemKind::Unrecognised,
             format!("{name}: not an audit or status-log response ({reason})."),
         ));
     }
-    if let Some(first) = parsed.damaged.first() {
+    if let Some(first) = page.damaged.first() {
         out.push(Problem::new(
             capillary_client::ProblemKind::Damaged,
             format!(
                 "{name}: damaged page, {} records recovered, {} damaged part(s) skipped \
                  (first at byte {}: {}).",
-                parsed.records.len(),
-                parsed.damaged.len(),
+                page.records,
+                page.damaged.len(),
                 first.offset,
                 first.reason
             ),
         ));
     }
-    for e in &parsed.api_errors {
+    for e in &page.api_errors {
         out.push(Problem::new(
             ProblemKind::ApiError,
             format!(

@@ -3,8 +3,8 @@
 //! the engine (a worker) is the only one that needs the parser: the session plan that decides
 //! the requests only hears [`Read`]s.
 
-use audit_core::{parse_status_log, Parsed, StatusLogKind};
-use capillary_client::{parse_lookup_customer_id, read_page, PageAnswer, Problem as ApiProblem};
+use audit_core::{parse_status_log, StatusLogKind, Store};
+use capillary_client::{page_facts, parse_lookup_customer_id, PageAnswer, Problem as ApiProblem};
 
 use crate::problem::Problem;
 
@@ -55,12 +55,16 @@ pub enum Read {
     },
 }
 
-/// Data read from an answer, for `Store::ingest_page`: the listing it belongs to, the page,
-/// and what was wrong with it.
-pub type Ingest = (String, Parsed, Vec<Problem>);
-
-/// Reads `answer` to a request for `purpose` at `now`.
-pub fn read_answer(purpose: &Purpose, answer: Answer, now: i64) -> (Read, Option<Ingest>) {
+/// Reads `answer` to a request for `purpose` at `now`, and merges the data in it into `store`:
+/// an audit page straight from its bytes (`Store::ingest_bytes_with`, its `totalPages` bounded
+/// as the plan's), a status log. Returns what the answer said and, when data was merged, what
+/// was wrong with it (empty when nothing was).
+pub fn read_answer(
+    purpose: &Purpose,
+    answer: Answer,
+    now: i64,
+    store: &mut Store,
+) -> (Read, Option<Vec<Problem>>) {
     let now_ms = now.max(0) as u64;
     if !answer.is_success() {
         let problem = ApiProblem::from_http(answer.status, &answer.headers, &answer.body, now_ms);
@@ -77,8 +81,15 @@ pub fn read_answer(purpose: &Purpose, answer: Answer, now: i64) -> (Read, Option
             limit,
             max_pages,
         } => {
-            let read = read_page(&answer.body, *limit, *max_pages);
-            match read.facts {
+            // Not audit data (an error envelope, a status log) is refused: nothing is stored.
+            let mut facts = None;
+            store.ingest_bytes_with(listing, &answer.body, |summary| {
+                let read = page_facts(summary, *limit, *max_pages);
+                let accept = read.is_ok();
+                facts = Some(read);
+                accept
+            });
+            match facts.expect("ingest_bytes_with hands every page's summary over") {
                 Ok(facts) => {
                     let problems = facts
                         .damaged
@@ -90,10 +101,7 @@ pub fn read_answer(purpose: &Purpose, answer: Answer, now: i64) -> (Read, Option
                             )
                         })
                         .collect();
-                    (
-                        Read::Page(PageAnswer::Read(Ok(facts))),
-                        Some((listing.clone(), read.parsed, problems)),
-                    )
+                    (Read::Page(PageAnswer::Read(Ok(facts))), Some(problems))
                 }
                 Err(problem) => (Read::Page(PageAnswer::Read(Err(problem))), None),
             }
@@ -108,10 +116,8 @@ pub fn read_answer(purpose: &Purpose, answer: Answer, now: i64) -> (Read, Option
                 StatusLogKind::Customer => "customer status log",
                 StatusLogKind::Card => "card status log",
             };
-            (
-                Read::StatusLog { entity_id },
-                Some((listing.to_owned(), parsed, Vec::new())),
-            )
+            store.ingest_page(listing, parsed);
+            (Read::StatusLog { entity_id }, Some(Vec::new()))
         }
         Purpose::Lookup => match parse_lookup_customer_id(&answer.body) {
             Ok(id) => (Read::Customer(id), None),
