@@ -1043,6 +1043,11 @@ pub struct PageFacts {
     pub too_large: bool,
     /// Part of the page was unreadable (the records around it are kept).
     pub damaged: Option<Problem>,
+    /// Records of the page the reader already held (0 from [`read_page`], which holds none;
+    /// a driver that merges pages into a store says how many were there already, which tells
+    /// a refresh reading newest first that it has reached what was loaded).
+    #[serde(default)]
+    pub known: usize,
 }
 
 /// An answer to a page request, for [`FetchPlan::on_answer`].
@@ -1110,6 +1115,7 @@ pub fn read_page(body: &[u8], limit: u32, max_pages: u32) -> PageRead {
         damaged: parsed
             .is_damaged()
             .then(|| Problem::damaged(records, parsed.damaged.len())),
+        known: 0,
     };
     PageRead {
         facts: Ok(facts),

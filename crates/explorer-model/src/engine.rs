@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use audit_core::{EventId, Query, QueryError, Search, Store, UtcMillis};
 
-use crate::loader::{LoadProgress, Loader, Page};
+use crate::cache::CachedTrail;
+use crate::loader::{LoadProgress, Loader, OpenedCase, Page};
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::read::{read_answer, Answer, Purpose, Read};
 use crate::views::{self, DetailView, FacetGroup, HistogramView, HistoryView, RowView, StatusView};
@@ -61,6 +62,46 @@ pub enum Command {
     Rows { start: usize, end: usize },
     /// The current result as a file.
     Export(ExportFormat),
+    /// The current result as a case file ([`crate::case_file`]): its records, the status logs
+    /// and a header naming `api` (the link's API part, never credentials) and the view.
+    ExportCase { api: Vec<(String, String)> },
+    /// A refresh of the live source starts: what arrives from now on is new ("N new events",
+    /// marked rows) and merges into what is shown, which stays whatever the refresh meets.
+    BeginRefresh,
+    /// The refresh has everything; [`Update::Refreshed`] says how many events were new.
+    FinishRefresh,
+    /// Replace the data with a live trail kept on this device ([`crate::cache`]): its answers
+    /// as pages, named by their listing. Built by the worker from its cache, never sent by
+    /// the page; [`Update::Cached`] follows the load.
+    Restore {
+        label: String,
+        trail: CachedTrail,
+        pages: Vec<Page>,
+    },
+    /// For the host's on-device cache (crates/explorer-worker/src/cache.rs); the engine itself
+    /// has nothing to do for it (an engine on the page's thread has no cache).
+    Cache(CacheCommand),
+}
+
+/// What the page asks of the on-device cache. Keys are [`crate::cache::trail_key`]s: the API
+/// base, the entity and the parameters, never credentials.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CacheCommand {
+    /// The deployment's choice, sent once at start: off clears whatever an earlier
+    /// configuration kept; on removes expired entries.
+    Settings { enabled: bool, expiry_ms: i64 },
+    /// Show the trail kept for `key` ([`Update::Cached`]) or say there is none
+    /// ([`Update::CacheMissing`]).
+    Open { key: String, label: String },
+    /// Keep the live answers read from now on under `key`; `fresh` starts the entry anew (a
+    /// full load), else they are added to it (a refresh, a resumed load).
+    Keep { key: String, fresh: bool },
+    /// The trail kept under the current key is complete (every page loaded).
+    Complete,
+    /// Stop keeping answers (another source is shown).
+    Stop,
+    /// Remove everything kept on this device.
+    Forget,
 }
 
 /// The export formats.
@@ -92,6 +133,23 @@ pub enum Update {
         replaced: bool,
     },
     Export(ExportFile),
+    /// A case file was opened: the view it was exported with, for the page's link.
+    CaseOpened(OpenedCase),
+    /// A refresh ended; `new_events` arrived with it.
+    Refreshed {
+        new_events: usize,
+    },
+    /// A trail kept on this device is shown ([`Command::Restore`]).
+    Cached(CachedTrail),
+    /// Nothing usable is kept for `key`; `problem` says why when an entry was there but could
+    /// not be used (damaged, expired, storage refused).
+    CacheMissing {
+        key: String,
+        problem: Option<Problem>,
+    },
+    /// What the cache did that the user should know (a write that did not verify, "Forget"
+    /// done).
+    CacheNotice(Problem),
 }
 
 /// The header: where the data came from, how much there is, how a load is going, and what
@@ -108,6 +166,12 @@ pub struct Report {
     /// A load still running.
     pub loading: Option<LoadProgress>,
     pub problems: Vec<Problem>,
+    /// Events that arrived with the latest refresh (marked rows); 0 when none.
+    pub new_events: usize,
+    /// The newest event's instant: a refresh asks for what is newer.
+    pub newest: Option<UtcMillis>,
+    /// "kept on this device, saved 3 h ago": the shown trail started from the cache.
+    pub cached: Option<String>,
 }
 
 impl Report {
@@ -208,6 +272,12 @@ pub struct Engine {
     /// Live pages arrived since the result was last refreshed; refresh once this is due.
     refresh_due: Option<UtcMillis>,
     last_refresh: UtcMillis,
+    /// Records from this id on arrived with the latest refresh; with the events there were
+    /// when it began.
+    new_from: Option<(audit_core::RecordId, usize)>,
+    /// The trail being restored from the cache, announced when its load ends.
+    restoring: Option<CachedTrail>,
+    cached_line: Option<String>,
 }
 
 /// A load running in steps.
@@ -235,6 +305,9 @@ impl Engine {
             page_due: false,
             refresh_due: None,
             last_refresh: i64::MIN,
+            new_from: None,
+            restoring: None,
+            cached_line: None,
         }
     }
 
@@ -243,20 +316,26 @@ impl Engine {
         let mut out = Vec::new();
         match command {
             Command::LoadDemo => {
+                self.restoring = None;
                 self.start_load(SourceKind::Demo, "demo".into(), demo_pages(), now, &mut out)
             }
             Command::Load {
                 source,
                 label,
                 pages,
-            } => self.start_load(source, label, pages, now, &mut out),
+            } => {
+                self.restoring = None;
+                self.start_load(source, label, pages, now, &mut out)
+            }
             Command::CancelLoad => {
+                self.restoring = None;
                 if self.load.take().is_some() {
                     out.push(Update::Report(self.report()));
                 }
             }
             Command::BeginLive { label } => {
                 self.load = None;
+                self.restoring = None;
                 self.replace_store(Store::new(), SourceKind::Api, label, Vec::new());
                 self.refresh(now, &mut out);
             }
@@ -265,11 +344,12 @@ impl Engine {
                 purpose,
                 answer,
             } => {
-                let (read, parsed) = read_answer(&purpose, answer, now);
+                let (mut read, parsed) = read_answer(&purpose, answer, now);
                 if let Some((listing, parsed, problems)) = parsed {
                     let first = self.store.is_empty();
                     self.problems.extend(problems);
-                    self.store.ingest_page(&listing, parsed);
+                    let ingested = self.store.ingest_page(&listing, parsed);
+                    note_known(&mut read, ingested.records_duplicate);
                     self.live_changed(first, now, &mut out);
                 }
                 out.push(Update::Read { request, read });
@@ -288,6 +368,23 @@ impl Engine {
                     out.push(Update::Export(self.export(format, events)));
                 }
             }
+            Command::ExportCase { api } => {
+                if let Ok(events) = &self.result {
+                    out.push(Update::Export(self.export_case(&api, events, now)));
+                }
+            }
+            Command::BeginRefresh => self.begin_refresh(now, &mut out),
+            Command::FinishRefresh => self.finish_refresh(now, &mut out),
+            Command::Restore {
+                label,
+                trail,
+                pages,
+            } => {
+                self.cached_line = None;
+                self.restoring = Some(trail);
+                self.start_load(SourceKind::Api, label, pages, now, &mut out);
+            }
+            Command::Cache(_) => {}
         }
         out
     }
@@ -406,12 +503,22 @@ impl Engine {
             });
             return;
         }
+        let cases = loaded.cases;
         self.replace_store(loaded.store, load.source, load.label, loaded.problems);
-        self.refresh(now, out);
+        if let Some(trail) = self.restoring.take() {
+            self.cached_line = Some(trail.line.clone());
+            self.refresh(now, out);
+            out.push(Update::Cached(trail));
+        } else {
+            self.refresh(now, out);
+        }
         out.push(Update::Loaded {
             source: load.source,
             replaced: true,
         });
+        if let Some(case) = cases.into_iter().find(|c| c.view.is_some()) {
+            out.push(Update::CaseOpened(case));
+        }
     }
 
     fn replace_store(
@@ -428,6 +535,8 @@ impl Engine {
         self.problems = Problems::default();
         self.problems.extend(problems);
         self.refresh_due = None;
+        self.new_from = None;
+        self.cached_line = None;
     }
 
     /// A live page was merged: refresh now (the first data of the source shows at once), or
@@ -514,6 +623,7 @@ impl Engine {
             Ok(events) => views::rows(&self.store, events, start, end, &self.clock(now)),
             Err(_) => Vec::new(),
         };
+        let rows = self.mark_new(rows);
         RowWindow {
             result: self.result_id,
             start: rows.first().map_or(start, |r| r.index),
@@ -572,6 +682,9 @@ impl Engine {
             records: self.store.record_count(),
             loading,
             problems: self.problems.iter().cloned().collect(),
+            new_events: self.new_events(),
+            newest: self.store.events().rev().find_map(|e| e.time()),
+            cached: self.cached_line.clone(),
         }
     }
 
@@ -591,9 +704,76 @@ impl Engine {
         }
     }
 
+    /// The current result as a case file named after its entity and the day.
+    fn export_case(
+        &self,
+        api: &[(String, String)],
+        events: &[EventId],
+        now: UtcMillis,
+    ) -> ExportFile {
+        let report = self.report();
+        let header = crate::case_file::CaseHeader {
+            source_kind: self.source,
+            source_label: &self.label,
+            api,
+            entity: &report.entity,
+            view: &self.view,
+            exported_at: now,
+        };
+        ExportFile {
+            name: crate::case_file::file_name(&report.entity, now),
+            mime: "application/json".into(),
+            text: crate::case_file::write(&self.store, events, &header),
+        }
+    }
+
+    /// Marks where the refresh's new records start; an earlier refresh's marks are dropped.
+    fn begin_refresh(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.new_from = Some((
+            self.store.record_count() as audit_core::RecordId,
+            self.store.len(),
+        ));
+        out.push(Update::Report(self.report()));
+        out.push(Update::Rows(self.rows(now)));
+    }
+
+    fn finish_refresh(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.store.shrink_to_fit();
+        self.refresh(now, out);
+        out.push(Update::Refreshed {
+            new_events: self.new_events(),
+        });
+    }
+
+    /// Events that arrived since the latest refresh began.
+    fn new_events(&self) -> usize {
+        self.new_from
+            .map_or(0, |(_, before)| self.store.len().saturating_sub(before))
+    }
+
+    fn mark_new(&self, mut rows: Vec<RowView>) -> Vec<RowView> {
+        let (Some((from, _)), Ok(events)) = (self.new_from, &self.result) else {
+            return rows;
+        };
+        for row in &mut rows {
+            if let Some(&id) = events.get(row.index) {
+                row.new = self.store.event(id).record_id() >= from;
+            }
+        }
+        rows
+    }
+
     /// The zone times are shown in (the host formats nothing itself).
     pub fn zone(&self) -> &Zone {
         &self.view.zone
+    }
+}
+
+/// Says in a page's facts how many of its records the store already held (a refresh reading
+/// newest first stops there).
+fn note_known(read: &mut Read, known: usize) {
+    if let Read::Page(capillary_client::PageAnswer::Read(Ok(facts))) = read {
+        facts.known = known;
     }
 }
 

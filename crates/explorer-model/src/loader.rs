@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use audit_core::{parse_response, Parsed, ResponseShape, Store};
 
+use crate::case_file::{self, CaseFile};
 use crate::problem::{Problem, ProblemKind};
 
 /// One named response body (a file, a saved page, a demo page).
@@ -42,6 +43,17 @@ pub struct Loader {
     problems: Vec<Problem>,
     pending: VecDeque<Page>,
     progress: LoadProgress,
+    cases: Vec<OpenedCase>,
+}
+
+/// A case file among the pages loaded: what it says of itself, and the view to restore.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OpenedCase {
+    pub name: String,
+    pub version: u64,
+    pub view: Option<crate::ViewState>,
+    pub entity: String,
+    pub exported_at: String,
 }
 
 /// A finished load.
@@ -50,6 +62,8 @@ pub struct Loaded {
     pub store: Store,
     pub problems: Vec<Problem>,
     pub pages: usize,
+    /// The case files among the pages, in load order.
+    pub cases: Vec<OpenedCase>,
 }
 
 impl Loaded {
@@ -80,7 +94,13 @@ impl Loader {
         let Some(page) = self.pending.pop_front() else {
             return false;
         };
-        let parsed = parse_response(&page.bytes);
+        let mut parsed = match crate::read::status_kind_of(&page.name) {
+            Some(kind) => audit_core::parse_status_log(&page.bytes, kind),
+            None => parse_response(&page.bytes),
+        };
+        if let Some(case) = case_file::take(&mut parsed, &page.name) {
+            self.open_case(&page.name, case);
+        }
         self.problems.extend(page_problems(&page.name, &parsed));
         self.store.ingest_page(&page.name, parsed);
         self.progress.pages_done += 1;
@@ -91,6 +111,21 @@ impl Loader {
 
     pub fn is_done(&self) -> bool {
         self.pending.is_empty()
+    }
+
+    /// A case file's status logs join the store; its header is kept for the view to restore.
+    fn open_case(&mut self, name: &str, case: CaseFile) {
+        self.problems.extend(case.problems);
+        for (listing, page) in case.status_pages {
+            self.store.ingest_page(&format!("{name}: {listing}"), page);
+        }
+        self.cases.push(OpenedCase {
+            name: name.to_owned(),
+            version: case.version,
+            view: case.view,
+            entity: case.entity,
+            exported_at: case.exported_at,
+        });
     }
 
     pub fn progress(&self) -> LoadProgress {
@@ -105,6 +140,7 @@ impl Loader {
             store: self.store,
             problems: self.problems,
             pages: self.progress.pages_done,
+            cases: self.cases,
         }
     }
 }

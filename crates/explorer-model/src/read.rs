@@ -55,6 +55,21 @@ pub enum Read {
     },
 }
 
+/// The listing a customer's status log is merged under (live, and restored from the cache).
+pub const CUSTOMER_STATUS_LISTING: &str = "customer status log";
+/// The listing a card's status log is merged under.
+pub const CARD_STATUS_LISTING: &str = "card status log";
+
+/// The status log a page named by its listing is (how the loader reads answers kept in the
+/// cache as the live source read them).
+pub fn status_kind_of(name: &str) -> Option<StatusLogKind> {
+    match name {
+        CUSTOMER_STATUS_LISTING => Some(StatusLogKind::Customer),
+        CARD_STATUS_LISTING => Some(StatusLogKind::Card),
+        _ => None,
+    }
+}
+
 /// Data read from an answer, for `Store::ingest_page`: the listing it belongs to, the page,
 /// and what was wrong with it.
 pub type Ingest = (String, Parsed, Vec<Problem>);
@@ -105,8 +120,8 @@ pub fn read_answer(purpose: &Purpose, answer: Answer, now: i64) -> (Read, Option
                 .iter()
                 .find_map(|e| e.entity_id.get().copied());
             let listing = match kind {
-                StatusLogKind::Customer => "customer status log",
-                StatusLogKind::Card => "card status log",
+                StatusLogKind::Customer => CUSTOMER_STATUS_LISTING,
+                StatusLogKind::Card => CARD_STATUS_LISTING,
             };
             (
                 Read::StatusLog { entity_id },
