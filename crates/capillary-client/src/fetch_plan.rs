@@ -693,6 +693,26 @@ impl FetchPlan {
         }
     }
 
+    /// A page already held (kept on the device by an earlier load that was interrupted),
+    /// with the facts it had then: planned as loaded and never asked for. Call before the
+    /// first [`FetchPlan::poll`]; a page the plan would not plan (beyond
+    /// [`PlanConfig::max_pages`]) or no longer pending is ignored.
+    pub fn held(&mut self, page: u32, facts: &PageFacts) {
+        let idx = page as usize;
+        if page >= self.cfg.max_pages || self.state != PlanState::Running {
+            return;
+        }
+        while self.slots.len() <= idx {
+            self.slots.push(Slot::pending());
+        }
+        if self.slots[idx].state == SlotState::Pending {
+            // Not an answer of this plan: it teaches the rate limit nothing.
+            let accepted = self.accepted;
+            self.on_facts(idx, facts);
+            self.accepted = accepted;
+        }
+    }
+
     /// Counts a request made outside this plan against the rate limit
     /// (status logs, lookup, token), so pacing leaves room for it.
     pub fn note_other_request(&mut self, now_ms: u64) {

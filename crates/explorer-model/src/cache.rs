@@ -18,6 +18,7 @@
 //! checksum that differs, another key) is damaged: it is discarded with a notice, never shown.
 
 use audit_core::UtcMillis;
+use capillary_client::PageFacts;
 
 use crate::link::{ApiRequest, Target};
 use crate::loader::Page;
@@ -45,8 +46,9 @@ pub struct CachedTrail {
     pub complete: bool,
     /// Answers kept (audit pages and status logs).
     pub answers: usize,
-    /// Audit pages held, by listing and page number: what a resumed load need not ask again.
-    pub pages: Vec<(String, u32)>,
+    /// Audit pages held, by listing and page number, with what the fetch plan learnt from
+    /// each: what a resumed load need not ask again.
+    pub pages: Vec<(String, u32, PageFacts)>,
     /// "kept on this device, saved 3 hours ago".
     pub line: String,
 }
@@ -60,6 +62,8 @@ pub enum Frame {
     Answer {
         purpose: Purpose,
         saved_at: UtcMillis,
+        /// An audit page's facts as the engine read them.
+        facts: Option<PageFacts>,
     },
     /// Every page of the listing was loaded.
     Complete { at: UtcMillis },
@@ -186,12 +190,18 @@ pub fn read_entry(
                 trail.saved_at = saved_at;
                 trail.updated_at = saved_at;
             }
-            Frame::Answer { purpose, saved_at } => {
+            Frame::Answer {
+                purpose,
+                saved_at,
+                facts,
+            } => {
                 trail.updated_at = trail.updated_at.max(saved_at);
                 trail.answers += 1;
                 let name = match &purpose {
                     Purpose::AuditPage { listing, page, .. } => {
-                        trail.pages.push((listing.clone(), *page));
+                        if let Some(facts) = facts {
+                            trail.pages.push((listing.clone(), *page, facts));
+                        }
                         listing.clone()
                     }
                     Purpose::StatusLog(audit_core::StatusLogKind::Customer) => {
@@ -282,6 +292,12 @@ mod tests {
         }
     }
 
+    fn facts() -> PageFacts {
+        capillary_client::read_page(b"{\"data\":[],\"pagination\":{\"totalElements\":0,\"totalPages\":1,\"number\":0,\"numberOfElements\":0}}", 50, 1000)
+            .facts
+            .unwrap()
+    }
+
     fn entry(key: &str, saved_at: i64) -> Vec<u8> {
         let mut bytes = frame(
             &Frame::Start {
@@ -294,6 +310,7 @@ mod tests {
             &Frame::Answer {
                 purpose: page(0),
                 saved_at,
+                facts: Some(facts()),
             },
             b"{\"data\":[]}",
         ));
@@ -301,6 +318,7 @@ mod tests {
             &Frame::Answer {
                 purpose: Purpose::StatusLog(StatusLogKind::Card),
                 saved_at: saved_at + 5,
+                facts: None,
             },
             b"{\"data\":[1]}",
         ));
@@ -321,7 +339,8 @@ mod tests {
             [(
                 "https://eu.api/api_gateway/v2/audits?entityType=CUSTOMER&entityId=5&limit=50"
                     .to_owned(),
-                0
+                0,
+                facts()
             )]
         );
         assert_eq!(read.pages[1].name, crate::read::CARD_STATUS_LISTING);
@@ -364,6 +383,7 @@ mod tests {
             &Frame::Answer {
                 purpose: page(0),
                 saved_at: 0,
+                facts: None,
             },
             b"{}",
         );

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use audit_core::StatusLogKind;
 use capillary_client::{
     card_status_log_url, customer_status_log_url, lookup_url, Action, AuditListing, EntityType,
-    FetchPlan, IdentifierName, PageAnswer, PlanConfig, Problem as ApiProblem, RateLimit,
+    FetchPlan, IdentifierName, PageAnswer, PageFacts, PlanConfig, Problem as ApiProblem, RateLimit,
     WaitReason,
 };
 
@@ -99,6 +99,8 @@ pub struct SessionPlan {
     since: Option<i64>,
     /// The refresh read a page holding records already loaded: everything older is loaded too.
     reached_known: bool,
+    /// Audit pages an interrupted load kept on the device ([`SessionPlan::resume_from`]).
+    held: Vec<(String, u32, PageFacts)>,
 }
 
 impl SessionPlan {
@@ -126,6 +128,7 @@ impl SessionPlan {
             renewal_asked: false,
             since,
             reached_known: false,
+            held: Vec::new(),
         };
         plan.resolve();
         plan
@@ -139,6 +142,42 @@ impl SessionPlan {
     /// audit page and the status log, however many records the overlap holds.
     pub fn refresh(request: ApiRequest, settings: SessionSettings, newest: i64) -> SessionPlan {
         SessionPlan::planned(request, settings, Some(newest))
+    }
+
+    /// A load that an earlier one, interrupted (a reload, a crash), had started: the audit
+    /// pages it kept (`held`: listing key, page, facts) are not asked again. Only the run of
+    /// pages from page 0 counts: records that arrived since moved every later record down the
+    /// listing, so a page after a gap may have lost records to the page before it, which is
+    /// fetched again; the records new since are for the refresh that follows.
+    pub fn resume_from(
+        request: ApiRequest,
+        settings: SessionSettings,
+        held: Vec<(String, u32, PageFacts)>,
+    ) -> SessionPlan {
+        let mut plan = SessionPlan::planned(request, settings, None);
+        plan.held = held;
+        // An entity id was opened at once, before `held` was known: hold its pages now.
+        plan.hold_pages();
+        plan
+    }
+
+    /// Marks the held pages of the current listing as loaded (the run from page 0).
+    fn hold_pages(&mut self) {
+        let Some(fetch) = self.fetch.as_mut() else {
+            return;
+        };
+        let key = fetch.listing().key();
+        let mine: BTreeMap<u32, &PageFacts> = self
+            .held
+            .iter()
+            .filter(|(listing, ..)| *listing == key)
+            .map(|(_, page, facts)| (*page, facts))
+            .collect();
+        let mut page = 0;
+        while let Some(facts) = mine.get(&page) {
+            fetch.held(page, facts);
+            page += 1;
+        }
     }
 
     /// Whether this plan is a refresh.
@@ -474,6 +513,9 @@ impl SessionPlan {
         }
         self.fetch = Some(fetch);
         self.phase = Phase::Pages;
+        if !self.held.is_empty() {
+            self.hold_pages();
+        }
     }
 
     fn send_other(&mut self, url: String, purpose: Purpose) {

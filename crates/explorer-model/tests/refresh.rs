@@ -23,6 +23,8 @@ struct Trail {
     times: Vec<i64>,
     requests: Vec<String>,
     fail: bool,
+    /// What each audit page read said, as the cache keeps it.
+    facts: Vec<(String, u32, capillary_client::PageFacts)>,
 }
 
 impl Trail {
@@ -31,6 +33,7 @@ impl Trail {
             times: (0..records as i64).map(|n| T0 + n * MINUTE).collect(),
             requests: Vec::new(),
             fail: false,
+            facts: Vec::new(),
         }
     }
 
@@ -127,6 +130,7 @@ fn drive(
         for step in steps {
             match step {
                 Step::Send(Request { id, url, purpose }) => {
+                    let asked = purpose.clone();
                     let read = match trail.answer(&url) {
                         Ok(answer) => {
                             let out = engine.handle(
@@ -147,6 +151,13 @@ fn drive(
                                 })
                                 .expect("every answer is read");
                             updates.extend(out);
+                            if let (
+                                explorer_model::Purpose::AuditPage { listing, page, .. },
+                                Read::Page(capillary_client::PageAnswer::Read(Ok(facts))),
+                            ) = (&asked, &read)
+                            {
+                                trail.facts.push((listing.clone(), *page, facts.clone()));
+                            }
                             read
                         }
                         Err(problem) => Read::Failed {
@@ -295,5 +306,56 @@ fn the_refresh_start_covers_any_zone_and_never_widens_the_link() {
     assert_eq!(
         refresh_start_date(T0, Some("2020-01-01")),
         "2023-11-14 09:13:20"
+    );
+}
+
+#[test]
+fn a_load_interrupted_by_a_reload_resumes_after_the_pages_it_kept() {
+    let (_, mut trail) = loaded();
+    // What the interrupted load had kept: pages 0..80 and, after a gap, page 90.
+    let held: Vec<_> = trail
+        .facts
+        .iter()
+        .filter(|(_, page, _)| *page < 80 || *page == 90)
+        .cloned()
+        .collect();
+    assert_eq!(held.len(), 81);
+    trail.requests.clear();
+    let mut engine = Engine::new(Box::new(FixedOffsets));
+    engine.handle(
+        Command::BeginLive {
+            label: "test".into(),
+        },
+        T0,
+    );
+    let mut plan = SessionPlan::resume_from(request(), settings(), held);
+    let (end, _) = drive(&mut plan, &mut engine, &mut trail, T0);
+    assert_eq!(end, Step::Done);
+    let pages: Vec<u32> = trail
+        .requests
+        .iter()
+        .filter(|u| u.contains("/audits"))
+        .map(|u| {
+            u.rsplit("pageNo=")
+                .next()
+                .unwrap()
+                .split('&')
+                .next()
+                .unwrap()
+                .parse()
+                .unwrap()
+        })
+        .collect();
+    let mut sorted = pages.clone();
+    sorted.sort_unstable();
+    assert_eq!(
+        sorted,
+        (80..200).collect::<Vec<u32>>(),
+        "page 0 to 79 were kept; 90 follows a gap, so it is asked again"
+    );
+    assert!(
+        plan.summary(T0 as u64).contains("200 of 200 pages"),
+        "{}",
+        plan.summary(T0 as u64)
     );
 }

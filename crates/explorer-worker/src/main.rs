@@ -13,6 +13,7 @@
 //! million-event load is answered after at most one slice.
 #![forbid(unsafe_code)]
 
+mod cache;
 mod intl;
 
 use std::cell::RefCell;
@@ -20,11 +21,12 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
-use explorer_model::{Command, Engine, Update};
+use explorer_model::{CacheCommand, Command, Engine, Purpose, Read, Update};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
+use crate::cache::Cache;
 use crate::intl::{now, IntlOffsets};
 
 /// How long one slice of waiting work may run before queued commands are looked at.
@@ -40,6 +42,37 @@ struct Worker {
     timer_at: Option<i64>,
     /// Posting to its port queues a task at once (a `setTimeout(0)` chain is clamped to 4 ms).
     wake: MessageChannel,
+    /// The on-device cache (its IO runs in tasks of its own, beside the engine).
+    cache: Rc<RefCell<Cache>>,
+}
+
+/// What the cache does once a run has let go of the worker, in the order the commands came.
+enum ForCache {
+    Command(CacheCommand),
+    Answer {
+        purpose: Purpose,
+        body: Vec<u8>,
+        read: Read,
+    },
+}
+
+/// The cache's way back: updates to the page, commands to the engine.
+struct WorkerHost {
+    scope: DedicatedWorkerGlobalScope,
+    worker: std::rc::Weak<RefCell<Worker>>,
+}
+
+impl cache::Host for WorkerHost {
+    fn post(&self, updates: Vec<Update>) {
+        post(&self.scope, &FromWorker::Updates(updates));
+    }
+
+    fn command(&self, command: Command) {
+        if let Some(worker) = self.worker.upgrade() {
+            worker.borrow_mut().queue.push_back(command);
+            schedule(&worker);
+        }
+    }
 }
 
 fn main() {
@@ -55,6 +88,7 @@ fn main() {
         scheduled: false,
         timer_at: None,
         wake,
+        cache: Rc::new(RefCell::new(Cache::default())),
     }));
     let on_wake = {
         let worker = worker.clone();
@@ -116,6 +150,7 @@ fn schedule(worker: &Rc<RefCell<Worker>>) {
 /// then one slice of waiting work, and posts what changed.
 fn run(worker: &Rc<RefCell<Worker>>) {
     let mut updates: Vec<Update> = Vec::new();
+    let mut for_cache: Vec<ForCache> = Vec::new();
     let (more_queued, due) = {
         let mut w = worker.borrow_mut();
         w.scheduled = false;
@@ -132,8 +167,36 @@ fn run(worker: &Rc<RefCell<Worker>>) {
                 Command::Rows { .. } => Some(i) != last_rows,
                 _ => false,
             };
-            if !superseded {
-                updates.extend(w.engine.handle(command, now()));
+            match command {
+                Command::Cache(c) => for_cache.push(ForCache::Command(c)),
+                Command::Read {
+                    request,
+                    purpose,
+                    answer,
+                } if w.cache.borrow().is_keeping() && answer.is_success() => {
+                    let body = answer.body.clone();
+                    let out = w.engine.handle(
+                        Command::Read {
+                            request,
+                            purpose: purpose.clone(),
+                            answer,
+                        },
+                        now(),
+                    );
+                    if let Some(read) = out.iter().find_map(|u| match u {
+                        Update::Read { request: r, read } if *r == request => Some(read.clone()),
+                        _ => None,
+                    }) {
+                        for_cache.push(ForCache::Answer {
+                            purpose,
+                            body,
+                            read,
+                        });
+                    }
+                    updates.extend(out);
+                }
+                command if !superseded => updates.extend(w.engine.handle(command, now())),
+                _ => {}
             }
         }
         if w.engine.work_due().is_some_and(|due| due <= now()) {
@@ -146,6 +209,26 @@ fn run(worker: &Rc<RefCell<Worker>>) {
     if !updates.is_empty() {
         let scope = worker.borrow().scope.clone();
         post(&scope, &FromWorker::Updates(updates));
+    }
+    if !for_cache.is_empty() {
+        let (cache, host) = {
+            let w = worker.borrow();
+            let host: Rc<dyn cache::Host> = Rc::new(WorkerHost {
+                scope: w.scope.clone(),
+                worker: Rc::downgrade(worker),
+            });
+            (w.cache.clone(), host)
+        };
+        for job in for_cache {
+            match job {
+                ForCache::Command(c) => Cache::command(&cache, c, host.clone()),
+                ForCache::Answer {
+                    purpose,
+                    body,
+                    read,
+                } => Cache::answer(&cache, &purpose, body, &read, host.clone()),
+            }
+        }
     }
     match due {
         _ if more_queued => schedule(worker),
