@@ -96,11 +96,8 @@ fn periods(entries: &[StatusEntry], now: UtcMillis, clock: &Clock) -> Vec<Period
             PeriodView {
                 status: p.status.clone().unwrap_or_default(),
                 label: p.label.clone().unwrap_or_default(),
-                left: format!("{:.3}%", s.saturating_sub(start) as f64 / span * 100.0),
-                width: format!(
-                    "{:.3}%",
-                    (e.saturating_sub(s) as f64 / span * 100.0).max(0.4)
-                ),
+                left: percent(s.saturating_sub(start) as f64 / span * 100.0),
+                width: percent((e.saturating_sub(s) as f64 / span * 100.0).max(0.4)),
                 from: fmt(p.start),
                 until: if p.is_current {
                     "now".to_owned()
