@@ -179,6 +179,15 @@ impl Report {
     pub fn loaded_line(&self) -> String {
         format!("{} events loaded ({})", self.events, self.source)
     }
+
+    /// "3 new events", "1 new event", or nothing when the latest refresh brought none.
+    pub fn new_events_line(&self) -> Option<String> {
+        match self.new_events {
+            0 => None,
+            1 => Some("1 new event".into()),
+            n => Some(format!("{n} new events")),
+        }
+    }
 }
 
 /// The current result: how many match, of how many, or why the query cannot be read.
