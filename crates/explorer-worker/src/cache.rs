@@ -278,7 +278,7 @@ async fn folder(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Failu
 
 fn is_not_found(e: &JsValue) -> bool {
     e.dyn_ref::<js_sys::Error>()
-        .is_some_and(|e| String::from(e.name()) == "NotFoundError")
+        .is_some_and(|e| e.name() == "NotFoundError")
 }
 
 /// A synchronous handle on an entry (created when `create`); `None` when there is none.
@@ -383,7 +383,10 @@ async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result
     };
     let dir = match folder(false).await {
         Ok(Some(dir)) => dir,
-        Ok(None) => return Ok(missing(None)),
+        Ok(None) => {
+            missing(None);
+            return Ok(());
+        }
         Err(e) => {
             missing(None);
             return Err(e);
@@ -396,7 +399,10 @@ async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result
             h.close();
             bytes
         }
-        Ok(None) => return Ok(missing(None)),
+        Ok(None) => {
+            missing(None);
+            return Ok(());
+        }
         Err(e) => Err(e),
     };
     let bytes = match bytes {
