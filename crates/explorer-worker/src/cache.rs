@@ -46,7 +46,8 @@ enum Job {
         key: String,
         label: String,
     },
-    /// Append a frame to an entry; `fresh` empties the entry first.
+    /// Append a frame to an entry; `fresh` empties the entry first. An empty entry gets its
+    /// `Start` frame first (a new trail, or one kept again after "Forget").
     Append {
         key: String,
         frame: Vec<u8>,
@@ -139,25 +140,14 @@ impl Cache {
         let Some((key, fresh)) = c.keeping.clone().filter(|_| data && c.enabled) else {
             return;
         };
-        let saved_at = now();
-        let mut frame = Vec::new();
-        if fresh {
-            frame = cache::frame(
-                &Frame::Start {
-                    key: key.clone(),
-                    saved_at,
-                },
-                &[],
-            );
-        }
-        frame.extend(cache::frame(
+        let frame = cache::frame(
             &Frame::Answer {
                 purpose: purpose.clone(),
-                saved_at,
+                saved_at: now(),
                 facts,
             },
             &body,
-        ));
+        );
         c.queue.push_back(Job::Append { key, frame, fresh });
         if let Some(k) = c.keeping.as_mut() {
             k.1 = false;
@@ -330,13 +320,14 @@ async fn append(key: &str, frame: &[u8], fresh: bool) -> Result<(), Failure> {
     let Some(h) = handle(&dir, &cache::file_name(key), true).await? else {
         return Ok(());
     };
-    let result = write_verified(&h, frame, fresh);
+    let result = write_verified(&h, key, frame, fresh);
     h.close();
     result
 }
 
 fn write_verified(
     h: &FileSystemSyncAccessHandle,
+    key: &str,
     frame: &[u8],
     fresh: bool,
 ) -> Result<(), Failure> {
@@ -345,6 +336,21 @@ fn write_verified(
         h.truncate_with_u32(0).map_err(refused)?;
     }
     let start = h.get_size().map_err(refused)?;
+    let started;
+    let frame = if start == 0.0 {
+        let mut with_start = cache::frame(
+            &Frame::Start {
+                key: key.to_owned(),
+                saved_at: now(),
+            },
+            &[],
+        );
+        with_start.extend_from_slice(frame);
+        started = with_start;
+        &started[..]
+    } else {
+        frame
+    };
     let written = h
         .write_with_u8_array_and_options(frame, &at(start))
         .map_err(refused)? as usize;
