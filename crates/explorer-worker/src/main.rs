@@ -21,7 +21,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
-use explorer_model::{CacheCommand, Command, Engine, Purpose, Read, Update};
+use explorer_model::{Command, Engine, Update};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
@@ -44,16 +44,6 @@ struct Worker {
     wake: MessageChannel,
     /// The on-device cache (its IO runs in tasks of its own, beside the engine).
     cache: Rc<RefCell<Cache>>,
-}
-
-/// What the cache does once a run has let go of the worker, in the order the commands came.
-enum ForCache {
-    Command(CacheCommand),
-    Answer {
-        purpose: Purpose,
-        body: Vec<u8>,
-        read: Read,
-    },
 }
 
 /// The cache's way back: updates to the page, commands to the engine.
@@ -150,10 +140,16 @@ fn schedule(worker: &Rc<RefCell<Worker>>) {
 /// then one slice of waiting work, and posts what changed.
 fn run(worker: &Rc<RefCell<Worker>>) {
     let mut updates: Vec<Update> = Vec::new();
-    let mut for_cache: Vec<ForCache> = Vec::new();
     let (more_queued, due) = {
         let mut w = worker.borrow_mut();
         w.scheduled = false;
+        // The cache acts in order with the engine (an answer after `Keep` is kept); its IO
+        // runs in tasks of its own, and its way back never borrows the worker here.
+        let cache = w.cache.clone();
+        let host: Rc<dyn cache::Host> = Rc::new(WorkerHost {
+            scope: w.scope.clone(),
+            worker: Rc::downgrade(worker),
+        });
         let queued: Vec<Command> = w.queue.drain(..).collect();
         let last_view = queued
             .iter()
@@ -168,12 +164,12 @@ fn run(worker: &Rc<RefCell<Worker>>) {
                 _ => false,
             };
             match command {
-                Command::Cache(c) => for_cache.push(ForCache::Command(c)),
+                Command::Cache(c) => Cache::command(&cache, c, host.clone()),
                 Command::Read {
                     request,
                     purpose,
                     answer,
-                } if w.cache.borrow().is_keeping() && answer.is_success() => {
+                } if cache.borrow().is_keeping() && answer.is_success() => {
                     let body = answer.body.clone();
                     let out = w.engine.handle(
                         Command::Read {
@@ -187,11 +183,7 @@ fn run(worker: &Rc<RefCell<Worker>>) {
                         Update::Read { request: r, read } if *r == request => Some(read.clone()),
                         _ => None,
                     }) {
-                        for_cache.push(ForCache::Answer {
-                            purpose,
-                            body,
-                            read,
-                        });
+                        Cache::answer(&cache, &purpose, body, &read, host.clone());
                     }
                     updates.extend(out);
                 }
@@ -209,26 +201,6 @@ fn run(worker: &Rc<RefCell<Worker>>) {
     if !updates.is_empty() {
         let scope = worker.borrow().scope.clone();
         post(&scope, &FromWorker::Updates(updates));
-    }
-    if !for_cache.is_empty() {
-        let (cache, host) = {
-            let w = worker.borrow();
-            let host: Rc<dyn cache::Host> = Rc::new(WorkerHost {
-                scope: w.scope.clone(),
-                worker: Rc::downgrade(worker),
-            });
-            (w.cache.clone(), host)
-        };
-        for job in for_cache {
-            match job {
-                ForCache::Command(c) => Cache::command(&cache, c, host.clone()),
-                ForCache::Answer {
-                    purpose,
-                    body,
-                    read,
-                } => Cache::answer(&cache, &purpose, body, &read, host.clone()),
-            }
-        }
     }
     match due {
         _ if more_queued => schedule(worker),
