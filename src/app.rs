@@ -63,6 +63,7 @@ pub fn App(
                 <ConnectPanel open=connect_open />
             </Show>
             <FetchLine />
+            <LoadLine />
             <BannerList />
             <main>
                 {move || match link.view.with(|v| v.view) {
@@ -210,6 +211,34 @@ fn FetchLine() -> impl IntoView {
                 </div>
             }
         })
+    }
+}
+
+/// A bulk load's progress (opened files): a progress bar, pages and events, and Cancel (what
+/// was read stays).
+#[component]
+fn LoadLine() -> impl IntoView {
+    let host = use_engine();
+    let progress = Memo::new(move |_| host.report.with(|r| r.loading));
+    let done = move || progress.get().map_or(0, |p| p.pages_done);
+    let total = move || progress.get().map_or(0, |p| p.pages_total);
+    let line = move || {
+        progress.get().map(|p| {
+            format!(
+                "{} of {} pages · {} events",
+                p.pages_done, p.pages_total, p.events
+            )
+        })
+    };
+    // The bar stays the same element while the load runs: only its numbers change.
+    view! {
+        <Show when=move || progress.with(Option::is_some)>
+            <div class="fetch-line" role="status" data-testid="load-progress">
+                <progress max=total value=done aria-label="Pages read"></progress>
+                <span>{line}</span>
+                <button data-testid="load-cancel" on:click=move |_| host.cancel_load()>"Cancel"</button>
+            </div>
+        </Show>
     }
 }
 

@@ -57,6 +57,70 @@ pub struct EngineHost {
     pub opened_case: RwSignal<Option<OpenedCase>>,
     /// Trails asked of the on-device cache, by key.
     cached: StoredValue<HashMap<String, oneshot::Sender<CacheReply>>, LocalStorage>,
+    /// Counts the loads started or cancelled: a [`StreamedLoad`] sends its pages only while
+    /// it is the newest.
+    loads: StoredValue<u64>,
+}
+
+/// A bulk load whose pages are still being read (files): send each as it is read.
+pub struct StreamedLoad {
+    host: EngineHost,
+    id: u64,
+    /// Bytes sent to the engine so far.
+    sent: usize,
+}
+
+/// How many bytes sent to the engine may wait there unread: reading files runs only this far
+/// ahead of parsing, so a million-event load never holds its whole JSON in memory at once.
+const READ_AHEAD_BYTES: usize = 16 << 20;
+
+impl StreamedLoad {
+    /// Whether this is still the load running (not cancelled, not replaced by a newer one).
+    pub fn is_current(&self) -> bool {
+        self.host.loads.try_get_value() == Some(self.id)
+    }
+
+    /// The next pages read, and the names of those that could not be read.
+    pub fn more(&mut self, pages: Vec<(String, js_sys::ArrayBuffer)>, unreadable: Vec<String>) {
+        if !self.is_current() {
+            return;
+        }
+        self.sent += pages
+            .iter()
+            .map(|(_, b)| b.byte_length() as usize)
+            .sum::<usize>();
+        let (pages, bodies) = pages_and_bodies(pages);
+        self.host
+            .post(Command::LoadMore { pages, unreadable }, bodies);
+    }
+
+    /// Waits while more than [`READ_AHEAD_BYTES`] sent are not read yet (or the load stopped).
+    pub async fn room(&self) {
+        loop {
+            let read = self
+                .host
+                .report
+                .try_with_untracked(|r| r.loading.map(|p| p.bytes_done));
+            match read {
+                Some(Some(done)) if self.is_current() && self.sent > done + READ_AHEAD_BYTES => {
+                    gloo_timers::future::TimeoutFuture::new(8).await;
+                }
+                _ => return,
+            }
+        }
+    }
+}
+
+/// Page names (with empty bodies) and the bodies beside them, for [`Command::take_bodies`] order.
+fn pages_and_bodies(
+    pages: Vec<(String, js_sys::ArrayBuffer)>,
+) -> (Vec<Page>, Vec<js_sys::ArrayBuffer>) {
+    let (names, bodies): (Vec<String>, Vec<js_sys::ArrayBuffer>) = pages.into_iter().unzip();
+    let pages = names
+        .into_iter()
+        .map(|n| Page::new(n, Vec::new()))
+        .collect();
+    (pages, bodies)
 }
 
 /// What the on-device cache answered: the trail it showed, or nothing usable (and why, when
@@ -68,7 +132,7 @@ enum Transport {
     #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
     Worker(WorkerLink),
     #[cfg(feature = "in-page-engine")]
-    InPage(in_page::InPage),
+    InPage(Box<in_page::InPage>),
     /// The worker could not start: commands are dropped (the banner says why).
     Failed,
 }
@@ -97,6 +161,7 @@ impl EngineHost {
             on_loaded: StoredValue::new_local(None),
             opened_case: RwSignal::new(None),
             cached: StoredValue::new_local(HashMap::new()),
+            loads: StoredValue::new(0),
         };
         let transport = host.start();
         host.transport.set_value(Rc::new(RefCell::new(transport)));
@@ -106,7 +171,7 @@ impl EngineHost {
 
     #[cfg(feature = "in-page-engine")]
     fn start(&self) -> Transport {
-        Transport::InPage(in_page::InPage::new(*self))
+        Transport::InPage(Box::new(in_page::InPage::new(*self)))
     }
 
     #[cfg(not(feature = "in-page-engine"))]
@@ -135,19 +200,55 @@ impl EngineHost {
         then: impl FnOnce(bool) + 'static,
     ) {
         self.on_loaded.set_value(Some(Box::new(then)));
-        let (names, bodies): (Vec<String>, Vec<js_sys::ArrayBuffer>) = pages.into_iter().unzip();
-        let pages = names
-            .into_iter()
-            .map(|n| Page::new(n, Vec::new()))
-            .collect();
+        self.next_load();
+        let (pages, bodies) = pages_and_bodies(pages);
         self.post(
             Command::Load {
                 source,
                 label,
                 pages,
+                following: 0,
             },
             bodies,
         );
+    }
+
+    /// Starts replacing the data with `count` pages still to be read: send them through the
+    /// [`StreamedLoad`] as they are read. `then(replaced)` as for [`EngineHost::load`].
+    pub fn stream_load(
+        &self,
+        source: SourceKind,
+        label: String,
+        count: usize,
+        then: impl FnOnce(bool) + 'static,
+    ) -> StreamedLoad {
+        self.on_loaded.set_value(Some(Box::new(then)));
+        let id = self.next_load();
+        self.post(
+            Command::Load {
+                source,
+                label,
+                pages: Vec::new(),
+                following: count,
+            },
+            Vec::new(),
+        );
+        StreamedLoad {
+            host: *self,
+            id,
+            sent: 0,
+        }
+    }
+
+    /// Stops the load running; what it read so far stays (see [`Command::CancelLoad`]).
+    pub fn cancel_load(&self) {
+        self.next_load();
+        self.send(Command::CancelLoad);
+    }
+
+    fn next_load(&self) -> u64 {
+        self.loads.update_value(|n| *n += 1);
+        self.loads.get_value()
     }
 
     /// Has the engine read an answer of the live source; resolves with what it said.

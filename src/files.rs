@@ -2,6 +2,7 @@
 //! for offline investigation. The files' bytes go to the engine, which reads them as it reads
 //! live answers.
 
+use explorer_model::engine::SMALL_LOAD_BYTES;
 use explorer_model::{ApiLink, Problem, ProblemKind, SourceKind};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -80,34 +81,54 @@ fn open(opener: Opener, list: web_sys::FileList) {
     if files.is_empty() {
         return;
     }
-    leptos::task::spawn_local(async move {
-        let mut pages = Vec::with_capacity(files.len());
-        let mut unreadable = Vec::new();
-        for file in &files {
-            match read_bytes(file).await {
-                Ok(bytes) => pages.push((file.name(), bytes)),
-                Err(_) => unreadable.push(file.name()),
-            }
+    let label = match files.len() {
+        1 => files[0].name(),
+        n => format!("{n} files"),
+    };
+    let was_live = opener.host.report.with_untracked(|r| r.source_kind) == SourceKind::Api;
+    let then = move |replaced| {
+        if was_live && replaced {
+            // The URL no longer describes a live request.
+            opener.live.stop();
+            opener.link.open_source(ApiLink::default());
         }
-        let label = match files.len() {
-            1 => files[0].name(),
-            n => format!("{n} files"),
-        };
-        let was_live = opener.host.report.with_untracked(|r| r.source_kind) == SourceKind::Api;
-        opener
-            .host
-            .load(SourceKind::Files, label, pages, move |replaced| {
-                if was_live && replaced {
-                    // The URL no longer describes a live request.
-                    opener.live.stop();
-                    opener.link.open_source(ApiLink::default());
+    };
+    let size: f64 = files.iter().map(|f| f.size()).sum();
+    leptos::task::spawn_local(async move {
+        if size <= SMALL_LOAD_BYTES as f64 {
+            // A few pages: read them all, and they are on screen at the next paint.
+            let mut pages = Vec::with_capacity(files.len());
+            let mut unreadable = Vec::new();
+            for file in &files {
+                match read_bytes(file).await {
+                    Ok(bytes) => pages.push((file.name(), bytes)),
+                    Err(_) => unreadable.push(file.name()),
                 }
-            });
-        if !unreadable.is_empty() {
-            opener.banners.add(Problem::new(
-                ProblemKind::File,
-                format!("Could not read {}.", unreadable.join(", ")),
-            ));
+            }
+            opener.host.load(SourceKind::Files, label, pages, then);
+            if !unreadable.is_empty() {
+                opener.banners.add(Problem::new(
+                    ProblemKind::File,
+                    format!("Could not read {}.", unreadable.join(", ")),
+                ));
+            }
+            return;
+        }
+        // A large trail: each file goes to the engine as soon as it is read (its first rows
+        // show after the first), reading only a little ahead of parsing, until Cancel or a
+        // newer load stops it.
+        let mut load = opener
+            .host
+            .stream_load(SourceKind::Files, label, files.len(), then);
+        for file in &files {
+            load.room().await;
+            if !load.is_current() {
+                return;
+            }
+            match read_bytes(file).await {
+                Ok(bytes) => load.more(vec![(file.name(), bytes)], Vec::new()),
+                Err(_) => load.more(Vec::new(), vec![file.name()]),
+            }
         }
     });
 }

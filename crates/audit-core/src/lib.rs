@@ -94,7 +94,8 @@ pub use store::{
 };
 pub mod query;
 pub use query::{
-    facets, Clause, FacetCount, Facets, Query, QueryError, Search, SearchResult, Term, TimeBound,
+    facets, Clause, FacetCount, Facets, Query, QueryError, Search, SearchJob, SearchResult, Term,
+    TimeBound, SEARCH_CHUNK,
 };
 pub mod export;
 pub mod views;

@@ -440,6 +440,78 @@ pub struct Search {
     generation: u64,
 }
 
+/// Events a search step tests (newest first) before it lets its caller look up.
+pub const SEARCH_CHUNK: usize = 32_768;
+
+/// A search in progress ([`Search::start`]).
+pub struct SearchJob {
+    query: Query,
+    now: UtcMillis,
+    generation: u64,
+    narrowed: bool,
+    /// The next clause to compile.
+    next_clause: usize,
+    /// The needle scan of that clause, when it needs one.
+    scan: Option<crate::strings::StringScan>,
+    tests: Vec<(bool, Test)>,
+    /// The previous result being narrowed (else every event).
+    base: Option<Rc<Vec<EventId>>>,
+    /// Events (or base entries) tested so far, from the newest.
+    done_from_top: usize,
+    /// Matches of each chunk tested, newest chunk first, each in time order.
+    chunks: Vec<Vec<EventId>>,
+    found: usize,
+    result: Option<SearchResult>,
+    /// Events tested per step.
+    chunk: usize,
+}
+
+impl SearchJob {
+    /// Tests `events` events per step instead of [`SEARCH_CHUNK`] (smaller steps let the
+    /// caller look up more often).
+    pub fn with_chunk(mut self, events: usize) -> SearchJob {
+        self.chunk = events.max(1);
+        self
+    }
+
+    /// Up to `n` of the matches found so far, newest first: the first screenful while the
+    /// rest is still being searched (events are tested newest first, so these are final).
+    pub fn newest(&self, n: usize) -> Vec<EventId> {
+        if let Some(r) = &self.result {
+            return r.events.iter().rev().take(n).copied().collect();
+        }
+        self.chunks
+            .iter()
+            .flat_map(|c| c.iter().rev())
+            .take(n)
+            .copied()
+            .collect()
+    }
+
+    /// Matches found so far.
+    pub fn found(&self) -> usize {
+        self.result.as_ref().map_or(self.found, |r| r.events.len())
+    }
+
+    pub fn query(&self) -> &Query {
+        &self.query
+    }
+
+    pub fn is_complete(&self) -> bool {
+        self.result.is_some()
+    }
+}
+
+impl Term {
+    /// The needle whose string matches this term's test is built from.
+    fn needle(&self) -> Option<&str> {
+        match self {
+            Term::Text(n) | Term::Value(n) | Term::Request(n) => Some(n),
+            _ => None,
+        }
+    }
+}
+
 /// Recent needles remembered for extension (`m`, `mo`, `mob`, …).
 const NEEDLE_CACHE: usize = 32;
 
@@ -451,6 +523,16 @@ impl Search {
     /// Runs `query`; narrows the previous result when `query` extends the last one
     /// run on the same store. `now` resolves relative dates (`after:7d`).
     pub fn run(&mut self, store: &Store, query: &Query, now: UtcMillis) -> &SearchResult {
+        let mut job = self.start(store, query, now);
+        while !self.step(store, &mut job) {}
+        self.finish(job)
+    }
+
+    /// Starts running `query` in steps ([`Search::step`]): the needle scans, then the events
+    /// newest first, a chunk at a time, so a caller can answer something else between steps
+    /// (a newer keystroke) and read the newest matches found so far ([`SearchJob::newest`]).
+    /// Narrows the previous result when `query` extends the last one run on the same store.
+    pub fn start(&mut self, store: &Store, query: &Query, now: UtcMillis) -> SearchJob {
         if self.generation != store.generation {
             self.last = None;
             self.needles.clear();
@@ -463,6 +545,7 @@ impl Search {
         // When narrowing, the previous result already satisfies every clause the
         // query kept unchanged; only the extended last one and new ones are tested.
         let mut skip = 0;
+        let mut base = None;
         if let (Some((prev, _, res)), true) = (&self.last, reuse) {
             skip = prev
                 .clauses
@@ -470,54 +553,132 @@ impl Search {
                 .zip(&query.clauses)
                 .take_while(|(a, b)| a == b)
                 .count();
-            if skip == query.clauses.len() {
-                // Same clauses (a space typed, say): same result.
-                let result = SearchResult {
-                    narrowed: true,
-                    ..res.clone()
-                };
-                return &self.last.insert((query.clone(), now, result)).2;
-            }
+            base = Some(Rc::new(res.events.clone()));
         }
-        let mut tests: Vec<(bool, Test)> = query.clauses[skip..]
-            .iter()
-            .map(|c| (c.negated, self.compile(store, &c.term, now)))
-            .collect();
-        // Cheap tests first: a code or time check rejects most events before a
-        // free-text test has to look at every value.
-        tests.sort_by_key(|(_, t)| match t {
-            Test::Never | Test::Range(..) | Test::Kinds(_) => 0,
-            Test::Codes(..) | Test::Contexts(_) => 1,
-            Test::Request(_) => 2,
-            Test::Values(_) | Test::Visible { .. } => 3,
-        });
-        // One pass per test, each over the survivors of the previous one: the
-        // loop of each kind of test is compiled on its own (see `select`).
-        let mut tests = tests.iter();
-        let mut events = match (tests.next(), &self.last, reuse) {
-            (None, Some((_, _, prev)), true) => prev.events.clone(),
-            (None, _, _) => (0..store.len() as u32).collect(),
-            (Some((neg, t)), Some((_, _, prev)), true) => {
-                select(store, Some(&prev.events), *neg, t)
-            }
-            (Some((neg, t)), _, _) => select(store, None, *neg, t),
-        };
-        for (neg, t) in tests {
-            events = select(store, Some(&events), *neg, t);
+        SearchJob {
+            query: query.clone(),
+            now,
+            generation: store.generation,
+            narrowed: reuse,
+            next_clause: skip,
+            scan: None,
+            tests: Vec::new(),
+            base,
+            done_from_top: 0,
+            chunks: Vec::new(),
+            found: 0,
+            result: None,
+            chunk: SEARCH_CHUNK,
         }
-        let narrowed = reuse;
-        let result = SearchResult {
-            events,
-            total: store.len(),
-            narrowed,
-        };
-        &self.last.insert((query.clone(), now, result)).2
     }
 
-    /// Index in the needle cache of `needle`'s string matches, computing them
-    /// (from the longest cached needle it contains, when there is one).
+    /// Does one step of `job` (a needle scan's chunk, or a chunk of events); true when it
+    /// is complete ([`Search::finish`] then gives the result).
+    pub fn step(&mut self, store: &Store, job: &mut SearchJob) -> bool {
+        if job.result.is_some() {
+            return true;
+        }
+        if job.generation != store.generation {
+            // The store changed under the job: start over on what it holds now.
+            *job = self.start(store, &job.query.clone(), job.now);
+        }
+        // Compile the clauses, one needle scan step at a time.
+        if job.next_clause < job.query.clauses.len() {
+            let clause = job.query.clauses[job.next_clause].clone();
+            if let Some(needle) = clause.term.needle() {
+                if self.find_needle(needle).is_none() {
+                    let scan = job.scan.get_or_insert_with(|| {
+                        let base = self
+                            .needles
+                            .iter()
+                            .filter(|m| needle.contains(m.needle.as_str()))
+                            .max_by_key(|m| m.needle.len())
+                            .map(|m| m.strings.clone());
+                        store.strings.start_scan(needle.as_bytes(), base)
+                    });
+                    if !scan.step(&store.strings) {
+                        return false;
+                    }
+                    let scan = job.scan.take().expect("a scan in progress");
+                    self.remember_needle(needle, scan.into_matches());
+                }
+            }
+            let test = self.compile(store, &clause.term, job.now);
+            job.tests.push((clause.negated, test));
+            job.next_clause += 1;
+            if job.next_clause < job.query.clauses.len() {
+                return false;
+            }
+            // Cheap tests first: a code or time check rejects most events before a
+            // free-text test has to look at every value.
+            job.tests.sort_by_key(|(_, t)| match t {
+                Test::Never | Test::Range(..) | Test::Kinds(_) => 0,
+                Test::Codes(..) | Test::Contexts(_) => 1,
+                Test::Request(_) => 2,
+                Test::Values(_) | Test::Visible { .. } => 3,
+            });
+        }
+        // Then the events, newest chunk first; one pass per test over the chunk's survivors
+        // of the previous one (the loop of each kind of test is compiled on its own, see
+        // `select`).
+        let total = job.base.as_ref().map_or(store.len(), |b| b.len());
+        if job.done_from_top < total {
+            let hi = total - job.done_from_top;
+            let lo = hi.saturating_sub(job.chunk);
+            let mut events: Vec<EventId> = match &job.base {
+                Some(base) => base[lo..hi].to_vec(),
+                None => (lo as EventId..hi as EventId).collect(),
+            };
+            for (neg, t) in &job.tests {
+                events = select(store, Some(&events), *neg, t);
+            }
+            job.found += events.len();
+            job.chunks.push(events);
+            job.done_from_top = total - lo;
+            if job.done_from_top < total {
+                return false;
+            }
+        }
+        // Chunks were found newest first, each in time order.
+        let mut events = Vec::with_capacity(job.found);
+        for chunk in job.chunks.drain(..).rev() {
+            events.extend(chunk);
+        }
+        job.result = Some(SearchResult {
+            events,
+            total: store.len(),
+            narrowed: job.narrowed,
+        });
+        true
+    }
+
+    /// The result of a complete job, remembered so the next keystroke can narrow it.
+    pub fn finish(&mut self, mut job: SearchJob) -> &SearchResult {
+        let result = job.result.take().unwrap_or_default();
+        &self.last.insert((job.query, job.now, result)).2
+    }
+
+    /// Position in the needle cache of `needle`, if its matches are known.
+    fn find_needle(&self, needle: &str) -> Option<usize> {
+        self.needles.iter().position(|m| m.needle == needle)
+    }
+
+    fn remember_needle(&mut self, needle: &str, strings: BitSet) {
+        if self.needles.len() >= NEEDLE_CACHE {
+            self.needles.remove(0);
+        }
+        self.needles.push(NeedleMatch {
+            needle: needle.to_owned(),
+            strings: Rc::new(strings),
+            contexts: None,
+        });
+    }
+
+    /// Index in the needle cache of `needle`'s string matches, computing them at once
+    /// (from the longest cached needle it contains, when there is one) if
+    /// [`Search::step`] has not.
     fn needle(&mut self, store: &Store, needle: &str) -> usize {
-        if let Some(i) = self.needles.iter().position(|m| m.needle == needle) {
+        if let Some(i) = self.find_needle(needle) {
             return i;
         }
         let base = self
@@ -532,14 +693,7 @@ impl Search {
                 .scan_within(needle.as_bytes(), &m.strings, &mut out),
             None => store.strings.scan_all(needle.as_bytes(), &mut out),
         }
-        if self.needles.len() >= NEEDLE_CACHE {
-            self.needles.remove(0);
-        }
-        self.needles.push(NeedleMatch {
-            needle: needle.to_owned(),
-            strings: Rc::new(out),
-            contexts: None,
-        });
+        self.remember_needle(needle, out);
         self.needles.len() - 1
     }
 
@@ -801,6 +955,42 @@ mod tests {
     /// Free-text terms typed letter by letter (narrowing, needle cache), fresh,
     /// added to a narrowed result, and negated find exactly the events a naive
     /// scan finds.
+    #[test]
+    fn a_search_in_small_steps_finds_the_newest_first_and_ends_as_a_whole_one() {
+        let mut rng = Rng(0x51ee_d00d_2026_1201);
+        for _ in 0..6 {
+            let (store, used) = random_store(&mut rng, 200);
+            let mut stepped = Search::new();
+            let mut whole = Search::new();
+            for _ in 0..10 {
+                let needle = rng.needle(&used);
+                let other = rng.needle(&used);
+                for text in [
+                    needle.clone(),
+                    format!("{needle} -{other}"),
+                    format!("-{needle}"),
+                ] {
+                    let Ok(query) = Query::parse(&text) else {
+                        continue;
+                    };
+                    let want = whole.run(&store, &query, 0).events.clone();
+                    let mut job = stepped.start(&store, &query, 0).with_chunk(7);
+                    let mut steps = 0;
+                    while !stepped.step(&store, &mut job) {
+                        steps += 1;
+                        // What is found so far is the newest part of the final result.
+                        let newest = job.newest(5);
+                        let final_newest: Vec<EventId> =
+                            want.iter().rev().take(newest.len()).copied().collect();
+                        assert_eq!(newest, final_newest, "{text:?} after {steps} steps");
+                    }
+                    assert!(job.is_complete() && job.found() == want.len());
+                    assert_eq!(stepped.finish(job).events, want, "{text:?}");
+                }
+            }
+        }
+    }
+
     #[test]
     fn text_terms_agree_with_a_naive_scan() {
         let mut rng = Rng(0x2545_f491_4f6c_dd1d);

@@ -20,6 +20,7 @@
 
 use crate::chunked::Chunked;
 use crate::table::IdTable;
+use std::rc::Rc;
 
 /// Separates strings in the lowercase haystack so a match never spans two strings.
 const SEP: u8 = 0;
@@ -253,38 +254,52 @@ impl Strings {
     /// next string. Needles are [`Needle::contiguous`], so no match spans a
     /// separator.
     fn scan_chunks(&self, n: &Needle<'_>, within: Option<&BitSet>, out: &mut BitSet) {
-        let count = self.len();
         let mut id = 0usize;
         for (base, chunk) in self.lower.segments() {
-            let mut p = 0;
-            while let Some(q) = n.find_pos(chunk, p, chunk.len()) {
-                let at = base + q;
-                // The string holding `at`: the last one starting at or before
-                // it, walking the string starts a chunk slice at a time.
-                while id + 1 < count {
-                    let (starts, from) = self.lower_starts.chunk_at(id + 1);
-                    let mut o = from;
-                    while o < starts.len() && starts[o] as usize <= at {
-                        o += 1;
-                    }
-                    id += o - from;
-                    if o < starts.len() {
-                        break;
-                    }
+            self.scan_chunk(n, within, base, chunk, &mut id, out);
+        }
+    }
+
+    /// [`Strings::scan_chunks`] for one chunk (at `base` in the haystack); `id` is the
+    /// string the scan has reached, carried from chunk to chunk.
+    fn scan_chunk(
+        &self,
+        n: &Needle<'_>,
+        within: Option<&BitSet>,
+        base: usize,
+        chunk: &[u8],
+        id: &mut usize,
+        out: &mut BitSet,
+    ) {
+        let count = self.len();
+        let mut p = 0;
+        while let Some(q) = n.find_pos(chunk, p, chunk.len()) {
+            let at = base + q;
+            // The string holding `at`: the last one starting at or before
+            // it, walking the string starts a chunk slice at a time.
+            while *id + 1 < count {
+                let (starts, from) = self.lower_starts.chunk_at(*id + 1);
+                let mut o = from;
+                while o < starts.len() && starts[o] as usize <= at {
+                    o += 1;
                 }
-                if within.is_none_or(|w| w.contains(id as u32)) {
-                    out.insert(id as u32);
-                }
-                // On to the next string, if it is in this chunk.
-                if id + 1 >= count {
-                    return;
-                }
-                let next = self.lower_starts[id + 1] as usize;
-                if next < base || next - base >= chunk.len() {
+                *id += o - from;
+                if o < starts.len() {
                     break;
                 }
-                p = next - base;
             }
+            if within.is_none_or(|w| w.contains(*id as u32)) {
+                out.insert(*id as u32);
+            }
+            // On to the next string, if it is in this chunk.
+            if *id + 1 >= count {
+                return;
+            }
+            let next = self.lower_starts[*id + 1] as usize;
+            if next < base || next - base >= chunk.len() {
+                return;
+            }
+            p = next - base;
         }
     }
 
@@ -320,6 +335,33 @@ impl Strings {
             if self.has(id, &n) {
                 out.insert(id);
             }
+        }
+    }
+
+    /// Starts marking the strings (of `within`, when given) that contain `needle`, in steps
+    /// of about a haystack chunk each ([`StringScan::step`]): the same strings as
+    /// [`Strings::scan_all`] / [`Strings::scan_within`], done so a caller can stop between
+    /// steps (a newer keystroke) and go on later.
+    pub fn start_scan(&self, needle: &[u8], within: Option<Rc<BitSet>>) -> StringScan {
+        let n = Needle::new(needle);
+        let phase = if needle.is_empty() {
+            ScanPhase::All
+        } else if within.is_none() && n.exact_byte().is_some() {
+            ScanPhase::Signatures { segment: 0 }
+        } else if n.contiguous()
+            && within
+                .as_ref()
+                .is_none_or(|w| w.count_ones() * 2 > self.len())
+        {
+            ScanPhase::Chunks { segment: 0, id: 0 }
+        } else {
+            ScanPhase::Each { id: 0 }
+        };
+        StringScan {
+            needle: needle.to_vec(),
+            within,
+            out: BitSet::with_len(self.len()),
+            phase,
         }
     }
 
@@ -568,6 +610,95 @@ impl BitSet {
     }
 }
 
+/// A string scan in progress (see [`Strings::start_scan`]).
+pub struct StringScan {
+    needle: Vec<u8>,
+    within: Option<Rc<BitSet>>,
+    out: BitSet,
+    phase: ScanPhase,
+}
+
+enum ScanPhase {
+    /// An empty needle: every string.
+    All,
+    /// A one-byte needle of an exact class, from the signatures: next segment.
+    Signatures {
+        segment: usize,
+    },
+    /// A contiguous needle, one haystack chunk at a time: next chunk, and the string the
+    /// scan has reached.
+    Chunks {
+        segment: usize,
+        id: usize,
+    },
+    /// String by string (a needle that is not contiguous, or few strings to look at).
+    Each {
+        id: u32,
+    },
+    Done,
+}
+
+/// Strings a string-by-string step looks at before asking whether to go on.
+const SCAN_EACH_STEP: u32 = 16_384;
+
+impl StringScan {
+    /// Does about one chunk's worth of the scan; true when it is complete.
+    pub fn step(&mut self, strings: &Strings) -> bool {
+        let n = Needle::new(&self.needle);
+        match &mut self.phase {
+            ScanPhase::All => {
+                self.out.fill(strings.len());
+                self.phase = ScanPhase::Done;
+            }
+            ScanPhase::Signatures { segment } => {
+                let bit = n.exact_byte().unwrap_or(0);
+                match strings.sig.segments().nth(*segment) {
+                    Some((base, sigs)) => {
+                        for (w, chunk) in sigs.chunks(64).enumerate() {
+                            let mut word = 0u64;
+                            for (j, &s) in chunk.iter().enumerate() {
+                                word |= u64::from(s & bit != 0) << j;
+                            }
+                            self.out.or_word(base / 64 + w, word);
+                        }
+                        *segment += 1;
+                    }
+                    None => self.phase = ScanPhase::Done,
+                }
+            }
+            ScanPhase::Chunks { segment, id } => match strings.lower.segments().nth(*segment) {
+                Some((base, chunk)) => {
+                    strings.scan_chunk(&n, self.within.as_deref(), base, chunk, id, &mut self.out);
+                    *segment += 1;
+                }
+                None => self.phase = ScanPhase::Done,
+            },
+            ScanPhase::Each { id } => {
+                let end = (*id)
+                    .saturating_add(SCAN_EACH_STEP)
+                    .min(strings.len() as u32);
+                while *id < end {
+                    let wanted = self.within.as_ref().is_none_or(|w| w.contains(*id));
+                    if wanted && strings.has(*id, &n) {
+                        self.out.insert(*id);
+                    }
+                    *id += 1;
+                }
+                if *id as usize >= strings.len() {
+                    self.phase = ScanPhase::Done;
+                }
+            }
+            ScanPhase::Done => {}
+        }
+        matches!(self.phase, ScanPhase::Done)
+    }
+
+    /// The strings found (all of them once [`StringScan::step`] said it is complete).
+    pub fn into_matches(self) -> BitSet {
+        self.out
+    }
+}
+
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
@@ -664,7 +795,30 @@ pub(crate) mod tests {
             let hits = |needle: &str| {
                 let mut out = BitSet::with_len(s.len());
                 s.scan_all(needle.as_bytes(), &mut out);
-                out.iter().collect::<Vec<_>>()
+                let all: Vec<u32> = out.iter().collect();
+                // The same strings when scanned a step at a time, across the chunks…
+                let mut scan = s.start_scan(needle.as_bytes(), None);
+                while !scan.step(s) {}
+                assert_eq!(
+                    scan.into_matches().iter().collect::<Vec<_>>(),
+                    all,
+                    "{needle:?} in steps"
+                );
+                // …and when narrowing from the matches of a shorter needle.
+                let shorter = &needle[..needle
+                    .char_indices()
+                    .nth(2)
+                    .map_or(needle.len(), |(i, _)| i)];
+                let mut within = BitSet::with_len(s.len());
+                s.scan_all(shorter.as_bytes(), &mut within);
+                let mut scan = s.start_scan(needle.as_bytes(), Some(Rc::new(within)));
+                while !scan.step(s) {}
+                assert_eq!(
+                    scan.into_matches().iter().collect::<Vec<_>>(),
+                    all,
+                    "{needle:?} within {shorter:?}"
+                );
+                all
             };
             let id_of = |w: String| s.find(&w).unwrap_or(u32::MAX);
             assert_eq!(hits("value-19996-"), vec![id_of(word(19_996))]);

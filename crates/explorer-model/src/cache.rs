@@ -54,6 +54,8 @@ pub struct CachedTrail {
 }
 
 /// One frame's meta.
+// A frame is built, written and dropped one at a time: its size never multiplies.
+#[allow(clippy::large_enum_variant)]
 #[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Frame {
     /// First in every entry.

@@ -9,7 +9,7 @@
 
 use std::sync::Arc;
 
-use audit_core::{EventId, Query, QueryError, Search, Store, UtcMillis};
+use audit_core::{EventId, Query, QueryError, Search, SearchJob, Store, UtcMillis};
 
 use crate::cache::CachedTrail;
 use crate::loader::{LoadProgress, Loader, OpenedCase, Page};
@@ -35,12 +35,20 @@ pub enum SourceKind {
 pub enum Command {
     /// Replace the data with the built-in demo.
     LoadDemo,
-    /// Replace the data with these pages (opened files). Loaded in steps; what was shown
-    /// stays until the load has read something.
+    /// Replace the data with these pages (opened files) and `following` more that come in
+    /// [`Command::LoadMore`] (files still being read). Loaded in steps; what was shown stays
+    /// until the load has read something.
     Load {
         source: SourceKind,
         label: String,
         pages: Vec<Page>,
+        following: usize,
+    },
+    /// Pages of the running load announced as `following`, and the names of those that could
+    /// not be read. Ignored when no load runs (it was cancelled or replaced).
+    LoadMore {
+        pages: Vec<Page>,
+        unreadable: Vec<String>,
     },
     /// Stop a load still running; what was shown stays.
     CancelLoad,
@@ -199,14 +207,17 @@ pub struct ResultView {
     pub count: usize,
     pub total: usize,
     pub error: Option<QueryErrorView>,
+    /// The search is still running: `count` is what it has found so far.
+    pub counting: bool,
 }
 
 impl ResultView {
     /// "12 of 246 events" ("? of 246 events" while the query cannot be read).
     pub fn count_line(&self) -> String {
-        match self.error {
-            Some(_) => format!("? of {} events", self.total),
-            None => format!("{} of {} events", self.count, self.total),
+        match (&self.error, self.counting) {
+            (Some(_), _) => format!("? of {} events", self.total),
+            (None, true) => format!("{}… of {} events (searching)", self.count, self.total),
+            (None, false) => format!("{} of {} events", self.count, self.total),
         }
     }
 }
@@ -274,6 +285,9 @@ pub struct Engine {
     result: Result<Arc<Vec<EventId>>, QueryErrorView>,
     result_id: u64,
     window: (usize, usize),
+    /// The current query, still being searched: the events newest first, a chunk at a time
+    /// (`result` holds the previous one meanwhile).
+    job: Option<SearchJob>,
     /// Facets and histogram of the result are still to be sent.
     summaries_due: bool,
     /// The page-specific view (status lanes, field history) is still to be sent.
@@ -294,6 +308,15 @@ struct BulkLoad {
     loader: Loader,
     source: SourceKind,
     label: String,
+    /// Its first rows are on screen: the rest is merged into the store shown.
+    shown: bool,
+}
+
+/// How often a bulk load whose first rows are shown refreshes the result: each refresh re-runs
+/// the search over every event loaded, so the interval grows with the store (250 ms per
+/// hundred thousand events).
+fn load_refresh_ms(events: usize) -> i64 {
+    LIVE_REFRESH_MS * (events / 100_000).max(1) as i64
 }
 
 impl Engine {
@@ -308,6 +331,7 @@ impl Engine {
             load: None,
             view: ViewState::default(),
             result: Ok(Arc::new(Vec::new())),
+            job: None,
             result_id: 0,
             window: (0, DEFAULT_WINDOW),
             summaries_due: false,
@@ -326,21 +350,36 @@ impl Engine {
         match command {
             Command::LoadDemo => {
                 self.restoring = None;
-                self.start_load(SourceKind::Demo, "demo".into(), demo_pages(), now, &mut out)
+                self.start_load(
+                    SourceKind::Demo,
+                    "demo".into(),
+                    demo_pages(),
+                    0,
+                    now,
+                    &mut out,
+                )
             }
             Command::Load {
                 source,
                 label,
                 pages,
+                following,
             } => {
                 self.restoring = None;
-                self.start_load(source, label, pages, now, &mut out)
+                self.start_load(source, label, pages, following, now, &mut out)
+            }
+            Command::LoadMore { pages, unreadable } => {
+                if let Some(load) = self.load.as_mut() {
+                    pages.into_iter().for_each(|p| load.loader.feed(p));
+                    unreadable.iter().for_each(|n| load.loader.unreadable(n));
+                    if load.loader.is_done() {
+                        self.finish_load(now, &mut out);
+                    }
+                }
             }
             Command::CancelLoad => {
                 self.restoring = None;
-                if self.load.take().is_some() {
-                    out.push(Update::Report(self.report()));
-                }
+                self.cancel_load(now, &mut out)
             }
             Command::BeginLive { label } => {
                 self.load = None;
@@ -373,6 +412,10 @@ impl Engine {
                 out.push(Update::Rows(self.rows(now)));
             }
             Command::Export(format) => {
+                // Exactly what is shown: a search still running is finished first.
+                while self.job.is_some() {
+                    self.search_slice(now, &mut || true, &mut out);
+                }
                 if let Ok(events) = &self.result {
                     out.push(Update::Export(self.export(format, events)));
                 }
@@ -391,7 +434,7 @@ impl Engine {
             } => {
                 self.cached_line = None;
                 self.restoring = Some(trail);
-                self.start_load(SourceKind::Api, label, pages, now, &mut out);
+                self.start_load(SourceKind::Api, label, pages, 0, now, &mut out);
             }
             Command::Cache(_) => {}
         }
@@ -400,7 +443,11 @@ impl Engine {
 
     /// True while there is work for [`Engine::work`] (a load, summaries, a due refresh).
     pub fn has_work(&self) -> bool {
-        self.load.is_some() || self.summaries_due || self.page_due || self.refresh_due.is_some()
+        self.loading_due()
+            || self.job.is_some()
+            || self.summaries_due
+            || self.page_due
+            || self.refresh_due.is_some()
     }
 
     /// When a live refresh falls due, if one is waiting (the host wakes the engine then).
@@ -411,11 +458,17 @@ impl Engine {
     /// When [`Engine::work`] next has something to do: at once (`UtcMillis::MIN`) for a load,
     /// summaries or a page view, else when a live refresh falls due; `None` when idle.
     pub fn work_due(&self) -> Option<UtcMillis> {
-        if self.load.is_some() || self.summaries_due || self.page_due {
+        if self.loading_due() || self.job.is_some() || self.summaries_due || self.page_due {
             Some(UtcMillis::MIN)
         } else {
             self.refresh_due
         }
+    }
+
+    /// A load has pages that arrived and are not read yet (one waiting for its files to be
+    /// read has nothing to do until they come).
+    fn loading_due(&self) -> bool {
+        self.load.as_ref().is_some_and(|l| l.loader.has_pending())
     }
 
     /// Does waiting work while `more()` says there is time: the next pages of a load (a
@@ -427,17 +480,14 @@ impl Engine {
                 self.refresh(now, &mut out);
             }
         }
-        if let Some(load) = &mut self.load {
-            while load.loader.step() {
-                if !more() {
-                    break;
-                }
+        if self.job.is_some() {
+            self.search_slice(now, more, &mut out);
+            if self.job.is_some() {
+                return out;
             }
-            if load.loader.is_done() {
-                self.finish_load(now, &mut out);
-            } else {
-                out.push(Update::Report(self.report()));
-            }
+        }
+        if self.loading_due() {
+            self.load_slice(now, more, &mut out);
             return out;
         }
         if self.summaries_due && more() {
@@ -474,14 +524,19 @@ impl Engine {
         source: SourceKind,
         label: String,
         pages: Vec<Page>,
+        following: usize,
         now: UtcMillis,
         out: &mut Vec<Update>,
     ) {
-        let small = pages.iter().map(|p| p.bytes.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let small = following == 0
+            && pages.iter().map(|p| p.bytes.len()).sum::<usize>() <= SMALL_LOAD_BYTES;
+        let mut loader = Loader::new(pages);
+        loader.expect(following);
         self.load = Some(BulkLoad {
-            loader: Loader::new(pages),
+            loader,
             source,
             label,
+            shown: false,
         });
         if small {
             // The demo and a few pages are on screen at the first paint.
@@ -491,29 +546,116 @@ impl Engine {
         }
     }
 
-    fn finish_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
-        let Some(load) = self.load.take() else { return };
-        let loaded = load.loader.finish();
-        let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
-        if loaded.is_empty() && had_data {
-            // Nothing readable: keep what is shown, and say why.
-            self.problems.extend(loaded.problems);
+    /// One slice of a bulk load: pages while there is time. The first page that holds data
+    /// puts the load's store on screen (its first rows after its first page); later pages are
+    /// merged into it, the result refreshed now and then, until the last one.
+    fn load_slice(
+        &mut self,
+        now: UtcMillis,
+        more: &mut dyn FnMut() -> bool,
+        out: &mut Vec<Update>,
+    ) {
+        let Some(load) = self.load.as_mut() else {
+            return;
+        };
+        loop {
+            let stepped = if load.shown {
+                load.loader.step_into(&mut self.store)
+            } else {
+                load.loader.step()
+            };
+            if !stepped {
+                break;
+            }
+            if !load.shown && load.loader.has_data() {
+                load.shown = true;
+                let store = load.loader.take_store();
+                let problems = load.loader.take_problems();
+                let (source, label) = (load.source, load.label.clone());
+                self.replace_store(store, source, label, problems);
+                self.refresh(now, out);
+                return;
+            }
+            if !more() {
+                break;
+            }
+        }
+        let load = self.load.as_mut().expect("a load in progress");
+        if load.loader.is_done() {
+            return self.finish_load(now, out);
+        }
+        if load.shown {
+            self.problems.extend(load.loader.take_problems());
+            if now
+                >= self
+                    .last_refresh
+                    .saturating_add(load_refresh_ms(self.store.len()))
+            {
+                return self.refresh(now, out);
+            }
+        }
+        out.push(Update::Report(self.report()));
+    }
+
+    /// Stops a bulk load: what it showed stays (the pages read so far), and says so; one that
+    /// showed nothing yet leaves the data shown before untouched.
+    fn cancel_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        let Some(mut load) = self.load.take() else {
+            return;
+        };
+        if load.shown {
+            let p = load.loader.progress();
+            self.problems.extend(load.loader.take_problems());
             self.problems.add(Problem::new(
                 ProblemKind::NothingLoaded,
                 format!(
-                    "Nothing could be read from {}; the data already loaded is kept.",
-                    load.label
+                    "Loading {} was cancelled after {} of {} pages; the events read so far are shown.",
+                    load.label, p.pages_done, p.pages_total
                 ),
             ));
+            self.store.shrink_to_fit();
+            self.refresh(now, out);
+        } else {
             out.push(Update::Report(self.report()));
-            out.push(Update::Loaded {
-                source: load.source,
-                replaced: false,
-            });
-            return;
         }
-        let cases = loaded.cases;
-        self.replace_store(loaded.store, load.source, load.label, loaded.problems);
+        out.push(Update::Loaded {
+            source: load.source,
+            replaced: load.shown,
+        });
+    }
+
+    fn finish_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        let Some(load) = self.load.take() else { return };
+        let cases = if load.shown {
+            // Everything was merged into the store shown.
+            let mut loader = load.loader;
+            self.problems.extend(loader.take_problems());
+            self.store.shrink_to_fit();
+            loader.take_cases()
+        } else {
+            let loaded = load.loader.finish();
+            let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
+            if loaded.is_empty() && had_data {
+                // Nothing readable: keep what is shown, and say why.
+                self.restoring = None;
+                self.problems.extend(loaded.problems);
+                self.problems.add(Problem::new(
+                    ProblemKind::NothingLoaded,
+                    format!(
+                        "Nothing could be read from {}; the data already loaded is kept.",
+                        load.label
+                    ),
+                ));
+                out.push(Update::Report(self.report()));
+                out.push(Update::Loaded {
+                    source: load.source,
+                    replaced: false,
+                });
+                return;
+            }
+            self.replace_store(loaded.store, load.source, load.label, loaded.problems);
+            loaded.cases
+        };
         if let Some(trail) = self.restoring.take() {
             self.cached_line = Some(trail.line.clone());
             self.refresh(now, out);
@@ -592,20 +734,74 @@ impl Engine {
         }
     }
 
-    /// Runs the current query over the store: the count and the first rows now, the
-    /// summaries and the page view after them.
+    /// Runs the current query over the store, newest events first: on a small store the
+    /// whole result at once; on a large one the search continues in [`Engine::work`]'s slices,
+    /// its first screenful sent as soon as it is found, the count, summaries and page view once
+    /// it is complete. A newer query replaces one still running.
     fn run_query(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         self.result_id += 1;
+        // A new result starts at the top.
+        let shown = self.window.1 - self.window.0;
+        self.window = (0, shown.max(1));
         let text = self.view.effective_query();
-        self.result = match Query::parse(&text) {
+        match Query::parse(&text) {
             Ok(query) => {
-                let mut events = self.search.run(&self.store, &query, now).events.clone();
-                events.reverse();
-                Ok(Arc::new(events))
+                self.job = Some(self.search.start(&self.store, &query, now));
+                // A store of one chunk is searched whole here (a few ms); a larger one gets a
+                // step, the rest in slices.
+                let small = self.store.len() <= audit_core::SEARCH_CHUNK;
+                self.search_slice(now, &mut || small, out);
             }
             // The error is about the text typed (the range qualifiers come after it).
-            Err(e) => Err(QueryErrorView::of(&e, &self.view.query)),
+            Err(e) => {
+                self.job = None;
+                self.result = Err(QueryErrorView::of(&e, &self.view.query));
+                self.result_done(now, out);
+            }
+        }
+    }
+
+    /// Steps the running search while there is time. Complete: it becomes the result. Not
+    /// yet: what it has found so far (the newest matches, final as they are) is sent.
+    fn search_slice(
+        &mut self,
+        now: UtcMillis,
+        more: &mut dyn FnMut() -> bool,
+        out: &mut Vec<Update>,
+    ) {
+        let Some(mut job) = self.job.take() else {
+            return;
         };
+        let before = job.found();
+        loop {
+            if self.search.step(&self.store, &mut job) {
+                let mut events = self.search.finish(job).events.clone();
+                events.reverse();
+                self.result = Ok(Arc::new(events));
+                return self.result_done(now, out);
+            }
+            if !more() {
+                break;
+            }
+        }
+        let found = job.found();
+        if found != before || before == 0 {
+            let end = self.window.1;
+            let newest = job.newest(end);
+            out.push(Update::Result(ResultView {
+                id: self.result_id,
+                count: found,
+                total: self.store.len(),
+                error: None,
+                counting: true,
+            }));
+            out.push(Update::Rows(self.rows_of(&newest, now)));
+        }
+        self.job = Some(job);
+    }
+
+    /// The result is complete: its count and rows now, its summaries and page view next.
+    fn result_done(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         let (count, error) = match &self.result {
             Ok(events) => (events.len(), None),
             Err(e) => (0, Some(e.clone())),
@@ -615,10 +811,8 @@ impl Engine {
             count,
             total: self.store.len(),
             error,
+            counting: false,
         }));
-        // A new result starts at the top.
-        let shown = self.window.1 - self.window.0;
-        self.window = (0, shown.max(1));
         out.push(Update::Rows(self.rows(now)));
         self.summaries_due = true;
         if self.view.view == View::History {
@@ -627,11 +821,18 @@ impl Engine {
     }
 
     fn rows(&self, now: UtcMillis) -> RowWindow {
+        match (&self.job, &self.result) {
+            // While searching, rows come from the matches found so far.
+            (Some(job), _) => self.rows_of(&job.newest(self.window.1), now),
+            (None, Ok(events)) => self.rows_of(events, now),
+            (None, Err(_)) => self.rows_of(&[], now),
+        }
+    }
+
+    /// The window's rows of `events` (newest first).
+    fn rows_of(&self, events: &[EventId], now: UtcMillis) -> RowWindow {
         let (start, end) = self.window;
-        let rows = match &self.result {
-            Ok(events) => views::rows(&self.store, events, start, end, &self.clock(now)),
-            Err(_) => Vec::new(),
-        };
+        let rows = views::rows(&self.store, events, start, end, &self.clock(now));
         let rows = self.mark_new(rows);
         RowWindow {
             result: self.result_id,
@@ -672,7 +873,7 @@ impl Engine {
                 "loading {}: {} of {} pages",
                 l.label, p.pages_done, p.pages_total
             );
-            source = if source.is_empty() {
+            source = if source.is_empty() || l.shown {
                 line
             } else {
                 format!("{source}; {line}")

@@ -35,13 +35,16 @@ pub struct LoadProgress {
     pub events: usize,
 }
 
-/// Pages being parsed and merged into a store of their own (swapped in when done, so a load
-/// that reads nothing never replaces what is shown).
+/// Pages being parsed and merged into a store of their own until it holds something (a load that
+/// reads nothing never replaces what is shown); the caller may then show that store and have
+/// the rest merged into it ([`Loader::step_into`]).
 #[derive(Debug, Default)]
 pub struct Loader {
     store: Store,
     problems: Vec<Problem>,
     pending: VecDeque<Page>,
+    /// Pages announced ([`Loader::expect`]) whose bytes have not arrived yet.
+    expected: usize,
     progress: LoadProgress,
     cases: Vec<OpenedCase>,
 }
@@ -82,15 +85,50 @@ impl Loader {
         loader
     }
 
-    /// Queues one more page.
+    /// Announces `pages` more pages whose bytes follow later ([`Loader::feed`] each, or
+    /// [`Loader::unreadable`]): files still being read count in the progress, and the load is
+    /// not done until they have come.
+    pub fn expect(&mut self, pages: usize) {
+        self.expected += pages;
+        self.progress.pages_total += pages;
+    }
+
+    /// Queues one more page (one announced, if any are).
     pub fn feed(&mut self, page: Page) {
-        self.progress.pages_total += 1;
+        self.arrived();
         self.progress.bytes_total += page.bytes.len();
         self.pending.push_back(page);
     }
 
-    /// Parses and merges the next page; false when none was left.
+    /// An announced page that will not come: its file could not be read. Told as a problem.
+    pub fn unreadable(&mut self, name: &str) {
+        self.arrived();
+        self.progress.pages_done += 1;
+        self.problems.push(Problem::new(
+            ProblemKind::File,
+            format!("Could not read {name}."),
+        ));
+    }
+
+    fn arrived(&mut self) {
+        if self.expected > 0 {
+            self.expected -= 1;
+        } else {
+            self.progress.pages_total += 1;
+        }
+    }
+
+    /// Parses and merges the next page into the load's own store; false when none was left.
     pub fn step(&mut self) -> bool {
+        let mut store = std::mem::take(&mut self.store);
+        let stepped = self.step_into(&mut store);
+        self.store = store;
+        stepped
+    }
+
+    /// Parses and merges the next page into `store` (the one shown, once a load's first rows
+    /// are on screen); false when none was left.
+    pub fn step_into(&mut self, store: &mut Store) -> bool {
         let Some(page) = self.pending.pop_front() else {
             return false;
         };
@@ -99,25 +137,51 @@ impl Loader {
             None => parse_response(&page.bytes),
         };
         if let Some(case) = case_file::take(&mut parsed, &page.name) {
-            self.open_case(&page.name, case);
+            self.open_case(store, &page.name, case);
         }
         self.problems.extend(page_problems(&page.name, &parsed));
-        self.store.ingest_page(&page.name, parsed);
+        store.ingest_page(&page.name, parsed);
         self.progress.pages_done += 1;
         self.progress.bytes_done += page.bytes.len();
-        self.progress.events = self.store.len();
+        self.progress.events = store.len();
         true
     }
 
+    /// Whether the load's own store holds anything yet (an event or a status-log entry).
+    pub fn has_data(&self) -> bool {
+        !self.store.is_empty() || !self.store.status_entries().is_empty()
+    }
+
+    /// The load's own store, to be shown; later steps go [`Loader::step_into`] it.
+    pub fn take_store(&mut self) -> Store {
+        std::mem::take(&mut self.store)
+    }
+
+    /// What was wrong with the pages read so far (taken: each problem is told once).
+    pub fn take_problems(&mut self) -> Vec<Problem> {
+        std::mem::take(&mut self.problems)
+    }
+
+    /// Pages not read yet (arrived or announced).
+    pub fn pages_left(&self) -> usize {
+        self.pending.len() + self.expected
+    }
+
+    /// Whether a page has arrived that is not read yet (else [`Loader::step`] has nothing to do).
+    pub fn has_pending(&self) -> bool {
+        !self.pending.is_empty()
+    }
+
+    /// Every page announced has arrived and been read.
     pub fn is_done(&self) -> bool {
-        self.pending.is_empty()
+        self.pending.is_empty() && self.expected == 0
     }
 
     /// A case file's status logs join the store; its header is kept for the view to restore.
-    fn open_case(&mut self, name: &str, case: CaseFile) {
+    fn open_case(&mut self, store: &mut Store, name: &str, case: CaseFile) {
         self.problems.extend(case.problems);
         for (listing, page) in case.status_pages {
-            self.store.ingest_page(&format!("{name}: {listing}"), page);
+            store.ingest_page(&format!("{name}: {listing}"), page);
         }
         self.cases.push(OpenedCase {
             name: name.to_owned(),
@@ -126,6 +190,11 @@ impl Loader {
             entity: case.entity,
             exported_at: case.exported_at,
         });
+    }
+
+    /// The case files read so far (taken: each view is restored once).
+    pub fn take_cases(&mut self) -> Vec<OpenedCase> {
+        std::mem::take(&mut self.cases)
     }
 
     pub fn progress(&self) -> LoadProgress {

@@ -10,7 +10,7 @@ use crate::engine::{Command, Update};
 /// Bumped whenever a message changes shape. The worker's files are not content-hashed (Trunk
 /// names them after the binary), so a page may meet a worker of another release: the worker
 /// says its version first, and the page refuses one that differs.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// What the worker says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -59,7 +59,9 @@ impl Command {
 
     fn bodies_mut(&mut self) -> Vec<&mut Vec<u8>> {
         match self {
-            Command::Load { pages, .. } => pages.iter_mut().map(|p| &mut p.bytes).collect(),
+            Command::Load { pages, .. } | Command::LoadMore { pages, .. } => {
+                pages.iter_mut().map(|p| &mut p.bytes).collect()
+            }
             Command::Read { answer, .. } => vec![&mut answer.body],
             _ => Vec::new(),
         }
@@ -76,6 +78,7 @@ mod tests {
         let mut load = Command::Load {
             source: SourceKind::Files,
             label: "2 files".into(),
+            following: 0,
             pages: vec![
                 Page::new("a.json", b"{\"data\":[]}".to_vec()),
                 Page::new("b.json", vec![1, 2, 3]),
@@ -100,6 +103,16 @@ mod tests {
         };
         assert_eq!(read.body_count(), 1);
         assert!(!read.put_bodies(Vec::new()), "a body missing is refused");
+        let mut more = Command::LoadMore {
+            pages: vec![Page::new("c.json", b"[]".to_vec())],
+            unreadable: vec!["d.json".into()],
+        };
+        let original = more.clone();
+        let bodies = more.take_bodies();
+        assert_eq!(bodies, [b"[]".to_vec()]);
+        let mut back: Command = decode(&encode(&more)).unwrap();
+        assert!(back.put_bodies(bodies));
+        assert_eq!(back, original);
     }
 
     #[test]

@@ -311,6 +311,7 @@ fn a_large_load_runs_in_slices_reporting_progress_and_a_useless_one_keeps_what_i
         Command::Load {
             source: SourceKind::Files,
             label: "pages".into(),
+            following: 0,
             pages,
         },
         NOW,
@@ -340,6 +341,7 @@ fn a_large_load_runs_in_slices_reporting_progress_and_a_useless_one_keeps_what_i
         Command::Load {
             source: SourceKind::Files,
             label: "not-a-response.json".into(),
+            following: 0,
             pages: vec![Page::new(
                 "not-a-response.json",
                 b"<html>502</html>".to_vec(),
@@ -519,6 +521,7 @@ fn a_time_out_of_range_is_shown_as_sent() {
         Command::Load {
             source: SourceKind::Files,
             label: "far".into(),
+            following: 0,
             pages: vec![Page::new("far", page.to_vec())],
         },
     );
@@ -586,6 +589,7 @@ fn a_case_file_opens_again_with_the_same_events_and_the_view_it_was_exported_wit
         Command::Load {
             source: SourceKind::Files,
             label: "2 files".into(),
+            following: 0,
             pages: vec![
                 Page::new(&file.name, file.text.into_bytes()),
                 Page::new("legacy.json", seed("audit-legacy-customer-98662653.json")),
@@ -612,6 +616,7 @@ fn a_case_file_opens_again_with_the_same_events_and_the_view_it_was_exported_wit
             Command::Load {
                 source: SourceKind::Files,
                 label: "legacy".into(),
+                following: 0,
                 pages: vec![Page::new(
                     "legacy.json",
                     seed("audit-legacy-customer-98662653.json"),
@@ -636,11 +641,264 @@ fn a_case_file_opens_again_with_the_same_events_and_the_view_it_was_exported_wit
             ..selected
         }),
     );
+    assert!(shows_status_lanes(&status), "the status logs came along");
+}
+
+fn shows_status_lanes(updates: &[Update]) -> bool {
+    updates
+        .iter()
+        .any(|u| matches!(u, Update::Status(s) if !s.lanes.is_empty()))
+}
+
+/// Starts a load of [`big_load`] as files labelled "big".
+fn start_big_load(e: &mut Engine) {
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            following: 0,
+            pages: big_load(),
+        },
+        NOW,
+    );
+}
+
+/// Enough copies of a seed page to be a load done in slices.
+fn big_load() -> Vec<Page> {
+    let page = seed("audit-current-customer-98662653-page0-of-52.json");
+    let n = explorer_model::engine::SMALL_LOAD_BYTES / page.len() + 2;
+    (0..n)
+        .map(|i| Page::new(format!("page {i}"), page.clone()))
+        .collect()
+}
+
+#[test]
+fn a_case_file_read_after_a_large_loads_first_rows_still_restores_its_view_and_status_logs() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let view = ViewState {
+        query: "field:mobile".into(),
+        ..ViewState::default()
+    };
+    handle(&mut e, Command::SetView(view.clone()));
+    let file = export_of(&handle(&mut e, Command::ExportCase { api: Vec::new() }));
+
+    // The case file comes last, after the pages whose first already put rows on screen.
+    let mut other = engine();
+    let mut pages = big_load();
+    pages.push(Page::new(&file.name, file.text.into_bytes()));
+    other.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big and a case".into(),
+            following: 0,
+            pages,
+        },
+        NOW,
+    );
+    let mut out = Vec::new();
+    settle(&mut other, &mut out);
+    let case = out
+        .iter()
+        .find_map(|u| match u {
+            Update::CaseOpened(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("the case file is named");
+    assert_eq!(case.view.as_ref(), Some(&view));
+    let status = handle(
+        &mut other,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..view
+        }),
+    );
     assert!(
-        status
+        shows_status_lanes(&status),
+        "the case file's status logs joined the store shown"
+    );
+}
+
+#[test]
+fn a_large_load_shows_its_first_rows_after_its_first_page() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let pages = big_load();
+    let n = pages.len();
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            following: 0,
+            pages,
+        },
+        NOW,
+    );
+    let first = e.work(NOW, &mut || false);
+    let report = last_report(&first);
+    assert_eq!(report.source, format!("loading big: 1 of {n} pages"));
+    let progress = report.loading.expect("still loading");
+    assert_eq!((progress.pages_done, progress.pages_total), (1, n));
+    assert!(
+        !last_rows(&first).rows.is_empty(),
+        "the first page's rows are shown"
+    );
+    assert!(last_result(&first).total > 0 && last_result(&first).total == report.events);
+}
+
+#[test]
+fn a_load_of_files_still_being_read_waits_for_them_without_spinning() {
+    let mut e = engine();
+    let demo = last_report(&handle(&mut e, Command::LoadDemo));
+    let page = seed("audit-current-customer-98662653-page0-of-52.json");
+    let started = e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "3 files".into(),
+            following: 3,
+            pages: Vec::new(),
+        },
+        NOW,
+    );
+    let progress = last_report(&started).loading.expect("loading");
+    assert_eq!((progress.pages_done, progress.pages_total), (0, 3));
+    assert_eq!(
+        e.work_due(),
+        None,
+        "nothing to do until a file has been read"
+    );
+    assert_eq!(
+        last_report(&started).events,
+        demo.events,
+        "the demo stays meanwhile"
+    );
+
+    e.handle(
+        Command::LoadMore {
+            pages: vec![Page::new("a.json", page.clone())],
+            unreadable: Vec::new(),
+        },
+        NOW,
+    );
+    assert_eq!(
+        e.work_due(),
+        Some(i64::MIN),
+        "a file came: it is read at once"
+    );
+    let first = e.work(NOW, &mut || true);
+    let report = last_report(&first);
+    let progress = report.loading.expect("two files to come");
+    assert_eq!((progress.pages_done, progress.pages_total), (1, 3));
+    assert!(!last_rows(&first).rows.is_empty(), "its rows are shown");
+    let shown = report.events;
+    let mut summaries = Vec::new();
+    settle(&mut e, &mut summaries);
+    assert_eq!(
+        e.work_due(),
+        None,
+        "the first result's summaries are done; the rest waits for its files"
+    );
+
+    let done = e.handle(
+        Command::LoadMore {
+            pages: vec![Page::new("b.json", page.clone())],
+            unreadable: vec!["c.json".into()],
+        },
+        NOW,
+    );
+    assert!(
+        !done.iter().any(|u| matches!(u, Update::Loaded { .. })),
+        "b.json is still to be read"
+    );
+    let mut out = Vec::new();
+    settle(&mut e, &mut out);
+    let report = last_report(&out);
+    assert!(report.loading.is_none(), "every file came: {report:?}");
+    assert!(out.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: true
+    }));
+    assert_eq!(
+        report.events, shown,
+        "b.json is a copy of a.json: merged, not doubled"
+    );
+    assert!(
+        report
+            .problems
             .iter()
-            .any(|u| matches!(u, Update::Status(s) if !s.lanes.is_empty())),
-        "the status logs came along"
+            .any(|p| p.message == "Could not read c.json."),
+        "{:?}",
+        report.problems
+    );
+
+    // Pages of a load that was cancelled are not taken into the next.
+    handle(&mut e, Command::LoadDemo);
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "2 files".into(),
+            following: 2,
+            pages: Vec::new(),
+        },
+        NOW,
+    );
+    handle(&mut e, Command::CancelLoad);
+    let late = handle(
+        &mut e,
+        Command::LoadMore {
+            pages: vec![Page::new("a.json", page)],
+            unreadable: Vec::new(),
+        },
+    );
+    assert!(late.is_empty() && !e.has_work(), "{late:?}");
+}
+
+#[test]
+fn cancelling_a_load_keeps_what_it_read_or_what_was_shown_before() {
+    // Cancelled after its first rows: the pages read so far stay, with a notice.
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    start_big_load(&mut e);
+    e.work(NOW, &mut || false);
+    let cancelled = e.handle(Command::CancelLoad, NOW);
+    assert!(cancelled.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: true
+    }));
+    let report = last_report(&cancelled);
+    assert!(
+        report.loading.is_none() && report.events > 0 && report.source == "big",
+        "{report:?}"
+    );
+    assert!(
+        report
+            .problems
+            .iter()
+            .any(|p| p.message.contains("cancelled after 1 of")),
+        "{:?}",
+        report.problems
+    );
+    let after = e.work(NOW, &mut || false);
+    assert!(
+        after
+            .iter()
+            .all(|u| !matches!(u, Update::Report(r) if r.loading.is_some())),
+        "no page of the cancelled load is read after it: {after:?}"
+    );
+
+    // Cancelled before it read anything: the demo stays as it was.
+    let mut e = engine();
+    let demo = last_report(&handle(&mut e, Command::LoadDemo));
+    start_big_load(&mut e);
+    let cancelled = e.handle(Command::CancelLoad, NOW);
+    assert!(cancelled.contains(&Update::Loaded {
+        source: SourceKind::Files,
+        replaced: false
+    }));
+    let report = last_report(&cancelled);
+    assert_eq!(
+        (report.source.as_str(), report.events),
+        ("demo", demo.events)
     );
 }
 
@@ -732,4 +990,81 @@ fn a_trail_kept_on_the_device_is_restored_as_the_live_one_was_read() {
     // Another source: the header no longer says "kept on this device".
     let demo = handle(&mut e, Command::LoadDemo);
     assert_eq!(last_report(&demo).cached, None);
+}
+
+#[test]
+fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_replaces_it() {
+    // Copies of the demo's first page, each with request ids of its own (so every record is
+    // new to the store): more events than one search chunk.
+    let body = String::from_utf8(audit_gen::demo().customer_pages[0].clone()).unwrap();
+    let per_page = {
+        let mut one = audit_core::Store::new();
+        one.ingest(audit_core::parse_response(body.as_bytes()));
+        one.len()
+    };
+    let copies = (audit_core::SEARCH_CHUNK * 5 / 4 / per_page) as u32 + 1;
+    let pages: Vec<Page> = (0..copies)
+        .map(|i| {
+            let text = body.replace("\"requestId\":\"", &format!("\"requestId\":\"p{i}-"));
+            Page::new(format!("page {i}"), text.into_bytes())
+        })
+        .collect();
+    let mut store = audit_core::Store::new();
+    for p in &pages {
+        store.ingest_page(&p.name, audit_core::parse_response(&p.bytes));
+    }
+    assert!(
+        store.len() > audit_core::SEARCH_CHUNK,
+        "{} events",
+        store.len()
+    );
+    let emails = store
+        .query(&audit_core::Query::parse("field:email").unwrap(), NOW)
+        .events
+        .len();
+    let mut e = engine();
+    handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            following: 0,
+            pages,
+        },
+    );
+    let at_once = e.handle(
+        Command::SetView(ViewState {
+            query: "field:mobile".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    assert!(
+        last_result(&at_once).counting,
+        "a large store is searched in slices"
+    );
+    // The first slices find the newest matches; they are final.
+    let slice = e.work(NOW, &mut || false);
+    let partial = last_rows(&slice).rows;
+    assert!(
+        !partial.is_empty() && partial.iter().all(|r| r.field == "mobile"),
+        "{partial:?}"
+    );
+    // A newer query replaces the running one.
+    e.handle(
+        Command::SetView(ViewState {
+            query: "field:email".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    let mut rest = Vec::new();
+    settle(&mut e, &mut rest);
+    let done = last_result(&rest);
+    assert!(!done.counting);
+    assert_eq!(done.count, emails, "the same result as a search done whole");
+    assert!(
+        last_rows(&rest).rows.iter().all(|r| r.field == "email"),
+        "only the newer query's rows"
+    );
 }

@@ -88,6 +88,7 @@ async fn simulator_and_explorer(
     let deployment = Deployment {
         config: Some(Some(config.to_string())),
         csp_header,
+        ..Deployment::default()
     };
     let app = StaticServer::deploy(&dist_dir(), prefix, deployment).await;
     (sim, app)

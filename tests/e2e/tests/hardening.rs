@@ -150,7 +150,7 @@ async fn a_link_cannot_steer_credentials_to_an_api_the_deployment_does_not_list(
         "/",
         Deployment {
             config: Some(Some(r#"{"otherApis": true}"#.into())),
-            csp_header: false,
+            ..Deployment::default()
         },
     )
     .await;

@@ -61,6 +61,7 @@ async fn the_csp_header_is_in_force_and_the_app_runs_under_it() {
         Deployment {
             config: None,
             csp_header: true,
+            ..Deployment::default()
         },
     )
     .await;
@@ -141,6 +142,7 @@ async fn config_json_is_read_at_run_time_and_a_broken_one_is_explained() {
         Deployment {
             config: Some(Some(config.into())),
             csp_header: true,
+            ..Deployment::default()
         },
     )
     .await;
@@ -200,6 +202,7 @@ async fn config_json_is_read_at_run_time_and_a_broken_one_is_explained() {
             Deployment {
                 config: Some(config),
                 csp_header: false,
+                ..Deployment::default()
             },
         )
         .await;

@@ -13,6 +13,7 @@ async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::
     let deployment = Deployment {
         config: Some(None),
         csp_header: false,
+        ..Deployment::default()
     };
     let app = StaticServer::deploy(&dist_dir(), "/", deployment).await;
     if cors {

@@ -23,7 +23,7 @@ async fn app(config: &str) -> (StaticServer, capillary_sim::Running, Browser) {
         "/",
         Deployment {
             config: Some(None),
-            csp_header: false,
+            ..Deployment::default()
         },
     )
     .await;
@@ -235,7 +235,11 @@ if (!d) { done(null); } else { fetch(d.href).then(r => r.text()).then(text => do
         serde_json::from_str(file["text"].as_str().unwrap()).expect("one JSON document");
     assert_eq!(doc["caseFile"], 1, "{}", doc["header"]);
     assert_eq!(doc["header"]["zone"], "+05:30", "{}", doc["header"]);
-    assert_eq!(doc["header"]["view"]["q"], "type:identifier", "{}", doc["header"]);
+    assert_eq!(
+        doc["header"]["view"]["q"], "type:identifier",
+        "{}",
+        doc["header"]
+    );
     assert!(doc["statusLogs"]["customer"]
         .as_array()
         .is_some_and(|l| !l.is_empty()));
@@ -262,7 +266,10 @@ if (!d) { done(null); } else { fetch(d.href).then(r => r.text()).then(text => do
     let matching = |c: &str| c.split(" of ").next().unwrap_or_default().to_owned();
     let now = b.text("[data-testid=match-count]").await;
     assert_eq!(matching(&now), matching(&count), "{now} / {count}");
-    assert!(now.ends_with(&format!("of {} events", matching(&count))), "{now}");
+    assert!(
+        now.ends_with(&format!("of {} events", matching(&count))),
+        "{now}"
+    );
     let link = b.url().await;
     let event = |l: &str| {
         l.split("event=")

@@ -54,6 +54,7 @@ fn stated_limit() -> Deployment {
     Deployment {
         config: Some(Some(Value::Object(config).to_string())),
         csp_header: false,
+        ..Deployment::default()
     }
 }
 
