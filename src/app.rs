@@ -53,6 +53,8 @@ pub fn App(
     let connect_open = RwSignal::new(false);
     follow_the_view(link, host);
     follow_the_link(link, live, host, banners, deployment, connect_open);
+    restore_opened_cases(link, host);
+    crate::refresh::keep_refreshing(live);
     crate::embed::connect_host(link, live, deployment, banners);
     view! {
         <div class="app" class:embed=deployment.embed>
@@ -81,6 +83,19 @@ fn follow_the_view(link: LinkState, host: EngineHost) {
         // The first view was handed over before the first render.
         if first.is_some() {
             host.send(Command::SetView(view));
+        }
+    });
+}
+
+/// A case file opened: the link takes the view it was exported with (query, zone, page,
+/// selected event, range), as a new history entry.
+fn restore_opened_cases(link: LinkState, host: EngineHost) {
+    Effect::new(move |_| {
+        if let Some(view) = host
+            .opened_case
+            .with(|c| c.as_ref().and_then(|c| c.view.clone()))
+        {
+            link.update_view(false, |v| *v = view);
         }
     });
 }
@@ -158,6 +173,7 @@ fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
                     .collect_view()}
             </nav>
             <span class="counts" data-testid="loaded-count">{loaded}</span>
+            <crate::refresh::CachedAge />
             <Show when=move || !use_deployment().hosted>
                 <button
                     data-testid="connect-toggle"
@@ -168,6 +184,7 @@ fn Header(connect_open: RwSignal<bool>) -> impl IntoView {
                 </button>
             </Show>
             <crate::files::OpenFiles />
+            <crate::refresh::ForgetCached />
         </header>
     }
 }
@@ -187,6 +204,9 @@ fn FetchLine() -> impl IntoView {
                     })}
                     {s.failed.then(|| view! {
                         <button data-testid="fetch-resume" on:click=move |_| live.resume()>"Resume"</button>
+                    })}
+                    {live.has_trail().then(|| view! {
+                        <crate::refresh::RefreshControls enabled=!s.running && live.can_refresh() />
                     })}
                 </div>
             }

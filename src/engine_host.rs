@@ -14,11 +14,12 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 use std::rc::Rc;
 
+use explorer_model::cache::CachedTrail;
 use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
 use explorer_model::views::{DetailView, FacetGroup, HistogramView, HistoryView, StatusView};
 use explorer_model::{
-    Answer, Command, Page, Problem, ProblemKind, Purpose, Read, Report, ResultView, RowWindow,
-    SourceKind, Update,
+    Answer, CacheCommand, Command, OpenedCase, Page, Problem, ProblemKind, Purpose, Read, Report,
+    ResultView, RowWindow, SourceKind, Update,
 };
 use futures::channel::oneshot;
 use leptos::prelude::*;
@@ -52,6 +53,10 @@ pub struct EngineHost {
     /// Answers of the live source being read, by request id.
     reads: StoredValue<HashMap<u64, oneshot::Sender<Read>>, LocalStorage>,
     on_loaded: StoredValue<Option<OnLoaded>, LocalStorage>,
+    /// The case file just opened: the app restores its view into the link.
+    pub opened_case: RwSignal<Option<OpenedCase>>,
+    /// Trails asked of the on-device cache, by key.
+    cached: StoredValue<HashMap<String, oneshot::Sender<CacheReply>>, LocalStorage>,
     /// Counts the loads started or cancelled: a [`StreamedLoad`] sends its pages only while
     /// it is the newest.
     loads: StoredValue<u64>,
@@ -118,12 +123,16 @@ fn pages_and_bodies(
     (pages, bodies)
 }
 
+/// What the on-device cache answered: the trail it showed, or nothing usable (and why, when
+/// something was there but could not be used).
+pub type CacheReply = Result<CachedTrail, Option<Problem>>;
+
 /// Where commands go.
 enum Transport {
     #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
     Worker(WorkerLink),
     #[cfg(feature = "in-page-engine")]
-    InPage(in_page::InPage),
+    InPage(Box<in_page::InPage>),
     /// The worker could not start: commands are dropped (the banner says why).
     Failed,
 }
@@ -150,6 +159,8 @@ impl EngineHost {
             history: RwSignal::new(HistoryView::default()),
             reads: StoredValue::new_local(HashMap::new()),
             on_loaded: StoredValue::new_local(None),
+            opened_case: RwSignal::new(None),
+            cached: StoredValue::new_local(HashMap::new()),
             loads: StoredValue::new(0),
         };
         let transport = host.start();
@@ -160,7 +171,7 @@ impl EngineHost {
 
     #[cfg(feature = "in-page-engine")]
     fn start(&self) -> Transport {
-        Transport::InPage(in_page::InPage::new(*self))
+        Transport::InPage(Box::new(in_page::InPage::new(*self)))
     }
 
     #[cfg(not(feature = "in-page-engine"))]
@@ -272,6 +283,16 @@ impl EngineHost {
         })
     }
 
+    /// Has the worker show the trail kept on this device for `key`, if there is one.
+    pub async fn open_cached(&self, key: String, label: String) -> CacheReply {
+        let (tx, rx) = oneshot::channel();
+        self.cached.update_value(|c| {
+            c.insert(key.clone(), tx);
+        });
+        self.send(Command::Cache(CacheCommand::Open { key, label }));
+        rx.await.unwrap_or(Err(None))
+    }
+
     /// Sends `command` with `bodies` (its bulk bytes, in [`Command::take_bodies`] order).
     fn post(&self, command: Command, bodies: Vec<js_sys::ArrayBuffer>) {
         let Some(transport) = self.transport.try_get_value() else {
@@ -297,6 +318,11 @@ impl EngineHost {
             Transport::InPage(engine) => {
                 let engine = engine.clone();
                 drop(t);
+                // An engine on the page's thread has no cache: nothing is kept for any key.
+                if let Command::Cache(CacheCommand::Open { key, .. }) = &command {
+                    let key = key.clone();
+                    return self.apply(vec![Update::CacheMissing { key, problem: None }]);
+                }
                 let mut command = command;
                 let bytes = bodies
                     .iter()
@@ -428,7 +454,20 @@ impl EngineHost {
                     }
                 }
                 Update::Export(file) => crate::download::save(&file),
+                Update::CaseOpened(case) => self.opened_case.set(Some(case)),
+                Update::Refreshed { .. } => {}
+                Update::Cached(trail) => self.cache_reply(trail.key.clone(), Ok(trail)),
+                Update::CacheMissing { key, problem } => self.cache_reply(key, Err(problem)),
+                Update::CacheNotice(problem) => self.banners.add(problem),
             }
+        }
+    }
+}
+
+impl EngineHost {
+    fn cache_reply(&self, key: String, reply: CacheReply) {
+        if let Some(tx) = self.cached.try_update_value(|c| c.remove(&key)).flatten() {
+            let _ = tx.send(reply);
         }
     }
 }

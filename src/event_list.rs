@@ -85,7 +85,7 @@ pub fn EventList(cursor: RwSignal<Option<usize>>, list_ref: NodeRef<Div>) -> imp
                     each=rows
                     // What a row shows is in the key: a zone switch or a new neighbour redraws it.
                     key=|(r, selected)| {
-                        (r.index, r.key.clone(), r.date.clone(), r.clock.clone(), r.joined_above, r.joined_below, r.day_start, *selected)
+                        (r.index, r.key.clone(), r.date.clone(), r.clock.clone(), r.joined_above, r.joined_below, r.day_start, r.new, *selected)
                     }
                     children=move |(row, selected)| {
                         let i = row.index;
@@ -121,6 +121,8 @@ fn EventRow(
 ) -> impl IntoView {
     let top = format!("{}px", row.index * ROW_PX);
     let (kind_attr, field_attr) = (row.kind.clone(), row.field.clone());
+    // Arrived with the latest refresh: marked, and `data-new` for tests and hosts.
+    let new = row.new;
     view! {
         <div
             class="event-row"
@@ -129,6 +131,8 @@ fn EventRow(
             class:joined-above=row.joined_above
             class:joined-below=row.joined_below
             class:day-start=row.day_start
+            class:new=new
+            data-new=new.then_some("true")
             style:top=top
             role="button"
             tabindex="-1"
@@ -152,6 +156,7 @@ fn EventRow(
                 {row.label_change.then(|| view! { <span class="badge">"label"</span> })}
             </span>
             <span class="who">{row.who}</span>
+            {new.then(|| view! { <span class="badge new-badge">"new"</span> })}
         </div>
     }
 }

@@ -27,6 +27,7 @@ mod http;
 mod js_object;
 mod link;
 mod live;
+mod refresh;
 mod schedule;
 mod status_log;
 mod timeline;

@@ -8,8 +8,10 @@ use std::rc::Rc;
 
 use capillary_client::{Credentials, Origin, Problem as ApiProblem};
 use explorer_config::CredentialEntry;
+use explorer_model::cache::{trail_key, CachedTrail};
 use explorer_model::{
-    ApiRequest, AuthKind, Command, Problem, ProblemKind, Read, SessionPlan, SessionSettings, Step,
+    ApiRequest, AuthKind, CacheCommand, Command, Problem, ProblemKind, Read, SessionPlan,
+    SessionSettings, Step,
 };
 use futures::stream::{FuturesUnordered, StreamExt};
 use leptos::prelude::*;
@@ -44,12 +46,28 @@ pub struct Live {
     pub needs_credentials: RwSignal<Option<String>>,
     settings: StoredValue<(u32, Option<capillary_client::RateLimit>)>,
     credential_entry: StoredValue<CredentialEntry>,
+    /// Whether the deployment keeps trails on the device (config.json `cache`).
+    cache: bool,
+    /// Auto-refresh interval in minutes while a live trail is open (0: off).
+    pub auto_refresh: RwSignal<u32>,
 }
 
 struct Running {
     plan: SessionPlan,
     credentials: Credentials,
     page: Origin,
+    /// What the plan is: a whole trail, the rest of one kept on the device, or what is new.
+    run: Run,
+    /// The key the trail is kept under on the device, when the deployment keeps trails.
+    key: Option<String>,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Run {
+    Load,
+    /// The rest of a trail an interrupted load kept; a refresh follows.
+    Resume,
+    Refresh,
 }
 
 impl Live {
@@ -65,9 +83,21 @@ impl Live {
             needs_credentials: RwSignal::new(None),
             settings: StoredValue::new((config.page_size, config.rate_limit)),
             credential_entry: StoredValue::new(deployment.credential_entry()),
+            cache: config.cache.enabled,
+            auto_refresh: RwSignal::new(0),
         };
+        // The worker clears what an earlier configuration kept (off) or what has expired (on).
+        host.send(Command::Cache(CacheCommand::Settings {
+            enabled: config.cache.enabled,
+            expiry_ms: config.cache.expiry_ms(),
+        }));
         provide_context(live);
         live
+    }
+
+    /// Whether this deployment keeps trails on the device.
+    pub fn caches(&self) -> bool {
+        self.cache
     }
 
     /// Keeps credentials for their API.
@@ -77,16 +107,146 @@ impl Live {
     }
 
     /// Starts loading what `request` names, stopping any earlier fetch. Without credentials
-    /// for its API nothing is sent: the connection panel asks for them instead.
+    /// for its API nothing is sent: the connection panel asks for them instead. Where the
+    /// deployment keeps trails on the device, a kept copy is shown first, then refreshed (or,
+    /// when its load was interrupted, resumed) with the credentials.
     pub fn start(&self, request: ApiRequest) {
+        if !self.cache {
+            return self.fetch(request, None);
+        }
         self.stop();
+        // Without credentials the panel is asked for at once; a kept copy still shows.
+        let _ = self.credentials_for(&request, "");
+        let key = trail_key(&request);
+        self.status.set(Some(FetchStatus {
+            summary: "Opening the copy kept on this device…".into(),
+            running: true,
+            failed: false,
+        }));
+        let generation = self.generation.get_value();
+        let live = *self;
+        leptos::task::spawn_local(async move {
+            let kept = live.host.open_cached(key.clone(), request.label()).await;
+            if !live.current(generation) {
+                return;
+            }
+            match kept {
+                Ok(trail) => live.continue_kept(request, key, trail),
+                Err(problem) => {
+                    if let Some(problem) = problem {
+                        live.banners.add(problem);
+                    }
+                    live.fetch(request, Some(key));
+                }
+            }
+        });
+    }
+
+    /// A kept trail is shown: refresh it (or load the rest of it) once credentials are held.
+    fn continue_kept(&self, request: ApiRequest, key: String, trail: CachedTrail) {
+        let Some((credentials, page)) = self.credentials_for(&request, &trail.line) else {
+            return;
+        };
+        let settings = self.session_settings(&request, &page);
+        let (plan, run) = if trail.complete {
+            let newest = self.host.report.with_untracked(|r| r.newest).unwrap_or(0);
+            self.host.send(Command::BeginRefresh);
+            (
+                SessionPlan::refresh(request, settings, newest),
+                Run::Refresh,
+            )
+        } else {
+            (
+                SessionPlan::resume_from(request, settings, trail.pages),
+                Run::Resume,
+            )
+        };
+        self.host.send(Command::Cache(CacheCommand::Keep {
+            key: key.clone(),
+            fresh: false,
+        }));
+        let running = Rc::new(RefCell::new(Running {
+            plan,
+            credentials,
+            page,
+            run,
+            key: Some(key),
+        }));
+        self.running.set_value(Some(running.clone()));
+        self.spawn(running);
+    }
+
+    /// Refreshes the live trail shown: only what is newer than its newest event is asked for,
+    /// merged into what is shown, and marked. Nothing is discarded if it fails.
+    pub fn refresh(&self) {
+        let Some(running) = self.running.get_value().filter(|_| self.has_trail()) else {
+            return;
+        };
+        let (request, credentials, page, key) = {
+            let r = running.borrow();
+            if !r.plan.is_over() || r.plan.has_failed() && r.run != Run::Refresh {
+                return;
+            }
+            (
+                r.plan.request().clone(),
+                r.credentials.clone(),
+                r.page.clone(),
+                r.key.clone(),
+            )
+        };
+        self.stop();
+        let Some(newest) = self.host.report.with_untracked(|r| r.newest) else {
+            return self.fetch(request, key);
+        };
+        let settings = self.session_settings(&request, &page);
+        self.banners.clear(ProblemKind::is_fetch_failure);
+        self.host.send(Command::BeginRefresh);
+        if let Some(key) = &key {
+            self.host.send(Command::Cache(CacheCommand::Keep {
+                key: key.clone(),
+                fresh: false,
+            }));
+        }
+        let running = Rc::new(RefCell::new(Running {
+            plan: SessionPlan::refresh(request, settings, newest),
+            credentials,
+            page,
+            run: Run::Refresh,
+            key,
+        }));
+        self.running.set_value(Some(running.clone()));
+        self.spawn(running);
+    }
+
+    /// Whether a live trail is open (loading, loaded or stopped): Refresh is offered.
+    pub fn has_trail(&self) -> bool {
+        self.running.with_value(Option::is_some)
+            && self
+                .host
+                .report
+                .with_untracked(|r| r.source_kind == explorer_model::SourceKind::Api)
+    }
+
+    /// Whether a Refresh can start now: a live trail whose load is over.
+    pub fn can_refresh(&self) -> bool {
+        self.has_trail()
+            && self.running.get_value().is_some_and(|r| {
+                let r = r.borrow();
+                r.plan.is_over() && (!r.plan.has_failed() || r.run == Run::Refresh)
+            })
+    }
+
+    /// The credentials for `request`'s API and the page's origin; without them, the panel is
+    /// asked for and `shown` (what is on screen instead) is said.
+    fn credentials_for(&self, request: &ApiRequest, shown: &str) -> Option<(Credentials, Origin)> {
         let page = match http::page_origin() {
             Ok(page) => page,
             Err(e) => {
-                return self.banners.add(Problem::new(
+                self.banners.add(Problem::new(
                     ProblemKind::Api(capillary_client::ProblemKind::BadRequest),
                     format!("This page cannot call an API: {e}"),
-                ))
+                ));
+                return None;
             }
         };
         let scope = request.base.scope(&page);
@@ -94,37 +254,61 @@ impl Live {
             AuthKind::None => Some(Credentials::none(&request.base, &page)),
             kind => self.held.find(&scope, kind),
         };
-        let Some(credentials) = credentials else {
-            self.needs_credentials.set(Some(scope.to_string()));
-            let summary = match self.credential_entry.get_value() {
-                CredentialEntry::FromHost => {
-                    format!("Waiting for the host page to connect to {scope}…")
-                }
-                CredentialEntry::Disabled(why) => why,
-                CredentialEntry::Allowed => {
-                    format!("Enter credentials for {scope} to load this link.")
-                }
-            };
-            self.status.set(Some(FetchStatus {
-                summary,
-                running: false,
-                failed: false,
-            }));
-            return;
+        if let Some(credentials) = credentials {
+            return Some((credentials, page));
+        }
+        self.needs_credentials.set(Some(scope.to_string()));
+        let mut summary = match self.credential_entry.get_value() {
+            CredentialEntry::FromHost => {
+                format!("Waiting for the host page to connect to {scope}…")
+            }
+            CredentialEntry::Disabled(why) => why,
+            CredentialEntry::Allowed => {
+                format!("Enter credentials for {scope} to load this link.")
+            }
         };
+        if !shown.is_empty() {
+            summary = format!("Shown: the trail {shown}. {summary}");
+        }
+        self.status.set(Some(FetchStatus {
+            summary,
+            running: false,
+            failed: false,
+        }));
+        None
+    }
+
+    fn session_settings(&self, request: &ApiRequest, page: &Origin) -> SessionSettings {
         let (page_size, rate_limit) = self.settings.get_value();
-        let settings = SessionSettings {
+        SessionSettings {
             page_size,
             rate_limit,
-            cross_origin: !request.base.is_same_origin(&page),
+            cross_origin: !request.base.is_same_origin(page),
+        }
+    }
+
+    /// Loads the whole trail from the API (kept on the device under `key`, when given).
+    fn fetch(&self, request: ApiRequest, key: Option<String>) {
+        self.stop();
+        let Some((credentials, page)) = self.credentials_for(&request, "") else {
+            return;
         };
+        let settings = self.session_settings(&request, &page);
         self.host.send(Command::BeginLive {
             label: request.label(),
         });
+        if let Some(key) = &key {
+            self.host.send(Command::Cache(CacheCommand::Keep {
+                key: key.clone(),
+                fresh: true,
+            }));
+        }
         let running = Rc::new(RefCell::new(Running {
             plan: SessionPlan::new(request, settings),
             credentials,
             page,
+            run: Run::Load,
+            key,
         }));
         self.running.set_value(Some(running.clone()));
         self.spawn(running);
@@ -152,12 +336,21 @@ impl Live {
         self.spawn(running);
     }
 
-    /// Stops the current fetch without a message (another source takes over).
+    /// Stops the current fetch without a message (another source takes over); answers
+    /// still in flight are no longer kept on the device.
     pub fn stop(&self) {
         self.generation.update_value(|g| *g += 1);
         if let Some(running) = self.running.get_value() {
             running.borrow_mut().plan.cancel();
         }
+        if self.cache {
+            self.host.send(Command::Cache(CacheCommand::Stop));
+        }
+    }
+
+    /// Removes every trail kept on this device ("Forget cached data").
+    pub fn forget_cached(&self) {
+        self.host.send(Command::Cache(CacheCommand::Forget));
     }
 
     fn spawn(&self, running: Rc<RefCell<Running>>) {
@@ -211,10 +404,7 @@ impl Live {
                         wake = Some(wake.map_or(until_ms, |w| w.min(until_ms)))
                     }
                     Step::Notice(problem) => self.banners.add(problem),
-                    Step::Done => {
-                        self.host.send(Command::FinishLive);
-                        return self.show(&running, false, false);
-                    }
+                    Step::Done => return self.finished(&running),
                     Step::Failed(problem) => {
                         self.banners
                             .add(Problem::from_api(&problem, now().max(0) as u64));
@@ -279,8 +469,35 @@ impl Live {
         Ok(())
     }
 
+    /// Every page is in: the engine settles, the kept copy is marked whole, and a resumed
+    /// load is followed by a refresh (records that arrived while it was interrupted).
+    fn finished(&self, running: &Rc<RefCell<Running>>) {
+        let (run, keeps) = {
+            let r = running.borrow();
+            (r.run, r.key.is_some())
+        };
+        self.host.send(match run {
+            Run::Refresh => Command::FinishRefresh,
+            Run::Load | Run::Resume => Command::FinishLive,
+        });
+        if keeps {
+            self.host.send(Command::Cache(CacheCommand::Complete));
+        }
+        self.show(running, false, false);
+        if run == Run::Resume {
+            self.refresh();
+        }
+    }
+
     fn show(&self, running: &Rc<RefCell<Running>>, running_now: bool, failed: bool) {
-        let summary = running.borrow().plan.summary(now().max(0) as u64);
+        let summary = {
+            let r = running.borrow();
+            match r.run {
+                Run::Refresh if !running_now && !failed => "Up to date".to_owned(),
+                Run::Refresh => format!("Refreshing: {}", r.plan.summary(now().max(0) as u64)),
+                Run::Load | Run::Resume => r.plan.summary(now().max(0) as u64),
+            }
+        };
         self.status.set(Some(FetchStatus {
             summary,
             running: running_now,

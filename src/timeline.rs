@@ -194,15 +194,26 @@ fn ZoneSelect() -> impl IntoView {
     }
 }
 
-/// Export of exactly what is shown (the current result), as CSV or NDJSON.
+/// Export of exactly what is shown (the current result): CSV for spreadsheets, or a case file
+/// (JSON) that the explorer opens again with the same events and view.
 #[component]
 fn ExportButtons() -> impl IntoView {
     let host = use_engine();
-    let export = move |format: ExportFormat| move |_| host.send(Command::Export(format));
+    let link = use_link();
+    let csv = move |_| host.send(Command::Export(ExportFormat::Csv));
+    let case_file = move |_| {
+        let api = link
+            .current()
+            .api
+            .pairs()
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect();
+        host.send(Command::ExportCase { api });
+    };
     view! {
         <span class="export">
-            <button data-testid="export-csv" on:click=export(ExportFormat::Csv)>"CSV"</button>
-            <button data-testid="export-json" on:click=export(ExportFormat::Json)>"JSON"</button>
+            <button data-testid="export-csv" on:click=csv>"CSV"</button>
+            <button data-testid="export-json" title="A case file: these events, the status logs and this view, to open again or hand on" on:click=case_file>"JSON"</button>
         </span>
     }
 }

@@ -693,6 +693,26 @@ impl FetchPlan {
         }
     }
 
+    /// A page already held (kept on the device by an earlier load that was interrupted),
+    /// with the facts it had then: planned as loaded and never asked for. Call before the
+    /// first [`FetchPlan::poll`]; a page the plan would not plan (beyond
+    /// [`PlanConfig::max_pages`]) or no longer pending is ignored.
+    pub fn held(&mut self, page: u32, facts: &PageFacts) {
+        let idx = page as usize;
+        if page >= self.cfg.max_pages || self.state != PlanState::Running {
+            return;
+        }
+        while self.slots.len() <= idx {
+            self.slots.push(Slot::pending());
+        }
+        if self.slots[idx].state == SlotState::Pending {
+            // Not an answer of this plan: it teaches the rate limit nothing.
+            let accepted = self.accepted;
+            self.on_facts(idx, facts);
+            self.accepted = accepted;
+        }
+    }
+
     /// Counts a request made outside this plan against the rate limit
     /// (status logs, lookup, token), so pacing leaves room for it.
     pub fn note_other_request(&mut self, now_ms: u64) {
@@ -1043,6 +1063,11 @@ pub struct PageFacts {
     pub too_large: bool,
     /// Part of the page was unreadable (the records around it are kept).
     pub damaged: Option<Problem>,
+    /// Records of the page the reader already held (0 from [`read_page`], which holds none;
+    /// a driver that merges pages into a store says how many were there already, which tells
+    /// a refresh reading newest first that it has reached what was loaded).
+    #[serde(default)]
+    pub known: usize,
 }
 
 /// An answer to a page request, for [`FetchPlan::on_answer`].
@@ -1117,6 +1142,7 @@ pub fn page_facts(
         too_large,
         damaged: (!summary.damaged.is_empty())
             .then(|| Problem::damaged(records, summary.damaged.len())),
+        known: 0,
     })
 }
 

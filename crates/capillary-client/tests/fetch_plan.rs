@@ -1494,3 +1494,28 @@ fn page_facts_of_a_page_read_into_the_store_are_read_pages_facts() {
         assert_eq!(store.listings(), owned.listings(), "{text}");
     }
 }
+
+#[test]
+fn pages_held_from_an_interrupted_load_are_never_asked_again() {
+    let (mut plan, mut run) = start(cfg());
+    // Pages 0..3 of 95 records (10 pages) were kept by a load a reload interrupted.
+    for page in 0..3u64 {
+        let facts = read_page(&page_body(95, 10, page), 10, plan.config().max_pages)
+            .facts
+            .unwrap();
+        plan.held(page as u32, &facts);
+    }
+    assert_eq!(plan.loaded_pages(), [0, 1, 2]);
+    assert_eq!(plan.progress().pages_total, Some(10));
+    drive(&mut plan, &mut run, &mut ok_server(95, 10, 20), &mut never);
+    assert_eq!(run.final_action, Some(Action::Done));
+    let mut asked: Vec<u32> = run.sent.iter().map(|(_, p)| *p).collect();
+    asked.sort_unstable();
+    assert_eq!(
+        asked,
+        (3..10).collect::<Vec<_>>(),
+        "only the pages not held"
+    );
+    assert_eq!(plan.progress().records_loaded, 95);
+    assert_eq!(plan.progress().requests_sent, 7);
+}

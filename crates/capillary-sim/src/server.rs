@@ -77,6 +77,9 @@ struct AppState {
     tokens: Mutex<HashMap<String, (String, Instant)>>,
     buckets: Mutex<HashMap<String, Bucket>>,
     token_counter: AtomicU64,
+    /// Path and query of every API request that reached a route, in arrival order (what a
+    /// test asserts about: "only the new records were asked for").
+    requests: Mutex<Vec<String>>,
 }
 
 type Shared = Arc<AppState>;
@@ -144,6 +147,13 @@ pub struct Running {
     addr: SocketAddr,
     stop: Option<oneshot::Sender<()>>,
     task: Option<JoinHandle<()>>,
+    state: Shared,
+}
+
+impl std::fmt::Debug for AppState {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("AppState").finish_non_exhaustive()
+    }
 }
 
 impl Running {
@@ -155,6 +165,18 @@ impl Running {
     /// `http://127.0.0.1:PORT` (no trailing slash).
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
+    }
+
+    /// Path and query (`/api_gateway/v2/audits?entityType=…`) of every API request that reached
+    /// an endpoint so far, in arrival order: CORS preflights and static files are not in it.
+    pub fn requests(&self) -> Vec<String> {
+        lock(&self.state.requests).clone()
+    }
+
+    /// `n` new records arrive for an entity now, one a minute after its newest (as the `shift`
+    /// fault does before a page); false for an unknown entity.
+    pub fn add_records(&self, entity_type: EntityType, id: i64, n: u64) -> bool {
+        self.state.store.shift(entity_type, id, n as i64).is_ok()
     }
 
     /// Stops accepting, aborts open connections, and waits until the server
@@ -228,14 +250,16 @@ pub async fn spawn_on(listener: TcpListener, config: Config) -> Result<Running, 
         tokens: Mutex::new(HashMap::new()),
         buckets: Mutex::new(HashMap::new()),
         token_counter: AtomicU64::new(0),
+        requests: Mutex::new(Vec::new()),
     });
-    let app = router(state)?;
+    let app = router(state.clone())?;
     let (stop, stopped) = oneshot::channel();
     let task = tokio::spawn(accept_loop(listener, app, stopped));
     Ok(Running {
         addr,
         stop: Some(stop),
         task: Some(task),
+        state,
     })
 }
 
@@ -483,6 +507,11 @@ async fn guard(State(st): State<Shared>, req: Request, next: Next) -> Response {
 
 async fn faults(State(st): State<Shared>, mut req: Request, next: Next) -> Response {
     let path = req.uri().path().to_string();
+    let asked = req
+        .uri()
+        .path_and_query()
+        .map_or_else(|| path.clone(), |p| p.as_str().to_owned());
+    lock(&st.requests).push(asked);
     let mut f = Fault::default();
     for rule in &st.rules {
         if rule.applies(&path) {
@@ -823,4 +852,9 @@ fn make_jwt(key: &str, n: u64, ttl: u64) -> String {
         b64(&payload),
         b64(&sig)
     )
+}
+
+/// A mutex's value, also after a handler panicked holding it (the simulator keeps serving).
+fn lock<T>(m: &Mutex<T>) -> std::sync::MutexGuard<'_, T> {
+    m.lock().unwrap_or_else(|p| p.into_inner())
 }

@@ -127,6 +127,30 @@ async fn page_shift_changes_totals_between_pages() {
 }
 
 #[tokio::test]
+async fn a_test_adds_records_and_reads_the_requests_that_reached_the_api() {
+    let sim = start(small_config()).await;
+    assert!(sim.requests().is_empty());
+    let before = get(&sim, &format!("{CUST}&limit=10")).await.json();
+    assert_eq!(before["pagination"]["totalElements"], 57);
+    assert!(sim.add_records(capillary_vocab::EntityType::Customer, 98662653, 3));
+    assert!(!sim.add_records(capillary_vocab::EntityType::Customer, 1, 3));
+    let after = get(&sim, &format!("{CUST}&limit=10")).await.json();
+    assert_eq!(after["pagination"]["totalElements"], 60);
+    let newest_before = before["data"][0]["autoUpdateTime"].as_i64().unwrap();
+    assert!(after["data"][0]["autoUpdateTime"].as_i64().unwrap() > newest_before);
+    // A request that fails its auth still reached the API: it is listed too.
+    let _ = send(client().get(format!("{}/v2/customers/98662653/statusLog", sim.url()))).await;
+    assert_eq!(
+        sim.requests(),
+        [
+            format!("{CUST}&limit=10"),
+            format!("{CUST}&limit=10"),
+            "/v2/customers/98662653/statusLog".to_owned(),
+        ]
+    );
+}
+
+#[tokio::test]
 async fn per_run_rules_follow_every_and_burst() {
     let sim = start(Config {
         faults: vec![

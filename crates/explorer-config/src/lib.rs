@@ -34,6 +34,7 @@
 //! | `embed` | always use the compact embed chrome | `false` |
 //! | `allowedParentOrigins` | origins (`https://admin.example.com`) that may frame the explorer and talk to it by `postMessage`; `*` is refused. Framed by any other page, credential entry is disabled | none |
 //! | `theme` | `auto` (follow `prefers-color-scheme`), `light`, `dark` | `auto` |
+//! | `cache` | `{"enabled": true, "expiryHours": 24}`: keep loaded live trails on the device (the Origin Private File System), per API base, entity and parameters, never credentials, for `expiryHours` (1–720) | off |
 //!
 //! A missing, unreachable or invalid file gives [`Config::default`]: the documented Capillary
 //! clusters only, no other APIs, no embedding.
@@ -62,8 +63,39 @@ pub const MAX_RATE_LIMIT: u32 = 100_000;
 /// [`AuthKind`], in the order offered.
 pub const AUTH_MODES: [AuthKind; 3] = AuthKind::ALL;
 
+/// How long cached trails are kept when `cache.expiryHours` is not given.
+pub const DEFAULT_CACHE_EXPIRY_HOURS: u32 = 24;
+
+/// Longest `cache.expiryHours` accepted (30 days): audit trails hold personal data.
+pub const MAX_CACHE_EXPIRY_HOURS: u32 = 720;
+
+/// The on-device cache of live trails (`cache` in config.json). Off unless a deployment turns it
+/// on: audit trails hold personal data, and a shared or lost device keeps what it cached until
+/// the entries expire or someone uses "Forget cached data".
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct CacheSettings {
+    pub enabled: bool,
+    /// Entries older than this are never shown and are removed at start.
+    pub expiry_hours: u32,
+}
+
+impl Default for CacheSettings {
+    fn default() -> CacheSettings {
+        CacheSettings {
+            enabled: false,
+            expiry_hours: DEFAULT_CACHE_EXPIRY_HOURS,
+        }
+    }
+}
+
+impl CacheSettings {
+    pub fn expiry_ms(&self) -> i64 {
+        i64::from(self.expiry_hours) * 3_600_000
+    }
+}
+
 /// Keys a config may have; anything else is reported as a likely typo.
-const KEYS: [&str; 10] = [
+const KEYS: [&str; 11] = [
     "apis",
     "proxyPath",
     "otherApis",
@@ -74,6 +106,7 @@ const KEYS: [&str; 10] = [
     "embed",
     "allowedParentOrigins",
     "theme",
+    "cache",
 ];
 
 /// Colour scheme: follow the system (`prefers-color-scheme`) or force one.
@@ -141,6 +174,8 @@ pub struct Config {
     /// Pages that may frame the explorer and talk to it by `postMessage`. Empty: nobody.
     pub allowed_parent_origins: Vec<Origin>,
     pub theme: Theme,
+    /// Whether and how long loaded trails are kept on the device ([`CacheSettings`]).
+    pub cache: CacheSettings,
 }
 
 impl Default for Config {
@@ -162,6 +197,7 @@ impl Default for Config {
             embed: false,
             allowed_parent_origins: Vec::new(),
             theme: Theme::Auto,
+            cache: CacheSettings::default(),
         }
     }
 }
@@ -502,7 +538,54 @@ impl<'a> Reader<'a> {
                     theme
                 })
                 .unwrap_or_default(),
+            cache: self.cache(),
         }
+    }
+
+    /// `cache`: `{"enabled": bool, "expiryHours": 1–720}`; anything unreadable leaves it off.
+    fn cache(&mut self) -> CacheSettings {
+        let mut settings = CacheSettings::default();
+        let Some(value) = self.get("cache") else {
+            return settings;
+        };
+        let Json::Object(members) = value else {
+            if !value.is_null() {
+                self.warn(
+                    "cache",
+                    "expected {\"enabled\": true, \"expiryHours\": 24}",
+                    "no cache",
+                );
+            }
+            return settings;
+        };
+        for (key, v) in members {
+            match (key.as_str(), v) {
+                ("enabled", Json::Bool(b)) => settings.enabled = *b,
+                ("expiryHours", v) => match v.as_u64() {
+                    Some(h) if (1..=u64::from(MAX_CACHE_EXPIRY_HOURS)).contains(&h) => {
+                        settings.expiry_hours = h as u32
+                    }
+                    _ => self.warn(
+                        "cache.expiryHours",
+                        &format!("expected hours from 1 to {MAX_CACHE_EXPIRY_HOURS}"),
+                        &format!("{DEFAULT_CACHE_EXPIRY_HOURS}"),
+                    ),
+                },
+                ("enabled", _) => {
+                    self.warn("cache.enabled", "expected true or false", "no cache");
+                    return CacheSettings::default();
+                }
+                (other, _) => {
+                    let key = format!("cache.{other}");
+                    self.warn(
+                        &key,
+                        "is not a cache setting (enabled, expiryHours)",
+                        "nothing for it",
+                    )
+                }
+            }
+        }
+        settings
     }
 
     fn warn(&mut self, key: &str, problem: &str, default: &str) {

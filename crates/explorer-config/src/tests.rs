@@ -439,3 +439,57 @@ fn what_the_browsers_json_parse_gives_reads_like_the_text() {
         .unwrap_or_default()
         .contains("JSON object"));
 }
+
+#[test]
+fn the_cache_is_off_unless_a_deployment_turns_it_on() {
+    assert_eq!(read_ok(SHIPPED).cache, CacheSettings::default());
+    assert!(
+        !Config::default().cache.enabled,
+        "audit trails hold personal data"
+    );
+    let c = read_ok(r#"{"cache": {"enabled": true, "expiryHours": 8}}"#);
+    assert_eq!(
+        c.cache,
+        CacheSettings {
+            enabled: true,
+            expiry_hours: 8
+        }
+    );
+    assert_eq!(c.cache.expiry_ms(), 8 * 3_600_000);
+    let c = read_ok(r#"{"cache": {"enabled": true}}"#);
+    assert_eq!(c.cache.expiry_hours, DEFAULT_CACHE_EXPIRY_HOURS);
+}
+
+#[test]
+fn a_bad_cache_setting_is_named_and_never_turns_the_cache_on() {
+    for (text, named) in [
+        (r#"{"cache": true}"#, "`cache`"),
+        (r#"{"cache": {"enabled": "yes"}}"#, "`cache.enabled`"),
+        (
+            r#"{"cache": {"enabled": true, "expiryHours": 0}}"#,
+            "`cache.expiryHours`",
+        ),
+        (
+            r#"{"cache": {"enabled": true, "expiryHours": 9999}}"#,
+            "`cache.expiryHours`",
+        ),
+        (
+            r#"{"cache": {"enabled": true, "expiry": 3}}"#,
+            "`cache.expiry`",
+        ),
+    ] {
+        let loaded = Config::read(text);
+        assert_eq!(loaded.warnings.len(), 1, "{text}: {:?}", loaded.warnings);
+        assert!(
+            loaded.warnings[0].contains(named),
+            "{text}: {}",
+            loaded.warnings[0]
+        );
+        if text.contains("\"yes\"") || text == r#"{"cache": true}"# {
+            assert!(!loaded.config.cache.enabled, "{text}");
+        }
+        if text.contains("expiryHours") {
+            assert_eq!(loaded.config.cache.expiry_hours, DEFAULT_CACHE_EXPIRY_HOURS);
+        }
+    }
+}

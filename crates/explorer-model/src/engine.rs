@@ -11,7 +11,8 @@ use std::sync::Arc;
 
 use audit_core::{EventId, Query, QueryError, Search, SearchJob, Store, UtcMillis};
 
-use crate::loader::{LoadProgress, Loader, Page};
+use crate::cache::CachedTrail;
+use crate::loader::{LoadProgress, Loader, OpenedCase, Page};
 use crate::problem::{Problem, ProblemKind, Problems};
 use crate::read::{read_answer, Answer, Purpose, Read};
 use crate::views::{self, DetailView, FacetGroup, HistogramView, HistoryView, RowView, StatusView};
@@ -69,6 +70,46 @@ pub enum Command {
     Rows { start: usize, end: usize },
     /// The current result as a file.
     Export(ExportFormat),
+    /// The current result as a case file ([`crate::case_file`]): its records, the status logs
+    /// and a header naming `api` (the link's API part, never credentials) and the view.
+    ExportCase { api: Vec<(String, String)> },
+    /// A refresh of the live source starts: what arrives from now on is new ("N new events",
+    /// marked rows) and merges into what is shown, which stays whatever the refresh meets.
+    BeginRefresh,
+    /// The refresh has everything; [`Update::Refreshed`] says how many events were new.
+    FinishRefresh,
+    /// Replace the data with a live trail kept on this device ([`crate::cache`]): its answers
+    /// as pages, named by their listing. Built by the worker from its cache, never sent by
+    /// the page; [`Update::Cached`] follows the load.
+    Restore {
+        label: String,
+        trail: CachedTrail,
+        pages: Vec<Page>,
+    },
+    /// For the host's on-device cache (crates/explorer-worker/src/cache.rs); the engine itself
+    /// has nothing to do for it (an engine on the page's thread has no cache).
+    Cache(CacheCommand),
+}
+
+/// What the page asks of the on-device cache. Keys are [`crate::cache::trail_key`]s: the API
+/// base, the entity and the parameters, never credentials.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum CacheCommand {
+    /// The deployment's choice, sent once at start: off clears whatever an earlier
+    /// configuration kept; on removes expired entries.
+    Settings { enabled: bool, expiry_ms: i64 },
+    /// Show the trail kept for `key` ([`Update::Cached`]) or say there is none
+    /// ([`Update::CacheMissing`]).
+    Open { key: String, label: String },
+    /// Keep the live answers read from now on under `key`; `fresh` starts the entry anew (a
+    /// full load), else they are added to it (a refresh, a resumed load).
+    Keep { key: String, fresh: bool },
+    /// The trail kept under the current key is complete (every page loaded).
+    Complete,
+    /// Stop keeping answers (another source is shown).
+    Stop,
+    /// Remove everything kept on this device.
+    Forget,
 }
 
 /// The export formats.
@@ -100,6 +141,23 @@ pub enum Update {
         replaced: bool,
     },
     Export(ExportFile),
+    /// A case file was opened: the view it was exported with, for the page's link.
+    CaseOpened(OpenedCase),
+    /// A refresh ended; `new_events` arrived with it.
+    Refreshed {
+        new_events: usize,
+    },
+    /// A trail kept on this device is shown ([`Command::Restore`]).
+    Cached(CachedTrail),
+    /// Nothing usable is kept for `key`; `problem` says why when an entry was there but could
+    /// not be used (damaged, expired, storage refused).
+    CacheMissing {
+        key: String,
+        problem: Option<Problem>,
+    },
+    /// What the cache did that the user should know (a write that did not verify, "Forget"
+    /// done).
+    CacheNotice(Problem),
 }
 
 /// The header: where the data came from, how much there is, how a load is going, and what
@@ -116,12 +174,27 @@ pub struct Report {
     /// A load still running.
     pub loading: Option<LoadProgress>,
     pub problems: Vec<Problem>,
+    /// Events that arrived with the latest refresh (marked rows); 0 when none.
+    pub new_events: usize,
+    /// The newest event's instant: a refresh asks for what is newer.
+    pub newest: Option<UtcMillis>,
+    /// "kept on this device, saved 3 h ago": the shown trail started from the cache.
+    pub cached: Option<String>,
 }
 
 impl Report {
     /// "246 events loaded (demo)".
     pub fn loaded_line(&self) -> String {
         format!("{} events loaded ({})", self.events, self.source)
+    }
+
+    /// "3 new events", "1 new event", or nothing when the latest refresh brought none.
+    pub fn new_events_line(&self) -> Option<String> {
+        match self.new_events {
+            0 => None,
+            1 => Some("1 new event".into()),
+            n => Some(format!("{n} new events")),
+        }
     }
 }
 
@@ -222,6 +295,12 @@ pub struct Engine {
     /// Live pages arrived since the result was last refreshed; refresh once this is due.
     refresh_due: Option<UtcMillis>,
     last_refresh: UtcMillis,
+    /// Records from this id on arrived with the latest refresh; with the events there were
+    /// when it began.
+    new_from: Option<(audit_core::RecordId, usize)>,
+    /// The trail being restored from the cache, announced when its load ends.
+    restoring: Option<CachedTrail>,
+    cached_line: Option<String>,
 }
 
 /// A load running in steps.
@@ -259,6 +338,9 @@ impl Engine {
             page_due: false,
             refresh_due: None,
             last_refresh: i64::MIN,
+            new_from: None,
+            restoring: None,
+            cached_line: None,
         }
     }
 
@@ -266,20 +348,26 @@ impl Engine {
     pub fn handle(&mut self, command: Command, now: UtcMillis) -> Vec<Update> {
         let mut out = Vec::new();
         match command {
-            Command::LoadDemo => self.start_load(
-                SourceKind::Demo,
-                "demo".into(),
-                demo_pages(),
-                0,
-                now,
-                &mut out,
-            ),
+            Command::LoadDemo => {
+                self.restoring = None;
+                self.start_load(
+                    SourceKind::Demo,
+                    "demo".into(),
+                    demo_pages(),
+                    0,
+                    now,
+                    &mut out,
+                )
+            }
             Command::Load {
                 source,
                 label,
                 pages,
                 following,
-            } => self.start_load(source, label, pages, following, now, &mut out),
+            } => {
+                self.restoring = None;
+                self.start_load(source, label, pages, following, now, &mut out)
+            }
             Command::LoadMore { pages, unreadable } => {
                 if let Some(load) = self.load.as_mut() {
                     pages.into_iter().for_each(|p| load.loader.feed(p));
@@ -289,9 +377,13 @@ impl Engine {
                     }
                 }
             }
-            Command::CancelLoad => self.cancel_load(now, &mut out),
+            Command::CancelLoad => {
+                self.restoring = None;
+                self.cancel_load(now, &mut out)
+            }
             Command::BeginLive { label } => {
                 self.load = None;
+                self.restoring = None;
                 self.replace_store(Store::new(), SourceKind::Api, label, Vec::new());
                 self.refresh(now, &mut out);
             }
@@ -326,6 +418,23 @@ impl Engine {
                     out.push(Update::Export(self.export(format, events)));
                 }
             }
+            Command::ExportCase { api } => {
+                if let Ok(events) = &self.result {
+                    out.push(Update::Export(self.export_case(&api, events, now)));
+                }
+            }
+            Command::BeginRefresh => self.begin_refresh(now, &mut out),
+            Command::FinishRefresh => self.finish_refresh(now, &mut out),
+            Command::Restore {
+                label,
+                trail,
+                pages,
+            } => {
+                self.cached_line = None;
+                self.restoring = Some(trail);
+                self.start_load(SourceKind::Api, label, pages, 0, now, &mut out);
+            }
+            Command::Cache(_) => {}
         }
         out
     }
@@ -515,43 +624,50 @@ impl Engine {
 
     fn finish_load(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
         let Some(load) = self.load.take() else { return };
-        if load.shown {
+        let cases = if load.shown {
             // Everything was merged into the store shown.
             let mut loader = load.loader;
             self.problems.extend(loader.take_problems());
             self.store.shrink_to_fit();
+            loader.take_cases()
+        } else {
+            let loaded = load.loader.finish();
+            let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
+            if loaded.is_empty() && had_data {
+                // Nothing readable: keep what is shown, and say why.
+                self.restoring = None;
+                self.problems.extend(loaded.problems);
+                self.problems.add(Problem::new(
+                    ProblemKind::NothingLoaded,
+                    format!(
+                        "Nothing could be read from {}; the data already loaded is kept.",
+                        load.label
+                    ),
+                ));
+                out.push(Update::Report(self.report()));
+                out.push(Update::Loaded {
+                    source: load.source,
+                    replaced: false,
+                });
+                return;
+            }
+            self.replace_store(loaded.store, load.source, load.label, loaded.problems);
+            loaded.cases
+        };
+        if let Some(trail) = self.restoring.take() {
+            self.cached_line = Some(trail.line.clone());
             self.refresh(now, out);
-            out.push(Update::Loaded {
-                source: load.source,
-                replaced: true,
-            });
-            return;
+            out.push(Update::Cached(trail));
+        } else {
+            self.refresh(now, out);
         }
-        let loaded = load.loader.finish();
-        let had_data = !self.store.is_empty() || !self.store.status_entries().is_empty();
-        if loaded.is_empty() && had_data {
-            // Nothing readable: keep what is shown, and say why.
-            self.problems.extend(loaded.problems);
-            self.problems.add(Problem::new(
-                ProblemKind::NothingLoaded,
-                format!(
-                    "Nothing could be read from {}; the data already loaded is kept.",
-                    load.label
-                ),
-            ));
-            out.push(Update::Report(self.report()));
-            out.push(Update::Loaded {
-                source: load.source,
-                replaced: false,
-            });
-            return;
-        }
-        self.replace_store(loaded.store, load.source, load.label, loaded.problems);
-        self.refresh(now, out);
         out.push(Update::Loaded {
             source: load.source,
             replaced: true,
         });
+        if let Some(case) = cases.into_iter().find(|c| c.view.is_some()) {
+            out.push(Update::CaseOpened(case));
+        }
     }
 
     fn replace_store(
@@ -568,6 +684,8 @@ impl Engine {
         self.problems = Problems::default();
         self.problems.extend(problems);
         self.refresh_due = None;
+        self.new_from = None;
+        self.cached_line = None;
     }
 
     /// A live page was merged: refresh now (the first data of the source shows at once), or
@@ -713,6 +831,7 @@ impl Engine {
     fn rows_of(&self, events: &[EventId], now: UtcMillis) -> RowWindow {
         let (start, end) = self.window;
         let rows = views::rows(&self.store, events, start, end, &self.clock(now));
+        let rows = self.mark_new(rows);
         RowWindow {
             result: self.result_id,
             start: rows.first().map_or(start, |r| r.index),
@@ -771,6 +890,9 @@ impl Engine {
             records: self.store.record_count(),
             loading,
             problems: self.problems.iter().cloned().collect(),
+            new_events: self.new_events(),
+            newest: self.store.events().rev().find_map(|e| e.time()),
+            cached: self.cached_line.clone(),
         }
     }
 
@@ -788,6 +910,65 @@ impl Engine {
                 text: audit_core::export::to_ndjson(&self.store, events, &filter),
             },
         }
+    }
+
+    /// The current result as a case file named after its entity and the day.
+    fn export_case(
+        &self,
+        api: &[(String, String)],
+        events: &[EventId],
+        now: UtcMillis,
+    ) -> ExportFile {
+        let report = self.report();
+        let header = crate::case_file::CaseHeader {
+            source_kind: self.source,
+            source_label: &self.label,
+            api,
+            entity: &report.entity,
+            view: &self.view,
+            exported_at: now,
+        };
+        ExportFile {
+            name: crate::case_file::file_name(&report.entity, now),
+            mime: "application/json".into(),
+            text: crate::case_file::write(&self.store, events, &header),
+        }
+    }
+
+    /// Marks where the refresh's new records start; an earlier refresh's marks are dropped.
+    fn begin_refresh(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.new_from = Some((
+            self.store.record_count() as audit_core::RecordId,
+            self.store.len(),
+        ));
+        out.push(Update::Report(self.report()));
+        out.push(Update::Rows(self.rows(now)));
+    }
+
+    fn finish_refresh(&mut self, now: UtcMillis, out: &mut Vec<Update>) {
+        self.store.shrink_to_fit();
+        self.refresh(now, out);
+        out.push(Update::Refreshed {
+            new_events: self.new_events(),
+        });
+    }
+
+    /// Events that arrived since the latest refresh began.
+    fn new_events(&self) -> usize {
+        self.new_from
+            .map_or(0, |(_, before)| self.store.len().saturating_sub(before))
+    }
+
+    fn mark_new(&self, mut rows: Vec<RowView>) -> Vec<RowView> {
+        let (Some((from, _)), Ok(events)) = (self.new_from, &self.result) else {
+            return rows;
+        };
+        for row in &mut rows {
+            if let Some(&id) = events.get(row.index) {
+                row.new = self.store.event(id).record_id() >= from;
+            }
+        }
+        rows
     }
 
     /// The zone times are shown in (the host formats nothing itself).

@@ -3,6 +3,8 @@
 //! drives it with commands and renders what it returns.
 #![forbid(unsafe_code)]
 
+pub mod cache;
+pub mod case_file;
 pub mod connect;
 pub mod engine;
 pub mod link;
@@ -16,13 +18,13 @@ pub mod views;
 pub mod zone;
 
 pub use engine::{
-    Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView, RowWindow,
-    SourceKind, Update,
+    CacheCommand, Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView,
+    RowWindow, SourceKind, Update,
 };
 pub use link::{
     ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState,
 };
-pub use loader::{LoadProgress, Loaded, Loader, Page};
+pub use loader::{LoadProgress, Loaded, Loader, OpenedCase, Page};
 pub use problem::{Problem, ProblemKind, Problems};
 pub use read::{Answer, Purpose, Read};
 pub use session::{Request, SessionPlan, SessionSettings, Step};

@@ -6,6 +6,7 @@ use std::collections::VecDeque;
 
 use audit_core::{PageSummary, ResponseShape, Store};
 
+use crate::case_file::{self, CaseFile};
 use crate::problem::{Problem, ProblemKind};
 
 /// One named response body (a file, a saved page, a demo page).
@@ -45,6 +46,17 @@ pub struct Loader {
     /// Pages announced ([`Loader::expect`]) whose bytes have not arrived yet.
     expected: usize,
     progress: LoadProgress,
+    cases: Vec<OpenedCase>,
+}
+
+/// A case file among the pages loaded: what it says of itself, and the view to restore.
+#[derive(Clone, Debug, PartialEq, serde::Serialize, serde::Deserialize)]
+pub struct OpenedCase {
+    pub name: String,
+    pub version: u64,
+    pub view: Option<crate::ViewState>,
+    pub entity: String,
+    pub exported_at: String,
 }
 
 /// A finished load.
@@ -53,6 +65,8 @@ pub struct Loaded {
     pub store: Store,
     pub problems: Vec<Problem>,
     pub pages: usize,
+    /// The case files among the pages, in load order.
+    pub cases: Vec<OpenedCase>,
 }
 
 impl Loaded {
@@ -118,8 +132,20 @@ impl Loader {
         let Some(page) = self.pending.pop_front() else {
             return false;
         };
-        // Straight from the bytes into the store: no owned record is built for a valid page.
-        let (_, summary) = store.ingest_bytes(&page.name, &page.bytes);
+        let mut summary = match crate::read::status_kind_of(&page.name) {
+            // A status log kept by the cache, as the live source read it.
+            Some(kind) => {
+                let parsed = audit_core::parse_status_log(&page.bytes, kind);
+                let summary = PageSummary::of(&parsed);
+                store.ingest_page(&page.name, parsed);
+                summary
+            }
+            // Straight from the bytes into the store: no owned record is built for a valid page.
+            None => store.ingest_bytes(&page.name, &page.bytes).1,
+        };
+        if let Some(case) = case_file::take(&mut summary.extras, &page.name) {
+            self.open_case(store, &page.name, case);
+        }
         self.problems.extend(page_problems(&page.name, &summary));
         self.progress.pages_done += 1;
         self.progress.bytes_done += page.bytes.len();
@@ -157,6 +183,26 @@ impl Loader {
         self.pending.is_empty() && self.expected == 0
     }
 
+    /// A case file's status logs join the store; its header is kept for the view to restore.
+    fn open_case(&mut self, store: &mut Store, name: &str, case: CaseFile) {
+        self.problems.extend(case.problems);
+        for (listing, page) in case.status_pages {
+            store.ingest_page(&format!("{name}: {listing}"), page);
+        }
+        self.cases.push(OpenedCase {
+            name: name.to_owned(),
+            version: case.version,
+            view: case.view,
+            entity: case.entity,
+            exported_at: case.exported_at,
+        });
+    }
+
+    /// The case files read so far (taken: each view is restored once).
+    pub fn take_cases(&mut self) -> Vec<OpenedCase> {
+        std::mem::take(&mut self.cases)
+    }
+
     pub fn progress(&self) -> LoadProgress {
         self.progress
     }
@@ -169,6 +215,7 @@ impl Loader {
             store: self.store,
             problems: self.problems,
             pages: self.progress.pages_done,
+            cases: self.cases,
         }
     }
 }

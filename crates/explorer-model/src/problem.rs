@@ -28,6 +28,11 @@ pub enum ProblemKind {
     /// The engine's worker could not start (a CSP without `worker-src`, an old browser, a
     /// worker of another release): nothing can be read until it does.
     Engine,
+    /// A trail kept on this device did not read back whole: it was discarded, never shown.
+    CacheDamaged,
+    /// The on-device cache could not do what it was asked (no storage, a write that did not
+    /// verify), or did something worth saying ("Forget" done). Nothing shown is affected.
+    Cache,
 }
 
 impl ProblemKind {
@@ -44,6 +49,8 @@ impl ProblemKind {
             ProblemKind::Framed => "framed",
             ProblemKind::CredentialsNeeded => "credentials-needed",
             ProblemKind::Engine => "engine",
+            ProblemKind::CacheDamaged => "cache-damaged",
+            ProblemKind::Cache => "cache",
         }
     }
 

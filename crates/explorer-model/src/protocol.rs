@@ -10,7 +10,7 @@ use crate::engine::{Command, Update};
 /// Bumped whenever a message changes shape. The worker's files are not content-hashed (Trunk
 /// names them after the binary), so a page may meet a worker of another release: the worker
 /// says its version first, and the page refuses one that differs.
-pub const PROTOCOL_VERSION: u32 = 2;
+pub const PROTOCOL_VERSION: u32 = 3;
 
 /// What the worker says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]

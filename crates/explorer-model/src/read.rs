@@ -55,6 +55,21 @@ pub enum Read {
     },
 }
 
+/// The listing a customer's status log is merged under (live, and restored from the cache).
+pub const CUSTOMER_STATUS_LISTING: &str = "customer status log";
+/// The listing a card's status log is merged under.
+pub const CARD_STATUS_LISTING: &str = "card status log";
+
+/// The status log a page named by its listing is (how the loader reads answers kept in the
+/// cache as the live source read them).
+pub fn status_kind_of(name: &str) -> Option<StatusLogKind> {
+    match name {
+        CUSTOMER_STATUS_LISTING => Some(StatusLogKind::Customer),
+        CARD_STATUS_LISTING => Some(StatusLogKind::Card),
+        _ => None,
+    }
+}
+
 /// Reads `answer` to a request for `purpose` at `now`, and merges the data in it into `store`:
 /// an audit page straight from its bytes (`Store::ingest_bytes_with`, its `totalPages` bounded
 /// as the plan's), a status log. Returns what the answer said and, when data was merged, what
@@ -83,14 +98,16 @@ pub fn read_answer(
         } => {
             // Not audit data (an error envelope, a status log) is refused: nothing is stored.
             let mut facts = None;
-            store.ingest_bytes_with(listing, &answer.body, |summary| {
+            let (ingested, _) = store.ingest_bytes_with(listing, &answer.body, |summary| {
                 let read = page_facts(summary, *limit, *max_pages);
                 let accept = read.is_ok();
                 facts = Some(read);
                 accept
             });
             match facts.expect("ingest_bytes_with hands every page's summary over") {
-                Ok(facts) => {
+                Ok(mut facts) => {
+                    // Records the store already held: a refresh stops at the first page with one.
+                    facts.known = ingested.records_duplicate;
                     let problems = facts
                         .damaged
                         .iter()
@@ -113,8 +130,8 @@ pub fn read_answer(
                 .iter()
                 .find_map(|e| e.entity_id.get().copied());
             let listing = match kind {
-                StatusLogKind::Customer => "customer status log",
-                StatusLogKind::Card => "card status log",
+                StatusLogKind::Customer => CUSTOMER_STATUS_LISTING,
+                StatusLogKind::Card => CARD_STATUS_LISTING,
             };
             store.ingest_page(listing, parsed);
             (Read::StatusLog { entity_id }, Some(Vec::new()))

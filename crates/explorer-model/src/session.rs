@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use audit_core::StatusLogKind;
 use capillary_client::{
     card_status_log_url, customer_status_log_url, lookup_url, Action, AuditListing, EntityType,
-    FetchPlan, IdentifierName, PageAnswer, PlanConfig, Problem as ApiProblem, RateLimit,
+    FetchPlan, IdentifierName, PageAnswer, PageFacts, PlanConfig, Problem as ApiProblem, RateLimit,
     WaitReason,
 };
 
@@ -95,10 +95,20 @@ pub struct SessionPlan {
     renewing: bool,
     /// [`Step::RenewToken`] was handed out for it: nothing more until [`SessionPlan::token_renewed`].
     renewal_asked: bool,
+    /// A refresh ([`SessionPlan::refresh`]): only what is newer than this instant is asked for.
+    since: Option<i64>,
+    /// The refresh read a page holding records already loaded: everything older is loaded too.
+    reached_known: bool,
+    /// Audit pages an interrupted load kept on the device ([`SessionPlan::resume_from`]).
+    held: Vec<(String, u32, PageFacts)>,
 }
 
 impl SessionPlan {
     pub fn new(request: ApiRequest, settings: SessionSettings) -> SessionPlan {
+        SessionPlan::planned(request, settings, None)
+    }
+
+    fn planned(request: ApiRequest, settings: SessionSettings, since: Option<i64>) -> SessionPlan {
         let first_token = request.auth == AuthKind::OAuth;
         let mut plan = SessionPlan {
             request,
@@ -116,9 +126,63 @@ impl SessionPlan {
             queued: Vec::new(),
             renewing: first_token,
             renewal_asked: false,
+            since,
+            reached_known: false,
+            held: Vec::new(),
         };
         plan.resolve();
         plan
+    }
+
+    /// A refresh of a trail whose newest loaded event is at `newest` (epoch ms): the same
+    /// entity, its status logs, and the audit records from a `startDate` a little before
+    /// `newest` ([`refresh_start_date`]), newest first, a page at a time, until a page holds a
+    /// record already loaded (the engine counts them in [`PageFacts::known`](capillary_client::PageFacts));
+    /// the store de-duplicates those. A trail of 10,000 records with 3 new ones costs one
+    /// audit page and the status log, however many records the overlap holds.
+    pub fn refresh(request: ApiRequest, settings: SessionSettings, newest: i64) -> SessionPlan {
+        SessionPlan::planned(request, settings, Some(newest))
+    }
+
+    /// A load that an earlier one, interrupted (a reload, a crash), had started: the audit
+    /// pages it kept (`held`: listing key, page, facts) are not asked again. Only the run of
+    /// pages from page 0 counts: records that arrived since moved every later record down the
+    /// listing, so a page after a gap may have lost records to the page before it, which is
+    /// fetched again; the records new since are for the refresh that follows.
+    pub fn resume_from(
+        request: ApiRequest,
+        settings: SessionSettings,
+        held: Vec<(String, u32, PageFacts)>,
+    ) -> SessionPlan {
+        let mut plan = SessionPlan::planned(request, settings, None);
+        plan.held = held;
+        // An entity id was opened at once, before `held` was known: hold its pages now.
+        plan.hold_pages();
+        plan
+    }
+
+    /// Marks the held pages of the current listing as loaded (the run from page 0).
+    fn hold_pages(&mut self) {
+        let Some(fetch) = self.fetch.as_mut() else {
+            return;
+        };
+        let key = fetch.listing().key();
+        let mine: BTreeMap<u32, &PageFacts> = self
+            .held
+            .iter()
+            .filter(|(listing, ..)| *listing == key)
+            .map(|(_, page, facts)| (*page, facts))
+            .collect();
+        let mut page = 0;
+        while let Some(facts) = mine.get(&page) {
+            fetch.held(page, facts);
+            page += 1;
+        }
+    }
+
+    /// Whether this plan is a refresh.
+    pub fn is_refresh(&self) -> bool {
+        self.since.is_some()
     }
 
     pub fn request(&self) -> &ApiRequest {
@@ -144,6 +208,13 @@ impl SessionPlan {
             Phase::Failed(p) => out.push(Step::Failed(p.clone())),
             Phase::Cancelled => out.push(Step::Cancelled),
             Phase::Done => out.push(Step::Done),
+            Phase::Pages if self.reached_known => {
+                // Done once the status logs alongside are in.
+                if self.in_flight.is_empty() {
+                    self.phase = Phase::Done;
+                    out.push(Step::Done);
+                }
+            }
             Phase::Pages => {
                 let Some(fetch) = self.fetch.as_mut() else {
                     return out;
@@ -196,6 +267,15 @@ impl SessionPlan {
         };
         match purpose {
             Purpose::AuditPage { page, .. } => {
+                if let Read::Page(PageAnswer::Read(Ok(facts))) = &read {
+                    if self.since.is_some() && facts.known > 0 {
+                        // Newest first: this page reached what was loaded before.
+                        self.reached_known = true;
+                        if let Some(fetch) = self.fetch.as_mut() {
+                            fetch.cancel();
+                        }
+                    }
+                }
                 let answer = match read {
                     Read::Page(answer) => answer,
                     Read::Failed { status, problem } => PageAnswer::Failed { status, problem },
@@ -403,11 +483,25 @@ impl SessionPlan {
         params.limit.get_or_insert(self.settings.page_size);
         params.entity_type = entity_type;
         params.entity_id = entity_id;
+        if let Some(newest) = self.since {
+            params.start_date = Some(refresh_start_date(newest, params.start_date.as_deref()));
+            params.page_no = None;
+            // Newest first (the API's default order), whatever order the link reads in.
+            if params.sort_order.is_some() {
+                params.sort_order = Some(capillary_client::SortOrder::Desc);
+            }
+        }
         let listing = match AuditListing::new(base, params, self.request.generation) {
             Ok(l) => l,
             Err(e) => return self.fail(ApiProblem::from_param_error(&e)),
         };
         let config = PlanConfig {
+            // A refresh reads newest first, a page at a time, until it meets a known record.
+            concurrency: if self.since.is_some() {
+                1
+            } else {
+                PlanConfig::default().concurrency
+            },
             renew_auth_on_401: self.request.auth == AuthKind::OAuth,
             cross_origin: self.settings.cross_origin,
             rate_limit: self.settings.rate_limit,
@@ -419,6 +513,9 @@ impl SessionPlan {
         }
         self.fetch = Some(fetch);
         self.phase = Phase::Pages;
+        if !self.held.is_empty() {
+            self.hold_pages();
+        }
     }
 
     fn send_other(&mut self, url: String, purpose: Purpose) {
@@ -431,5 +528,35 @@ impl SessionPlan {
 
     fn fail(&mut self, problem: ApiProblem) {
         self.phase = Phase::Failed(problem);
+    }
+}
+
+/// How far before the newest loaded event a refresh starts: `startDate` is read in a zone the
+/// API does not state (the documentation gives none), and zones run from UTC−12 to UTC+14, so
+/// a start 13 hours before the newest event, written in UTC, is at or before it whichever zone
+/// the API reads it in. The records of that overlap are already held and de-duplicated.
+pub const REFRESH_OVERLAP_MS: i64 = 13 * 3_600_000;
+
+/// The `startDate` of a refresh (`YYYY-MM-DD HH:MM:SS`): [`REFRESH_OVERLAP_MS`] before
+/// `newest`, or the link's own `startDate` when that is later (a refresh never widens what the
+/// link asks for).
+pub fn refresh_start_date(newest: i64, link_start: Option<&str>) -> String {
+    let iso = audit_core::time::format_iso_utc(newest.saturating_sub(REFRESH_OVERLAP_MS));
+    let ours: String = iso
+        .chars()
+        .take(19)
+        .map(|c| if c == 'T' { ' ' } else { c })
+        .collect();
+    let theirs = link_start.map(|d| {
+        let d = d.trim().replace('T', " ");
+        match d.len() {
+            10 => format!("{d} 00:00:00"),
+            16 => format!("{d}:00"),
+            _ => d,
+        }
+    });
+    match theirs {
+        Some(t) if t.len() == 19 && t > ours => t,
+        _ => ours,
     }
 }

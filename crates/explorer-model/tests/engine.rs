@@ -547,7 +547,109 @@ fn a_time_out_of_range_is_shown_as_sent() {
     assert!(detail.when.contains("as sent"), "{}", detail.when);
 }
 
-/// Enough copies of a seed page to be a load done in slices.
+fn export_of(updates: &[Update]) -> explorer_model::ExportFile {
+    updates
+        .iter()
+        .find_map(|u| match u {
+            Update::Export(f) => Some(f.clone()),
+            _ => None,
+        })
+        .expect("an export")
+}
+
+#[test]
+fn a_case_file_opens_again_with_the_same_events_and_the_view_it_was_exported_with() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let view = ViewState {
+        query: "field:mobile".into(),
+        zone: Zone::Fixed(330),
+        ..ViewState::default()
+    };
+    let narrowed = handle(&mut e, Command::SetView(view.clone()));
+    let shown = last_result(&narrowed);
+    let selected = ViewState {
+        event: Some(last_rows(&narrowed).rows[0].key.clone()),
+        ..view.clone()
+    };
+    handle(&mut e, Command::SetView(selected.clone()));
+    let file = export_of(&handle(
+        &mut e,
+        Command::ExportCase {
+            api: vec![("entityId".into(), "100200300".into())],
+        },
+    ));
+    assert!(file.name.ends_with(".case.json"), "{}", file.name);
+    assert_eq!(file.mime, "application/json");
+
+    // A colleague opens it, with a raw page of another trail beside it.
+    let mut other = engine();
+    let opened = handle(
+        &mut other,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "2 files".into(),
+            following: 0,
+            pages: vec![
+                Page::new(&file.name, file.text.into_bytes()),
+                Page::new("legacy.json", seed("audit-legacy-customer-98662653.json")),
+            ],
+        },
+    );
+    let case = opened
+        .iter()
+        .find_map(|u| match u {
+            Update::CaseOpened(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("the case file is named");
+    assert_eq!(case.view.as_ref(), Some(&selected));
+    assert_eq!(case.version, 1);
+    let report = last_report(&opened);
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    // The page puts the view in the link; the engine then shows what was exported.
+    let restored = handle(&mut other, Command::SetView(selected.clone()));
+    let legacy_only = {
+        let mut l = engine();
+        handle(
+            &mut l,
+            Command::Load {
+                source: SourceKind::Files,
+                label: "legacy".into(),
+                following: 0,
+                pages: vec![Page::new(
+                    "legacy.json",
+                    seed("audit-legacy-customer-98662653.json"),
+                )],
+            },
+        );
+        last_result(&query(&mut l, "field:mobile")).count
+    };
+    assert_eq!(last_result(&restored).count, shown.count + legacy_only);
+    let detail = restored
+        .iter()
+        .find_map(|u| match u {
+            Update::Detail(d) => d.clone(),
+            _ => None,
+        })
+        .expect("the selected event is shown again");
+    assert_eq!(Some(detail.key), selected.event);
+    let status = handle(
+        &mut other,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..selected
+        }),
+    );
+    assert!(shows_status_lanes(&status), "the status logs came along");
+}
+
+fn shows_status_lanes(updates: &[Update]) -> bool {
+    updates
+        .iter()
+        .any(|u| matches!(u, Update::Status(s) if !s.lanes.is_empty()))
+}
+
 /// Starts a load of [`big_load`] as files labelled "big".
 fn start_big_load(e: &mut Engine) {
     e.handle(
@@ -561,12 +663,60 @@ fn start_big_load(e: &mut Engine) {
     );
 }
 
+/// Enough copies of a seed page to be a load done in slices.
 fn big_load() -> Vec<Page> {
     let page = seed("audit-current-customer-98662653-page0-of-52.json");
     let n = explorer_model::engine::SMALL_LOAD_BYTES / page.len() + 2;
     (0..n)
         .map(|i| Page::new(format!("page {i}"), page.clone()))
         .collect()
+}
+
+#[test]
+fn a_case_file_read_after_a_large_loads_first_rows_still_restores_its_view_and_status_logs() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    let view = ViewState {
+        query: "field:mobile".into(),
+        ..ViewState::default()
+    };
+    handle(&mut e, Command::SetView(view.clone()));
+    let file = export_of(&handle(&mut e, Command::ExportCase { api: Vec::new() }));
+
+    // The case file comes last, after the pages whose first already put rows on screen.
+    let mut other = engine();
+    let mut pages = big_load();
+    pages.push(Page::new(&file.name, file.text.into_bytes()));
+    other.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big and a case".into(),
+            following: 0,
+            pages,
+        },
+        NOW,
+    );
+    let mut out = Vec::new();
+    settle(&mut other, &mut out);
+    let case = out
+        .iter()
+        .find_map(|u| match u {
+            Update::CaseOpened(c) => Some(c.clone()),
+            _ => None,
+        })
+        .expect("the case file is named");
+    assert_eq!(case.view.as_ref(), Some(&view));
+    let status = handle(
+        &mut other,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..view
+        }),
+    );
+    assert!(
+        shows_status_lanes(&status),
+        "the case file's status logs joined the store shown"
+    );
 }
 
 #[test]
@@ -750,6 +900,96 @@ fn cancelling_a_load_keeps_what_it_read_or_what_was_shown_before() {
         (report.source.as_str(), report.events),
         ("demo", demo.events)
     );
+}
+
+#[test]
+fn a_trail_kept_on_the_device_is_restored_as_the_live_one_was_read() {
+    use explorer_model::cache::{frame, read_entry, CachedTrail, Frame};
+    let demo = audit_gen::demo();
+    let listing =
+        "https://eu/api_gateway/v2/audits?entityType=CUSTOMER&entityId=100200300&limit=50";
+    let mut bytes = frame(
+        &Frame::Start {
+            key: "k".into(),
+            saved_at: NOW - 7_200_000,
+        },
+        &[],
+    );
+    for (i, p) in demo.customer_pages.iter().enumerate() {
+        let purpose = Purpose::AuditPage {
+            listing: listing.into(),
+            page: i as u32,
+            limit: 50,
+            max_pages: 1000,
+        };
+        bytes.extend(frame(
+            &Frame::Answer {
+                purpose,
+                saved_at: NOW - 7_000_000,
+                facts: None,
+            },
+            p,
+        ));
+    }
+    bytes.extend(frame(
+        &Frame::Answer {
+            purpose: Purpose::StatusLog(audit_core::StatusLogKind::Card),
+            saved_at: NOW - 7_000_000,
+            facts: None,
+        },
+        &demo.card_status_log,
+    ));
+    let entry = read_entry(&bytes, "k", NOW, 24 * 3_600_000).unwrap();
+    let mut e = engine();
+    let out = handle(
+        &mut e,
+        Command::Restore {
+            label: "CUSTOMER 100200300 · eu".into(),
+            trail: entry.trail,
+            pages: entry.pages,
+        },
+    );
+    let trail: CachedTrail = out
+        .iter()
+        .find_map(|u| match u {
+            Update::Cached(t) => Some(t.clone()),
+            _ => None,
+        })
+        .expect("the host is told the kept trail is shown");
+    assert!(!trail.complete);
+    let report = last_report(&out);
+    assert_eq!(report.source_kind, SourceKind::Api);
+    assert!(report.events > 0);
+    assert_eq!(
+        report.cached.as_deref(),
+        Some("kept on this device, saved 2 hours ago")
+    );
+    assert!(report.problems.is_empty(), "{:?}", report.problems);
+    let status = handle(
+        &mut e,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..ViewState::default()
+        }),
+    );
+    let lanes = status
+        .iter()
+        .find_map(|u| match u {
+            Update::Status(s) => Some(s.clone()),
+            _ => None,
+        })
+        .unwrap();
+    assert!(
+        lanes
+            .lanes
+            .iter()
+            .any(|l| l.title.to_lowercase().contains("card")),
+        "the card's status log is read as the card's: {:?}",
+        lanes.lanes.iter().map(|l| &l.title).collect::<Vec<_>>()
+    );
+    // Another source: the header no longer says "kept on this device".
+    let demo = handle(&mut e, Command::LoadDemo);
+    assert_eq!(last_report(&demo).cached, None);
 }
 
 #[test]

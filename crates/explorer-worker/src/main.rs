@@ -13,6 +13,7 @@
 //! million-event load is answered after at most one slice.
 #![forbid(unsafe_code)]
 
+mod cache;
 mod intl;
 
 use std::cell::RefCell;
@@ -25,6 +26,7 @@ use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
+use crate::cache::Cache;
 use crate::intl::{now, IntlOffsets};
 
 /// How long one slice of waiting work may run before queued commands are looked at.
@@ -40,6 +42,27 @@ struct Worker {
     timer_at: Option<i64>,
     /// Posting to its port queues a task at once (a `setTimeout(0)` chain is clamped to 4 ms).
     wake: MessageChannel,
+    /// The on-device cache (its IO runs in tasks of its own, beside the engine).
+    cache: Rc<RefCell<Cache>>,
+}
+
+/// The cache's way back: updates to the page, commands to the engine.
+struct WorkerHost {
+    scope: DedicatedWorkerGlobalScope,
+    worker: std::rc::Weak<RefCell<Worker>>,
+}
+
+impl cache::Host for WorkerHost {
+    fn post(&self, updates: Vec<Update>) {
+        post(&self.scope, &FromWorker::Updates(updates));
+    }
+
+    fn command(&self, command: Command) {
+        if let Some(worker) = self.worker.upgrade() {
+            worker.borrow_mut().queue.push_back(command);
+            schedule(&worker);
+        }
+    }
 }
 
 fn main() {
@@ -55,6 +78,7 @@ fn main() {
         scheduled: false,
         timer_at: None,
         wake,
+        cache: Rc::new(RefCell::new(Cache::default())),
     }));
     let on_wake = {
         let worker = worker.clone();
@@ -119,6 +143,13 @@ fn run(worker: &Rc<RefCell<Worker>>) {
     let (more_queued, due) = {
         let mut w = worker.borrow_mut();
         w.scheduled = false;
+        // The cache acts in order with the engine (an answer after `Keep` is kept); its IO
+        // runs in tasks of its own, and its way back never borrows the worker here.
+        let cache = w.cache.clone();
+        let host: Rc<dyn cache::Host> = Rc::new(WorkerHost {
+            scope: w.scope.clone(),
+            worker: Rc::downgrade(worker),
+        });
         let queued: Vec<Command> = w.queue.drain(..).collect();
         let last_view = queued
             .iter()
@@ -132,8 +163,32 @@ fn run(worker: &Rc<RefCell<Worker>>) {
                 Command::Rows { .. } => Some(i) != last_rows,
                 _ => false,
             };
-            if !superseded {
-                updates.extend(w.engine.handle(command, now()));
+            match command {
+                Command::Cache(c) => Cache::command(&cache, c, host.clone()),
+                Command::Read {
+                    request,
+                    purpose,
+                    answer,
+                } if cache.borrow().is_keeping() && answer.is_success() => {
+                    let body = answer.body.clone();
+                    let out = w.engine.handle(
+                        Command::Read {
+                            request,
+                            purpose: purpose.clone(),
+                            answer,
+                        },
+                        now(),
+                    );
+                    if let Some(read) = out.iter().find_map(|u| match u {
+                        Update::Read { request: r, read } if *r == request => Some(read.clone()),
+                        _ => None,
+                    }) {
+                        Cache::answer(&cache, &purpose, body, &read, host.clone());
+                    }
+                    updates.extend(out);
+                }
+                command if !superseded => updates.extend(w.engine.handle(command, now())),
+                _ => {}
             }
         }
         if w.engine.work_due().is_some_and(|due| due <= now()) {

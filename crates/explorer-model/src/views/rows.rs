@@ -38,6 +38,8 @@ pub struct RowView {
     pub joined_below: bool,
     /// First row of a day in the chosen zone: the timeline's day boundary.
     pub day_start: bool,
+    /// Arrived with the latest refresh ("N new events"): marked in the list.
+    pub new: bool,
 }
 
 /// Rows `start..end` (clamped) of `result` (event ids, newest first).
@@ -102,6 +104,7 @@ pub fn rows(
                 joined_above: i > 0 && store.same_request(result[i - 1], id),
                 joined_below: i + 1 < result.len() && store.same_request(result[i + 1], id),
                 day_start: i == 0 || day(result[i - 1]) != day(id),
+                new: false,
             }
         })
         .collect()

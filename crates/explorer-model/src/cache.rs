@@ -1,0 +1,444 @@
+//! The on-device cache of live trails, as data: which key a trail is kept under, how an entry is
+//! laid out, how it is checked when read back, and when it expires. The worker
+//! (crates/explorer-worker/src/cache.rs) does the IO, in the Origin Private File System.
+//!
+//! A trail is kept under its [`trail_key`]: the API base, the entity and every audit parameter,
+//! never credentials. An entry is one file, a sequence of frames appended as answers arrive:
+//!
+//! ```text
+//! frame  := magic "AXC1" | meta length u32 LE | body length u32 LE | checksum u64 LE | meta | body
+//! meta   := postcard of Frame (Start { key, saved_at } first, then Answer { purpose } or Complete)
+//! body   := the answer's bytes as the API sent them (empty for Start and Complete)
+//! checksum := FNV-1a 64 over meta and body
+//! ```
+//!
+//! Keeping the answers as they came means a cached trail is read exactly as the live one was
+//! (same parser, same listing keys, same damaged-page notices), and a later explorer reads an
+//! entry an earlier one wrote. An entry that does not read back whole (a frame cut short, a
+//! checksum that differs, another key) is damaged: it is discarded with a notice, never shown.
+
+use audit_core::UtcMillis;
+use capillary_client::PageFacts;
+
+use crate::link::{ApiRequest, Target};
+use crate::loader::Page;
+use crate::read::Purpose;
+
+/// Frames start with these bytes (and the format's version).
+pub const MAGIC: [u8; 4] = *b"AXC1";
+
+/// Bytes before a frame's meta: magic, two lengths, checksum.
+pub const FRAME_HEAD: usize = 4 + 4 + 4 + 8;
+
+/// How long entries are kept when the deployment says nothing (config.json `cache.expiryHours`).
+pub const DEFAULT_EXPIRY_HOURS: u32 = 24;
+
+/// What a cached trail is, once read back: for the header ("saved 3 h ago") and for what the
+/// page does next (refresh a complete trail, resume an incomplete one).
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct CachedTrail {
+    pub key: String,
+    /// When its first answer was kept.
+    pub saved_at: UtcMillis,
+    /// When its latest answer was kept.
+    pub updated_at: UtcMillis,
+    /// Every page of the trail was loaded (else a load was interrupted: it resumes).
+    pub complete: bool,
+    /// Answers kept (audit pages and status logs).
+    pub answers: usize,
+    /// Audit pages held, by listing and page number, with what the fetch plan learnt from
+    /// each: what a resumed load need not ask again.
+    pub pages: Vec<(String, u32, PageFacts)>,
+    /// "kept on this device, saved 3 hours ago".
+    pub line: String,
+}
+
+/// One frame's meta.
+// A frame is built, written and dropped one at a time: its size never multiplies.
+#[allow(clippy::large_enum_variant)]
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub enum Frame {
+    /// First in every entry.
+    Start { key: String, saved_at: UtcMillis },
+    /// An answer as the API sent it, read for `purpose`.
+    Answer {
+        purpose: Purpose,
+        saved_at: UtcMillis,
+        /// An audit page's facts as the engine read them.
+        facts: Option<PageFacts>,
+    },
+    /// Every page of the listing was loaded.
+    Complete { at: UtcMillis },
+}
+
+/// Why an entry cannot be shown.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum Unusable {
+    /// It does not read back whole; `why` says where.
+    Damaged(String),
+    /// Older than the deployment keeps trails.
+    Expired,
+    /// It is another trail's (two keys with one file name).
+    OtherKey,
+}
+
+/// The key a trail is kept under: the API base, the entity (or identifier) and every audit
+/// parameter as the request sends them, and the response generation. Credentials are never
+/// part of a request, so never part of a key.
+pub fn trail_key(request: &ApiRequest) -> String {
+    let target = match &request.target {
+        Target::Entity(t, id) => format!("{} {id}", t.as_str()),
+        Target::Identifier(name, value) => format!("{} {value}", name.as_str()),
+    };
+    format!(
+        "{} | {target} | {:?} | {}",
+        request.base,
+        request.generation,
+        request.params.query_string()
+    )
+}
+
+/// The entry's file name: a hash of the key (the key itself may hold characters a file name
+/// cannot; the entry's first frame holds it whole and is checked on reading).
+pub fn file_name(key: &str) -> String {
+    format!("{:016x}.trail", fnv64(key.as_bytes()))
+}
+
+/// One frame's bytes.
+pub fn frame(meta: &Frame, body: &[u8]) -> Vec<u8> {
+    let meta = crate::protocol::encode(meta);
+    let mut sum = Fnv64::new();
+    sum.write(&meta);
+    sum.write(body);
+    let mut out = Vec::with_capacity(FRAME_HEAD + meta.len() + body.len());
+    out.extend_from_slice(&MAGIC);
+    out.extend_from_slice(&(meta.len() as u32).to_le_bytes());
+    out.extend_from_slice(&(body.len() as u32).to_le_bytes());
+    out.extend_from_slice(&sum.finish().to_le_bytes());
+    out.extend_from_slice(&meta);
+    out.extend_from_slice(body);
+    out
+}
+
+/// A whole entry read back: what it is, and its answers as pages named by their listing (so the
+/// store reports gaps per listing as for the live trail).
+#[derive(Debug)]
+pub struct Entry {
+    pub trail: CachedTrail,
+    pub pages: Vec<Page>,
+}
+
+/// The frames of an entry, checked: every frame whole with its checksum, the first a `Start`.
+pub fn frames(bytes: &[u8]) -> Result<Vec<(Frame, &[u8])>, Unusable> {
+    let mut out = Vec::new();
+    let mut at = 0;
+    while at < bytes.len() {
+        let damaged =
+            |why: &str| Unusable::Damaged(format!("frame {} at byte {at}: {why}", out.len() + 1));
+        let head = bytes
+            .get(at..at + FRAME_HEAD)
+            .ok_or_else(|| damaged("cut short"))?;
+        if head[..4] != MAGIC {
+            return Err(damaged("not a frame"));
+        }
+        let word = |r: std::ops::Range<usize>| {
+            u32::from_le_bytes(head[r].try_into().unwrap_or([0; 4])) as usize
+        };
+        let (meta_len, body_len) = (word(4..8), word(8..12));
+        let sum = u64::from_le_bytes(head[12..20].try_into().unwrap_or([0; 8]));
+        let start = at + FRAME_HEAD;
+        let end = start
+            .checked_add(meta_len)
+            .and_then(|e| e.checked_add(body_len))
+            .filter(|&e| e <= bytes.len())
+            .ok_or_else(|| damaged("cut short"))?;
+        let mut check = Fnv64::new();
+        check.write(&bytes[start..end]);
+        if check.finish() != sum {
+            return Err(damaged("its checksum differs"));
+        }
+        let meta: Frame = crate::protocol::decode(&bytes[start..start + meta_len])
+            .ok_or_else(|| damaged("its description does not read"))?;
+        out.push((meta, &bytes[start + meta_len..end]));
+        at = end;
+    }
+    match out.first() {
+        Some((Frame::Start { .. }, _)) => Ok(out),
+        Some(_) => Err(Unusable::Damaged("it does not start with its key".into())),
+        None => Err(Unusable::Damaged("it is empty".into())),
+    }
+}
+
+/// Reads an entry for `key` at `now`; entries older than `expiry_ms` are not shown.
+pub fn read_entry(
+    bytes: &[u8],
+    key: &str,
+    now: UtcMillis,
+    expiry_ms: i64,
+) -> Result<Entry, Unusable> {
+    let frames = frames(bytes)?;
+    let mut trail = CachedTrail::default();
+    let mut pages = Vec::new();
+    for (meta, body) in frames {
+        match meta {
+            Frame::Start { key: k, saved_at } => {
+                if k != key {
+                    return Err(Unusable::OtherKey);
+                }
+                if now.saturating_sub(saved_at) >= expiry_ms {
+                    return Err(Unusable::Expired);
+                }
+                trail.key = k;
+                trail.saved_at = saved_at;
+                trail.updated_at = saved_at;
+            }
+            Frame::Answer {
+                purpose,
+                saved_at,
+                facts,
+            } => {
+                trail.updated_at = trail.updated_at.max(saved_at);
+                trail.answers += 1;
+                let name = match &purpose {
+                    Purpose::AuditPage { listing, page, .. } => {
+                        if let Some(facts) = facts {
+                            trail.pages.push((listing.clone(), *page, facts));
+                        }
+                        listing.clone()
+                    }
+                    Purpose::StatusLog(audit_core::StatusLogKind::Customer) => {
+                        crate::read::CUSTOMER_STATUS_LISTING.to_owned()
+                    }
+                    Purpose::StatusLog(audit_core::StatusLogKind::Card) => {
+                        crate::read::CARD_STATUS_LISTING.to_owned()
+                    }
+                    // Lookups are not kept; one found here is skipped.
+                    Purpose::Lookup => continue,
+                };
+                pages.push(Page::new(name, body.to_vec()));
+            }
+            Frame::Complete { at } => {
+                trail.updated_at = trail.updated_at.max(at);
+                trail.complete = true;
+            }
+        }
+    }
+    trail.line = format!(
+        "kept on this device, saved {}",
+        crate::zone::age(trail.saved_at, now)
+    );
+    Ok(Entry { trail, pages })
+}
+
+/// Whether an entry whose first frame is `head` (at least its first frame's bytes) has expired
+/// at `now`: the start-up sweep reads only that much of each entry. A head that does not read
+/// counts as expired (it could never be shown).
+pub fn head_expired(head: &[u8], now: UtcMillis, expiry_ms: i64) -> bool {
+    let Some(meta_len) = head
+        .get(4..8)
+        .map(|b| u32::from_le_bytes(b.try_into().unwrap_or([0; 4])) as usize)
+    else {
+        return true;
+    };
+    let Some(meta) = head.get(FRAME_HEAD..FRAME_HEAD + meta_len) else {
+        return true;
+    };
+    match crate::protocol::decode::<Frame>(meta) {
+        Some(Frame::Start { saved_at, .. }) => now.saturating_sub(saved_at) >= expiry_ms,
+        _ => true,
+    }
+}
+
+/// FNV-1a, 64 bits: the frames' checksum and the file names' hash (fast, no dependency; it
+/// detects cut and altered writes, it is no defence against someone who forges an entry, who
+/// could as well write any page).
+pub fn fnv64(bytes: &[u8]) -> u64 {
+    let mut h = Fnv64::new();
+    h.write(bytes);
+    h.finish()
+}
+
+struct Fnv64(u64);
+
+impl Fnv64 {
+    fn new() -> Fnv64 {
+        Fnv64(0xcbf2_9ce4_8422_2325)
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for &b in bytes {
+            self.0 ^= u64::from(b);
+            self.0 = self.0.wrapping_mul(0x0000_0100_0000_01b3);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        self.0
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use audit_core::StatusLogKind;
+
+    const HOUR: i64 = 3_600_000;
+
+    fn page(n: u32) -> Purpose {
+        Purpose::AuditPage {
+            listing: "https://eu.api/api_gateway/v2/audits?entityType=CUSTOMER&entityId=5&limit=50"
+                .into(),
+            page: n,
+            limit: 50,
+            max_pages: 1000,
+        }
+    }
+
+    fn facts() -> PageFacts {
+        capillary_client::read_page(b"{\"data\":[],\"pagination\":{\"totalElements\":0,\"totalPages\":1,\"number\":0,\"numberOfElements\":0}}", 50, 1000)
+            .facts
+            .unwrap()
+    }
+
+    fn entry(key: &str, saved_at: i64) -> Vec<u8> {
+        let mut bytes = frame(
+            &Frame::Start {
+                key: key.into(),
+                saved_at,
+            },
+            &[],
+        );
+        bytes.extend(frame(
+            &Frame::Answer {
+                purpose: page(0),
+                saved_at,
+                facts: Some(facts()),
+            },
+            b"{\"data\":[]}",
+        ));
+        bytes.extend(frame(
+            &Frame::Answer {
+                purpose: Purpose::StatusLog(StatusLogKind::Card),
+                saved_at: saved_at + 5,
+                facts: None,
+            },
+            b"{\"data\":[1]}",
+        ));
+        bytes
+    }
+
+    #[test]
+    fn an_entry_reads_back_its_answers_as_pages_named_by_listing() {
+        let mut bytes = entry("k", 10 * HOUR);
+        let read = read_entry(&bytes, "k", 13 * HOUR, 24 * HOUR).unwrap();
+        assert!(
+            !read.trail.complete,
+            "no Complete frame: an interrupted load"
+        );
+        assert_eq!(read.trail.answers, 2);
+        assert_eq!(
+            read.trail.pages,
+            [(
+                "https://eu.api/api_gateway/v2/audits?entityType=CUSTOMER&entityId=5&limit=50"
+                    .to_owned(),
+                0,
+                facts()
+            )]
+        );
+        assert_eq!(read.pages[1].name, crate::read::CARD_STATUS_LISTING);
+        assert_eq!(read.pages[1].bytes, b"{\"data\":[1]}");
+        assert_eq!(read.trail.updated_at, 10 * HOUR + 5);
+        assert!(
+            read.trail.line.contains("3 hours ago"),
+            "{}",
+            read.trail.line
+        );
+        bytes.extend(frame(&Frame::Complete { at: 11 * HOUR }, &[]));
+        let read = read_entry(&bytes, "k", 13 * HOUR, 24 * HOUR).unwrap();
+        assert!(read.trail.complete);
+    }
+
+    #[test]
+    fn an_entry_that_does_not_read_back_whole_is_damaged_never_shown() {
+        let bytes = entry("k", 0);
+        // Cut anywhere inside it.
+        for cut in [1, FRAME_HEAD, bytes.len() / 2, bytes.len() - 1] {
+            assert!(
+                matches!(
+                    read_entry(&bytes[..cut], "k", 1, HOUR),
+                    Err(Unusable::Damaged(_))
+                ),
+                "cut at {cut}"
+            );
+        }
+        // Any byte flipped: the checksum or the framing says so.
+        for at in 0..bytes.len() {
+            let mut bad = bytes.clone();
+            bad[at] ^= 0x20;
+            assert!(read_entry(&bad, "k", 1, HOUR).is_err(), "flip at {at}");
+        }
+        assert_eq!(
+            read_entry(&[], "k", 1, HOUR).err(),
+            Some(Unusable::Damaged("it is empty".into()))
+        );
+        let answer_first = frame(
+            &Frame::Answer {
+                purpose: page(0),
+                saved_at: 0,
+                facts: None,
+            },
+            b"{}",
+        );
+        assert!(matches!(
+            read_entry(&answer_first, "k", 1, HOUR),
+            Err(Unusable::Damaged(_))
+        ));
+    }
+
+    #[test]
+    fn expired_and_foreign_entries_are_not_shown() {
+        let bytes = entry("k", 0);
+        assert_eq!(
+            read_entry(&bytes, "k", 24 * HOUR, 24 * HOUR).err(),
+            Some(Unusable::Expired)
+        );
+        assert!(read_entry(&bytes, "k", 24 * HOUR - 1, 24 * HOUR).is_ok());
+        assert_eq!(
+            read_entry(&bytes, "other", 1, HOUR).err(),
+            Some(Unusable::OtherKey)
+        );
+        assert!(head_expired(&bytes, 24 * HOUR, 24 * HOUR));
+        assert!(!head_expired(&bytes, HOUR, 24 * HOUR));
+        assert!(
+            head_expired(&bytes[..3], HOUR, 24 * HOUR),
+            "a head that does not read"
+        );
+    }
+
+    #[test]
+    fn keys_name_the_api_entity_and_parameters_and_never_credentials() {
+        let link = crate::Link::read(
+            [
+                ("api", "https://eu.api.capillarytech.com"),
+                ("auth", "basic"),
+                ("entityType", "CUSTOMER"),
+                ("entityId", "98662653"),
+                ("limit", "50"),
+            ],
+            &crate::LinkDefaults::default(),
+        );
+        let request = link.api.request(None).unwrap().unwrap();
+        let key = trail_key(&request);
+        assert!(key.contains("eu.api.capillarytech.com"), "{key}");
+        assert!(
+            key.contains("CUSTOMER 98662653") && key.contains("limit=50"),
+            "{key}"
+        );
+        let mut other = request.clone();
+        other.params.limit = Some(100);
+        assert_ne!(trail_key(&other), key);
+        assert_eq!(file_name(&key), file_name(&key.clone()));
+        assert_ne!(file_name(&key), file_name(&trail_key(&other)));
+        assert!(file_name(&key).ends_with(".trail") && file_name(&key).len() == 22);
+    }
+}

@@ -1,0 +1,444 @@
+//! Trails that last, tried as a member-care agent would: a case file exported and opened again,
+//! a Refresh that fetches only what arrived (requests counted at the simulator), and the opt-in
+//! on-device cache (a reload shows the trail before any audit request; Forget empties it; an
+//! expired or damaged copy is never shown; with the cache off nothing is stored, storage
+//! inspected).
+
+use std::time::Duration;
+
+use capillary_sim::Config;
+use capillary_vocab::EntityType;
+use e2e::{dist_dir, Browser, Deployment, StaticServer};
+use explorer_model::cache::{frame, frames, Frame};
+use fantoccini::Locator;
+use serde_json::{json, Value};
+
+/// The small customer (12 records, a status log) and the large one (5,000 records).
+const SMALL: &str = "98662654";
+const LARGE: &str = "98662655";
+
+async fn app(config: &str) -> (StaticServer, capillary_sim::Running, Browser) {
+    let app = StaticServer::deploy(
+        &dist_dir(),
+        "/",
+        Deployment {
+            config: Some(None),
+            ..Deployment::default()
+        },
+    )
+    .await;
+    let sim = capillary_sim::spawn(Config {
+        cors_origins: vec![app.origin()],
+        ..Config::default()
+    })
+    .await
+    .expect("simulator starts");
+    app.set_config(&config.replace("SIM", &sim.url()));
+    let b = Browser::start().await;
+    b.goto(&app.url("")).await;
+    b.wait_for("[data-testid=event-row]").await;
+    (app, sim, b)
+}
+
+async fn fill(b: &Browser, testid: &str, value: &str) {
+    let input = b.wait_for(&format!("[data-testid={testid}]")).await;
+    input.clear().await.unwrap();
+    input.send_keys(value).await.unwrap();
+}
+
+/// Connects with Basic auth, kept for the tab (a reload then needs no typing), and loads `id`.
+async fn connect(b: &Browser, sim: &capillary_sim::Running, id: &str) {
+    if b.all("[data-testid=connect-panel]").await.is_empty() {
+        b.click("[data-testid=connect-toggle]").await;
+    }
+    fill(b, "api-base", &sim.url()).await;
+    b.click("[data-testid=auth-basic]").await;
+    fill(b, "username", "demo").await;
+    fill(b, "password", "demo123").await;
+    let keep = b.wait_for("[data-testid=keep-session]").await;
+    if !keep.is_selected().await.unwrap() {
+        keep.click().await.unwrap();
+    }
+    fill(b, "entity-id", id).await;
+    b.click("[data-testid=connect-load]").await;
+}
+
+async fn status(b: &Browser) -> String {
+    match b
+        .client
+        .find(Locator::Css("[data-testid=fetch-status]"))
+        .await
+    {
+        Ok(e) => e.text().await.unwrap_or_default(),
+        Err(_) => String::new(),
+    }
+}
+
+async fn loaded(b: &Browser, what: &str) {
+    b.eventually(&format!("the fetch line says {what:?}"), || async {
+        status(b).await.contains(what)
+    })
+    .await;
+}
+
+/// Audit requests the simulator has seen since `from`.
+fn audits_since(sim: &capillary_sim::Running, from: usize) -> Vec<String> {
+    sim.requests()
+        .into_iter()
+        .skip(from)
+        .filter(|r| r.starts_with("/api_gateway/v2/audits"))
+        .collect()
+}
+
+async fn script(b: &Browser, js: &str) -> Value {
+    b.client
+        .execute_async(js, vec![])
+        .await
+        .unwrap_or_else(|e| panic!("script failed: {e}"))
+}
+
+/// Names in the explorer's OPFS folder, or null when there is none.
+const LIST_CACHE: &str = r#"
+const done = arguments[arguments.length - 1];
+(async () => {
+  const root = await navigator.storage.getDirectory();
+  let dir;
+  try { dir = await root.getDirectoryHandle('audit-explorer-trails'); } catch (e) { return done(null); }
+  const names = [];
+  for await (const name of dir.keys()) names.push(name);
+  done(names);
+})().catch(e => done('error: ' + e));
+"#;
+
+async fn cached_names(b: &Browser) -> Value {
+    script(b, LIST_CACHE).await
+}
+
+/// The bytes of a kept entry.
+async fn read_entry(b: &Browser, name: &str) -> Vec<u8> {
+    let js = format!(
+        r#"
+const done = arguments[arguments.length - 1];
+(async () => {{
+  const dir = await (await navigator.storage.getDirectory()).getDirectoryHandle('audit-explorer-trails');
+  const file = await (await dir.getFileHandle('{name}')).getFile();
+  done(Array.from(new Uint8Array(await file.arrayBuffer())));
+}})().catch(e => done('error: ' + e));
+"#
+    );
+    let bytes = script(b, &js).await;
+    bytes
+        .as_array()
+        .unwrap_or_else(|| panic!("{bytes}"))
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u8)
+        .collect()
+}
+
+/// Writes `bytes` as an entry (creating the folder), as a damaged disk or an old copy would
+/// leave it.
+async fn write_entry(b: &Browser, name: &str, bytes: &[u8]) {
+    let js = format!(
+        r#"
+const done = arguments[arguments.length - 1];
+(async () => {{
+  const root = await navigator.storage.getDirectory();
+  const dir = await root.getDirectoryHandle('audit-explorer-trails', {{ create: true }});
+  const file = await dir.getFileHandle('{name}', {{ create: true }});
+  const w = await file.createWritable();
+  await w.write(new Uint8Array({}));
+  await w.close();
+  done('ok');
+}})().catch(e => done('error: ' + e));
+"#,
+        json!(bytes)
+    );
+    assert_eq!(script(b, &js).await, json!("ok"));
+}
+
+/// What `f` gives once it gives something (polled for up to 30 s).
+async fn until<T, F, Fut>(what: &str, mut f: F) -> T
+where
+    F: FnMut() -> Fut,
+    Fut: std::future::Future<Output = Option<T>>,
+{
+    for _ in 0..300 {
+        if let Some(v) = f().await {
+            return v;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("timed out waiting until {what}");
+}
+
+/// The one entry kept, waiting until the worker has written it.
+async fn the_entry(b: &Browser) -> String {
+    until("a trail is kept on the device", || async {
+        let names = cached_names(b).await;
+        match names.as_array().map(Vec::as_slice) {
+            Some([one]) => one.as_str().map(str::to_owned),
+            _ => None,
+        }
+    })
+    .await
+}
+
+async fn reload(b: &Browser) {
+    b.client.refresh().await.unwrap();
+    b.wait_for("[data-testid=event-row]").await;
+}
+
+#[tokio::test]
+async fn an_exported_case_file_opens_again_with_the_same_events_and_view() {
+    let server = StaticServer::start(&dist_dir(), "/").await;
+    let b = Browser::start().await;
+    b.goto(&server.url("q=type%3Aidentifier&tz=%2B05%3A30"))
+        .await;
+    b.wait_for("[data-testid=event-row]").await;
+    b.click("[data-testid=event-row]").await;
+    b.wait_for("[data-testid=event-detail]").await;
+    let exported_link = b.url().await;
+    assert!(exported_link.contains("event="), "{exported_link}");
+    let count = b.text("[data-testid=match-count]").await;
+    // Keep what the page downloads instead of saving it.
+    script(
+        &b,
+        r#"
+const done = arguments[arguments.length - 1];
+window.__downloads = [];
+URL.revokeObjectURL = () => {};
+HTMLAnchorElement.prototype.click = function () { window.__downloads.push({ name: this.download, href: this.href }); };
+done('ok');
+"#,
+    )
+    .await;
+    b.click("[data-testid=export-json]").await;
+    let file = until("the case file is downloaded", || async {
+        let file = script(
+            &b,
+            r#"
+const done = arguments[arguments.length - 1];
+const d = window.__downloads[0];
+if (!d) { done(null); } else { fetch(d.href).then(r => r.text()).then(text => done({ name: d.name, text })); }
+"#,
+        )
+        .await;
+        (!file.is_null()).then_some(file)
+    })
+    .await;
+    let name = file["name"].as_str().unwrap();
+    assert!(
+        name.contains("-100200300-") && name.ends_with(".case.json"),
+        "named after the entity and the day: {name}"
+    );
+    let doc: Value =
+        serde_json::from_str(file["text"].as_str().unwrap()).expect("one JSON document");
+    assert_eq!(doc["caseFile"], 1, "{}", doc["header"]);
+    assert_eq!(doc["header"]["zone"], "+05:30", "{}", doc["header"]);
+    assert_eq!(
+        doc["header"]["view"]["q"], "type:identifier",
+        "{}",
+        doc["header"]
+    );
+    assert!(doc["statusLogs"]["customer"]
+        .as_array()
+        .is_some_and(|l| !l.is_empty()));
+    let path = std::env::temp_dir().join(name);
+    std::fs::write(&path, file["text"].as_str().unwrap()).unwrap();
+    b.close().await;
+
+    // A colleague opens it in a fresh explorer (the demo, another view).
+    let b = Browser::start().await;
+    b.goto(&server.url("view=status")).await;
+    b.wait_for("[data-testid=status-entry]").await;
+    let input = b.wait_for("[data-testid=open-files]").await;
+    input.send_keys(&path.display().to_string()).await.unwrap();
+    b.eventually("the case file's view is restored", || async {
+        let link = b.url().await;
+        link.contains("q=type%3Aidentifier")
+            && link.contains("tz=%2B05%3A30")
+            && link.contains("event=")
+    })
+    .await;
+    b.wait_for("[data-testid=event-detail]").await;
+    assert!(b.text("[data-testid=loaded-count]").await.contains(name));
+    // The same events match; the file holds only what was shown ("36 of 36", was "36 of 264").
+    let matching = |c: &str| c.split(" of ").next().unwrap_or_default().to_owned();
+    let now = b.text("[data-testid=match-count]").await;
+    assert_eq!(matching(&now), matching(&count), "{now} / {count}");
+    assert!(
+        now.ends_with(&format!("of {} events", matching(&count))),
+        "{now}"
+    );
+    let link = b.url().await;
+    let event = |l: &str| {
+        l.split("event=")
+            .nth(1)
+            .map(|e| e.split('&').next().unwrap().to_owned())
+    };
+    assert_eq!(
+        event(&link),
+        event(&exported_link),
+        "the same event selected"
+    );
+    assert!(
+        b.all("[data-testid=error]").await.is_empty(),
+        "a case file reads without a word"
+    );
+    // Its status logs came along.
+    b.click("[data-testid=view-status]").await;
+    b.wait_for("[data-testid=status-entry]").await;
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_refresh_fetches_only_what_arrived_and_marks_it() {
+    let (_app, sim, b) = app(r#"{"apis": ["SIM"]}"#).await;
+    connect(&b, &sim, LARGE).await;
+    loaded(&b, "5,000 of 5,000 records loaded").await;
+    assert!(b.all("[data-testid=event-row][data-new]").await.is_empty());
+    let before = sim.requests().len();
+    assert!(sim.add_records(EntityType::Customer, LARGE.parse().unwrap(), 3));
+    b.click("[data-testid=refresh]").await;
+    loaded(&b, "Up to date").await;
+    let line = b.text("[data-testid=new-events]").await;
+    let asked = sim.requests()[before..].to_vec();
+    assert!(
+        asked.len() <= 2,
+        "a refresh of 5,000 records with 3 new: {asked:?}"
+    );
+    let audits = audits_since(&sim, before);
+    assert_eq!(audits.len(), 1, "{audits:?}");
+    assert!(audits[0].contains("startDate="), "{}", audits[0]);
+    let marked = b.all("[data-testid=event-row][data-new=true]").await.len();
+    assert!(marked >= 3, "the new events are marked: {marked}");
+    assert_eq!(line, format!("{marked} new events"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn with_the_cache_a_reload_shows_the_trail_before_any_audit_request_and_forget_empties_it() {
+    let (_app, sim, b) =
+        app(r#"{"apis": ["SIM"], "cache": {"enabled": true, "expiryHours": 1}}"#).await;
+    connect(&b, &sim, SMALL).await;
+    loaded(&b, "12 of 12").await;
+    the_entry(&b).await;
+    let shown = b.text("[data-testid=loaded-count]").await;
+
+    let before = sim.requests().len();
+    reload(&b).await;
+    let age = b.text("[data-testid=cached-age]").await;
+    assert!(age.contains("kept on this device"), "{age}");
+    loaded(&b, "Up to date").await;
+    assert_eq!(b.text("[data-testid=loaded-count]").await, shown);
+    let audits = audits_since(&sim, before);
+    assert!(
+        audits.iter().all(|a| a.contains("startDate=")),
+        "no audit request but the refresh's: {audits:?}"
+    );
+    assert!(audits.len() <= 1, "{audits:?}");
+
+    // Forget: nothing is kept, and the next reload loads from the API.
+    b.click("[data-testid=forget-cache]").await;
+    b.wait_for("[data-testid=error][data-kind=cache]").await;
+    assert_eq!(cached_names(&b).await, Value::Null);
+    let before = sim.requests().len();
+    reload(&b).await;
+    loaded(&b, "12 of 12").await;
+    assert!(b.all("[data-testid=cached-age]").await.is_empty());
+    let audits = audits_since(&sim, before);
+    assert!(
+        audits.iter().any(|a| !a.contains("startDate=")),
+        "the whole trail was fetched again: {audits:?}"
+    );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn an_expired_or_damaged_copy_is_never_shown() {
+    let (_app, sim, b) =
+        app(r#"{"apis": ["SIM"], "cache": {"enabled": true, "expiryHours": 1}}"#).await;
+    connect(&b, &sim, SMALL).await;
+    loaded(&b, "12 of 12").await;
+    let name = the_entry(&b).await;
+    // Let the worker finish writing (the Complete frame) before the entry is read.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let bytes = read_entry(&b, &name).await;
+
+    // The same copy, saved two hours ago: expired.
+    let mut old = Vec::new();
+    for (meta, body) in frames(&bytes).expect("the entry reads back whole") {
+        let meta = match meta {
+            Frame::Start { key, saved_at } => Frame::Start {
+                key,
+                saved_at: saved_at - 2 * 3_600_000,
+            },
+            other => other,
+        };
+        old.extend(frame(&meta, body));
+    }
+    write_entry(&b, &name, &old).await;
+    let before = sim.requests().len();
+    reload(&b).await;
+    loaded(&b, "12 of 12").await;
+    assert!(
+        b.all("[data-testid=cached-age]").await.is_empty(),
+        "an expired copy is not shown"
+    );
+    assert!(
+        audits_since(&sim, before)
+            .iter()
+            .any(|a| !a.contains("startDate=")),
+        "the trail was fetched again"
+    );
+
+    // A copy damaged on the disk: discarded with a notice, the trail fetched again.
+    the_entry(&b).await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    let mut damaged = read_entry(&b, &name).await;
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x5a;
+    write_entry(&b, &name, &damaged).await;
+    let before = sim.requests().len();
+    reload(&b).await;
+    let notice = b
+        .wait_for("[data-testid=error][data-kind=cache-damaged]")
+        .await;
+    assert!(notice.text().await.unwrap().contains("discarded"));
+    loaded(&b, "12 of 12").await;
+    assert!(
+        b.all("[data-testid=cached-age]").await.is_empty(),
+        "a damaged copy is not shown"
+    );
+    assert!(audits_since(&sim, before)
+        .iter()
+        .any(|a| !a.contains("startDate=")));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn with_the_cache_off_nothing_is_stored_and_an_earlier_copy_is_removed() {
+    let (_app, sim, b) = app(r#"{"apis": ["SIM"]}"#).await;
+    // What an earlier configuration, with the cache on, left behind.
+    write_entry(
+        &b,
+        "0123456789abcdef.trail",
+        b"left by an earlier configuration",
+    )
+    .await;
+    reload(&b).await;
+    b.eventually("the earlier copy is removed at start", || async {
+        cached_names(&b).await.is_null()
+    })
+    .await;
+    connect(&b, &sim, SMALL).await;
+    loaded(&b, "12 of 12").await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert_eq!(
+        cached_names(&b).await,
+        Value::Null,
+        "nothing kept on the device"
+    );
+    assert!(b.all("[data-testid=forget-cache]").await.is_empty());
+    b.close().await;
+}
