@@ -1,6 +1,7 @@
 // The benchmark page: one measurement phase per page load, chosen by the fragment
-// (#phase=ours|js|render&n=100000&seed=13). Results go to window.__bench, which the native
-// runner (src/main.rs) polls. Every time is performance.now() on this page's main thread.
+// (#phase=ours|js&n=100000&seed=13). Results go to window.__bench, which the native runner
+// (src/runner/run.rs) polls. Every time is performance.now() on this page's main thread. The
+// real app is measured on its own page (dist/, files uploaded; src/runner/app.js).
 
 import init, * as wasm from './pkg/browser_bench.js';
 import { Baseline } from './baseline.js';
@@ -29,7 +30,6 @@ function yieldToLoop() {
 const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
 const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
 const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-const decoder = new TextDecoder();
 
 function stats(xs) {
   const s = [...xs].sort((a, b) => a - b);
@@ -143,115 +143,10 @@ async function js() {
   };
 }
 
-function counts(host) {
-  const el = host.querySelector('[data-testid=match-count]');
-  return el ? el.textContent : '';
-}
-const rows = (host) => host.querySelectorAll('[data-testid=event-row]').length;
-
-async function render() {
-  const host = document.createElement('div');
-  document.body.append(host);
-  const pages = new wasm.AppPages(n, seed);
-  const raw = pages.bytes();
-  // What the browser itself takes to read the same bytes (TextDecoder + JSON.parse, page by page,
-  // the copies out of WASM made first and not timed): the yardstick for opening them in the app.
-  let jsonParseMs = 0;
-  for (let i = 0; i < pages.page_count(); i++) {
-    const bytes = pages.page(i);
-    const s = performance.now();
-    JSON.parse(decoder.decode(bytes));
-    jsonParseMs += performance.now() - s;
-  }
-  if (typeof window.gc === 'function') window.gc();
-  await yieldToLoop();
-  const t0 = performance.now();
-  pages.mount(host);
-  const mountSync = performance.now() - t0;
-  // Wait until every event is loaded and rows are on screen (loading may be chunked).
-  for (let i = 0; ; i++) {
-    const digits = counts(host).replace(/[^0-9 ]/g, '').trim().split(/\s+/).filter(Boolean);
-    const total = Number(digits[digits.length - 1] ?? 0);
-    if (rows(host) > 0 && total >= n) break;
-    if (i > 20000) throw new Error(`app never showed ${n} events (${counts(host)})`);
-    await frame();
-  }
-  await afterPaint();
-  const firstRows = performance.now() - t0;
-  const domRows = rows(host);
-
-  // Filter change → rows painted. The filter is typed (value + `input` event, as the browser
-  // delivers it) at the start of a frame; the time ends when the frame that shows the new count
-  // has painted (a setTimeout queued from that frame's rAF runs after its paint). Waiting for
-  // vsync before the input is not counted: the work and the paint are.
-  const input = host.querySelector('[data-testid=search-input]');
-  const change = [];
-  const dom = [];
-  let maxRowsFilter = 0;
-  for (let r = 0; r < rounds; r++) {
-    for (const f of wasm.filters()) {
-      const before = counts(host);
-      await afterPaint();
-      const t = await new Promise((resolve) => requestAnimationFrame(() => {
-        const s = performance.now();
-        input.value = f;
-        input.dispatchEvent(new Event('input', { bubbles: true }));
-        // Updates the app schedules as microtasks still land before this frame paints.
-        let hops = 0;
-        const settle = () => {
-          if (counts(host) === before && hops++ < 50) return queueMicrotask(settle);
-          const seen = counts(host) !== before ? performance.now() : null;
-          setTimeout(() => resolve({ s, seen, painted: seen === null ? null : performance.now() }), 0);
-        };
-        queueMicrotask(settle);
-      }));
-      // Not in that frame: the update came later (a task); find the frame that shows it.
-      for (let i = 0; t.seen === null; i++) {
-        await new Promise((resolve) => requestAnimationFrame(() => {
-          if (counts(host) !== before) t.seen = performance.now();
-          resolve();
-        }));
-        if (t.seen !== null) {
-          await new Promise((resolve) => setTimeout(resolve, 0));
-          t.painted = performance.now();
-        }
-        if (i > 600) throw new Error(`filter ${f} never changed the count (${before})`);
-      }
-      change.push(t.painted - t.s);
-      dom.push(t.seen - t.s);
-      maxRowsFilter = Math.max(maxRowsFilter, rows(host));
-    }
-  }
-  // Frame times while scrolling the timeline: one step per frame, all events matching.
-  input.value = '';
-  input.dispatchEvent(new Event('input', { bubbles: true }));
-  await afterPaint();
-  const list = host.querySelector('.event-list');
-  const step = Math.max(200, list.clientHeight * 2);
-  const frames = [];
-  let last = await frame();
-  let maxRowsScroll = 0;
-  for (let i = 0; i < 180; i++) {
-    list.scrollTop += step;
-    const t = await frame();
-    frames.push(t - last);
-    last = t;
-    maxRowsScroll = Math.max(maxRowsScroll, rows(host));
-  }
-  return {
-    raw_bytes: raw, events_shown: counts(host), mount_sync_ms: mountSync, first_rows_ms: firstRows,
-    json_parse_ms: jsonParseMs,
-    dom_rows: domRows, max_dom_rows: Math.max(domRows, maxRowsFilter, maxRowsScroll),
-    filter_to_paint: stats(change), filter_to_dom: stats(dom),
-    scroll_frame: stats(frames), scroll_step_px: step, scrolled_to: list.scrollTop,
-    wasm_memory_bytes: wasm.memory_bytes(),
-  };
-}
-
 async function main() {
   await init();
   await sleep(50);
-  const run = { ours, js, render }[phase];
+  const run = { ours, js }[phase];
   if (!run || !(n > 0)) throw new Error(`unknown phase ${phase} or size ${n}`);
   return run();
 }

@@ -1,8 +1,9 @@
 //! Browser benchmark of issue #7. Built for `wasm32-unknown-unknown`, this library is the
 //! benchmark page's module: it generates API-shaped pages ([`gen`]), runs our pipeline
-//! (audit-core: [`ingest_page`], keystroke search, facets) and mounts the real app for the render
-//! measures. The page's `baseline.js` does the same work the way a plain JavaScript explorer
-//! would. The native `bench-browser` binary (src/main.rs) drives it all in headless Chromium.
+//! (audit-core: [`ingest_page`], keystroke search, facets). The page's `baseline.js` does the same
+//! work the way a plain JavaScript explorer would. The native `bench-browser` binary
+//! (src/runner/main.rs) drives it all in headless Chromium, and measures the real app (the release
+//! dist/, its engine in a worker) opening generated trails from files.
 
 pub mod gen;
 #[cfg(target_arch = "wasm32")]
@@ -42,7 +43,8 @@ pub fn keystrokes() -> Vec<String> {
         .collect()
 }
 
-/// Filter changes for the facet and render measures: each selects a different share of events.
+/// Filter changes for the facet measures and the real app's fresh queries: each selects a
+/// different share of events.
 pub const FILTERS: [&str; 5] = [
     "type:identifiers",
     "field:mobile",

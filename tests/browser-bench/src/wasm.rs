@@ -1,6 +1,6 @@
-//! What the benchmark page (page/bench.js) calls: the page generator, our pipeline, and the real
-//! app mounted on generated pages. Timing is done in JavaScript around these calls, with
-//! `performance.now()`, the same clock the baseline is timed with.
+//! What the benchmark page (page/bench.js) calls: the page generator and our pipeline. Timing is
+//! done in JavaScript around these calls, with `performance.now()`, the same clock the baseline
+//! is timed with.
 // `#[wasm_bindgen]` exports expand to unsafe glue code.
 #![allow(unsafe_code)]
 
@@ -98,50 +98,10 @@ pub fn keystrokes() -> Vec<String> {
     crate::keystrokes()
 }
 
-/// The filter changes of the facet and render measures ([`crate::FILTERS`]).
+/// The filter changes of the facet measures and the real app's fresh queries ([`crate::FILTERS`]).
 #[wasm_bindgen]
 pub fn filters() -> Vec<String> {
     crate::FILTERS.iter().map(|f| f.to_string()).collect()
-}
-
-/// Pages for the real app, generated up front so mounting can be timed on its own.
-#[wasm_bindgen]
-pub struct AppPages {
-    pages: Vec<(String, Vec<u8>)>,
-}
-
-#[wasm_bindgen]
-impl AppPages {
-    #[wasm_bindgen(constructor)]
-    pub fn new(events: usize, seed: u32) -> AppPages {
-        let pages = Pages::new(events, PER_PAGE, u64::from(seed))
-            .enumerate()
-            .map(|(i, p)| (format!("page {}", i + 1), p))
-            .collect();
-        AppPages { pages }
-    }
-
-    /// Raw JSON bytes of all pages.
-    pub fn bytes(&self) -> f64 {
-        self.pages.iter().map(|(_, p)| p.len() as f64).sum()
-    }
-
-    pub fn page_count(&self) -> usize {
-        self.pages.len()
-    }
-
-    /// Page `i`'s bytes, copied out (for timing `JSON.parse` of the same bytes the app opens).
-    pub fn page(&self, i: usize) -> Option<Vec<u8>> {
-        self.pages.get(i).map(|(_, p)| p.clone())
-    }
-
-    /// Mounts the real app inside `host` on these pages, as a deployment that opens saved
-    /// responses does (`App pages=…`, tests/components.rs mounts it the same way).
-    pub fn mount(self, host: web_sys::HtmlElement) {
-        use leptos::prelude::*;
-        let pages = self.pages;
-        leptos::mount::mount_to(host, move || view! { <audit_explorer::App pages /> }).forget();
-    }
 }
 
 /// WASM linear memory in bytes (`memory.buffer.byteLength`).

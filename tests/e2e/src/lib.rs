@@ -54,6 +54,10 @@ pub struct Deployment {
     pub csp_header: bool,
     /// Send this `Content-Security-Policy` instead (a deployment that got it wrong).
     pub csp: Option<String>,
+    /// Send `Cross-Origin-Opener-Policy: same-origin` and `Cross-Origin-Embedder-Policy:
+    /// require-corp` (the page is cross-origin isolated: the benchmark measures memory with
+    /// `performance.measureUserAgentSpecificMemory`, which needs it).
+    pub cross_origin_isolated: bool,
 }
 
 impl StaticServer {
@@ -105,6 +109,18 @@ impl StaticServer {
                 axum::http::header::CONTENT_SECURITY_POLICY,
                 csp,
             ));
+        }
+        if deployment.cross_origin_isolated {
+            use axum::http::{HeaderName, HeaderValue};
+            for (name, value) in [
+                ("cross-origin-opener-policy", "same-origin"),
+                ("cross-origin-embedder-policy", "require-corp"),
+            ] {
+                app = app.layer(tower_http::set_header::SetResponseHeaderLayer::overriding(
+                    HeaderName::from_static(name),
+                    HeaderValue::from_static(value),
+                ));
+            }
         }
         let mut server = StaticServer::serve(app, prefix).await;
         server.config = Some(served);

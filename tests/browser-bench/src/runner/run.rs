@@ -11,14 +11,17 @@ use crate::table::{Machine, Results};
 
 /// Chromium flags for the measurements: `performance.memory` with exact figures, `gc()` so the
 /// JS heap is read after a collection, and room for the baseline's million event objects (a
-/// default V8 heap limit would end the 1M baseline before it finishes).
-const FLAGS: [&str; 3] = [
+/// default V8 heap limit would end the 1M baseline before it finishes);
+/// `performance.measureUserAgentSpecificMemory` answering at once instead of at the next
+/// garbage collection (up to 20 s later).
+const FLAGS: [&str; 4] = [
     "--enable-precise-memory-info",
     "--js-flags=--expose-gc --max-old-space-size=16384",
     "--disable-renderer-backgrounding",
+    "--enable-blink-features=ForceEagerMeasureMemory",
 ];
 
-/// Longest one page load may take (the 1M render phase generates and loads 665 MB of JSON).
+/// Longest one page load may take (the 1M pipelines generate 665 MB of JSON in the page).
 const PHASE_LIMIT: Duration = Duration::from_secs(40 * 60);
 
 pub async fn main() {
@@ -32,22 +35,35 @@ pub async fn main() {
         .filter_map(|s| s.trim().replace('_', "").parse().ok())
         .collect();
     let rounds: usize = env_or("BENCH_ROUNDS", 3);
-    let phases_wanted = std::env::var("BENCH_PHASES").unwrap_or_else(|_| "ours,js,render".into());
+    // `render` is the old name of `app` (the app mounted in the benchmark page).
+    let phases_wanted = std::env::var("BENCH_PHASES")
+        .unwrap_or_else(|_| "ours,js,app".into())
+        .replace("render", "app");
     let page = StaticServer::start(&page_dir, "/").await;
     let app = StaticServer::start(&dist_dir(), "/").await;
+    let isolated = crate::app::server().await;
+    // The generated trails (page files) are kept for later runs: a million records is 742 MB.
+    let trails = std::env::var_os("BENCH_TRAIL_DIR")
+        .map(PathBuf::from)
+        .or_else(|| std::env::var_os("BENCH_RAW_DIR").map(|d| PathBuf::from(d).join("trails")))
+        .unwrap_or_else(|| std::env::temp_dir().join("bench-browser-trails"));
 
     let mut phases = BTreeMap::new();
     for &n in &sizes {
-        for phase in ["ours", "js", "render"] {
+        for phase in ["ours", "js", "app"] {
             if !phases_wanted.split(',').any(|p| p.trim() == phase) {
                 continue;
             }
-            let url = format!(
-                "{}#phase={phase}&n={n}&rounds={rounds}",
-                page.url("index.html")
-            );
             let t0 = Instant::now();
-            let outcome = one_page_load(&url).await;
+            let outcome = if phase == "app" {
+                crate::app::measure(&isolated, &trails, n, rounds).await
+            } else {
+                let url = format!(
+                    "{}#phase={phase}&n={n}&rounds={rounds}",
+                    page.url("index.html")
+                );
+                one_page_load(&url).await
+            };
             eprintln!(
                 "bench-browser: {phase} n={n}: {:.0} s{}",
                 t0.elapsed().as_secs_f64(),
