@@ -56,6 +56,9 @@ pub fn App(
     restore_opened_cases(link, host);
     crate::refresh::keep_refreshing(live);
     crate::embed::connect_host(link, live, deployment, banners);
+    // Which page is shown, and nothing else of the view: a page is built once per switch, not
+    // again for every query, zone or selection (it would lose its scroll window each time).
+    let page = Memo::new(move |_| link.view.with(|v| v.view));
     view! {
         <div class="app" class:embed=deployment.embed>
             <Header connect_open />
@@ -66,7 +69,7 @@ pub fn App(
             <LoadLine />
             <BannerList />
             <main>
-                {move || match link.view.with(|v| v.view) {
+                {move || match page.get() {
                     View::Timeline => view! { <crate::timeline::TimelinePage /> }.into_any(),
                     View::Status => view! { <crate::status_log::StatusLogPage /> }.into_any(),
                     View::History => view! { <crate::history::HistoryPage /> }.into_any(),

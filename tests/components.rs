@@ -163,3 +163,75 @@ async fn a_large_load_runs_in_slices_then_shows_every_event() {
         .length();
     assert!(rows >= 1, "rows of the loaded pages are shown");
 }
+
+/// The rows whose tops (px) are in the list's DOM now.
+fn row_tops(host: &web_sys::HtmlElement) -> Vec<f64> {
+    let rows = host.query_selector_all("[data-testid=event-row]").unwrap();
+    (0..rows.length())
+        .filter_map(|i| rows.item(i))
+        .filter_map(|n| n.dyn_into::<web_sys::HtmlElement>().ok())
+        .filter_map(|e| e.style().get_property_value("top").ok())
+        .filter_map(|t| t.trim_end_matches("px").parse().ok())
+        .collect()
+}
+
+async fn until(mut ready: impl FnMut() -> bool) {
+    for _ in 0..200 {
+        if ready() {
+            return;
+        }
+        gloo_timers::future::TimeoutFuture::new(20).await;
+    }
+}
+
+#[wasm_bindgen_test]
+async fn opening_an_event_far_down_the_list_keeps_the_rows_around_it() {
+    // The page was rebuilt on every change of the view (a query, a zone, the selected event):
+    // the list's window started again at the top while the list stayed scrolled, so the rows
+    // the user was looking at vanished when they opened one.
+    let host = mount(None);
+    let list: web_sys::HtmlElement = host
+        .query_selector(".event-list")
+        .unwrap()
+        .unwrap()
+        .unchecked_into();
+    // The tests load no stylesheet: give the list the height and overflow the page's CSS does.
+    list.set_attribute(
+        "style",
+        "height: 300px; overflow-y: auto; position: relative",
+    )
+    .unwrap();
+    let far = 100.0 * 52.0;
+    let shown =
+        |host: &web_sys::HtmlElement| row_tops(host).iter().any(|&t| t >= far && t < far + 300.0);
+    until(|| {
+        // Scrolled once the list is as tall as its events.
+        list.set_scroll_top(far as i32);
+        list.dispatch_event(&web_sys::Event::new("scroll").unwrap())
+            .unwrap();
+        shown(&host)
+    })
+    .await;
+    assert!(shown(&host), "scrolled: {:?}", row_tops(&host));
+    let row = host
+        .query_selector(&format!(
+            "[data-testid=event-row][style*='top: {}px']",
+            far as usize
+        ))
+        .unwrap()
+        .expect("the row at the top of the scrolled window");
+    row.unchecked_into::<web_sys::HtmlElement>().click();
+    until(|| {
+        host.query_selector("[data-testid=event-detail]")
+            .unwrap()
+            .is_some()
+    })
+    .await;
+    // Give a wrongly restarted window time to arrive.
+    gloo_timers::future::TimeoutFuture::new(300).await;
+    assert!(
+        shown(&host),
+        "the rows around the opened event are still there: {:?}",
+        row_tops(&host)
+    );
+}

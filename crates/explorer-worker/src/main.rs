@@ -192,6 +192,11 @@ fn run(worker: &Rc<RefCell<Worker>>) {
             }
         }
         if w.engine.work_due().is_some_and(|due| due <= now()) {
+            // What the commands answered (a fresh query's first screenful) goes out before
+            // the slice of waiting work (summaries, the rest of a search or a load).
+            if !updates.is_empty() {
+                post(&w.scope, &FromWorker::Updates(std::mem::take(&mut updates)));
+            }
             let started = js_sys::Date::now();
             let mut more = || js_sys::Date::now() - started < SLICE_MS;
             updates.extend(w.engine.work(now(), &mut more));
