@@ -325,6 +325,22 @@ impl Browser {
         self.wait_for(css).await.text().await.unwrap_or_default()
     }
 
+    /// Visible text of the first element matching `css` now, empty when there is none (a line
+    /// that comes and goes, like the fetch status).
+    pub async fn text_now(&self, css: &str) -> String {
+        match self.client.find(Locator::Css(css)).await {
+            Ok(e) => e.text().await.unwrap_or_default(),
+            Err(_) => String::new(),
+        }
+    }
+
+    /// Waits for the input `data-testid=testid`, clears it and types `value`.
+    pub async fn fill(&self, testid: &str, value: &str) {
+        let input = self.wait_for(&format!("[data-testid={testid}]")).await;
+        input.clear().await.unwrap();
+        input.send_keys(value).await.unwrap();
+    }
+
     /// Polls `check` until it returns true, failing with `what` after [`PATIENCE`].
     pub async fn eventually<F, Fut>(&self, what: &str, mut check: F)
     where

@@ -4,7 +4,9 @@
 
 use capillary_sim::Config;
 use e2e::{dist_dir, Browser, Deployment, StaticServer};
-use fantoccini::Locator;
+
+/// The fetch line (it comes and goes with the live load).
+const FETCH_STATUS: &str = "[data-testid=fetch-status]";
 
 /// The explorer on a static host and a simulator that allows it by CORS (unless `cors` is off).
 /// The deployment's config.json lists the simulator as its API, as a real deployment lists its
@@ -29,12 +31,6 @@ async fn setup(mut config: Config, cors: bool) -> (StaticServer, capillary_sim::
     (app, sim, browser)
 }
 
-async fn fill(b: &Browser, testid: &str, value: &str) {
-    let input = b.wait_for(&format!("[data-testid={testid}]")).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 async fn select(b: &Browser, testid: &str, value: &str) {
     let el = b.wait_for(&format!("[data-testid={testid}]")).await;
     el.select_by_value(value).await.unwrap();
@@ -45,24 +41,13 @@ async fn connect_basic(b: &Browser, api: &str, user: &str, password: &str, by: &
     if b.all("[data-testid=connect-panel]").await.is_empty() {
         b.click("[data-testid=connect-toggle]").await;
     }
-    fill(b, "api-base", api).await;
+    b.fill("api-base", api).await;
     b.click("[data-testid=auth-basic]").await;
-    fill(b, "username", user).await;
-    fill(b, "password", password).await;
+    b.fill("username", user).await;
+    b.fill("password", password).await;
     select(b, "open-by", by).await;
-    fill(b, "entity-id", value).await;
+    b.fill("entity-id", value).await;
     b.click("[data-testid=connect-load]").await;
-}
-
-async fn status_text(b: &Browser) -> String {
-    match b
-        .client
-        .find(Locator::Css("[data-testid=fetch-status]"))
-        .await
-    {
-        Ok(e) => e.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
 }
 
 async fn error_kinds(b: &Browser) -> Vec<String> {
@@ -78,12 +63,12 @@ async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_se
     let (_app, sim, b) = setup(Config::default(), true).await;
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662655").await;
     b.eventually("all 5,000 records arrive", || async {
-        status_text(&b)
+        b.text_now(FETCH_STATUS)
             .await
             .contains("5,000 of 5,000 records loaded")
     })
     .await;
-    let status = status_text(&b).await;
+    let status = b.text_now(FETCH_STATUS).await;
     assert!(status.contains("pages"), "{status}");
     assert!(b.text("[data-testid=entity]").await.contains("98662655"));
     let link = b.url().await;
@@ -113,12 +98,12 @@ async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_se
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
     b.eventually("the small customer loads", || async {
         b.text("[data-testid=entity]").await.contains("98662654")
-            && status_text(&b).await.contains("12 of 12")
+            && b.text_now(FETCH_STATUS).await.contains("12 of 12")
     })
     .await;
     b.client.back().await.unwrap();
     b.eventually("Back reopens the first entity", || async {
-        status_text(&b)
+        b.text_now(FETCH_STATUS)
             .await
             .contains("5,000 of 5,000 records loaded")
     })
@@ -140,16 +125,18 @@ async fn basic_auth_loads_every_page_and_the_link_reproduces_the_view_without_se
 async fn identifier_lookup_oauth_and_status_logs() {
     let (_app, sim, b) = setup(Config::default(), true).await;
     b.click("[data-testid=connect-toggle]").await;
-    fill(&b, "api-base", &sim.url()).await;
+    b.fill("api-base", &sim.url()).await;
     b.click("[data-testid=auth-oauth]").await;
-    fill(&b, "oauth-key", "demo-key").await;
-    fill(&b, "oauth-secret", "demo-secret").await;
+    b.fill("oauth-key", "demo-key").await;
+    b.fill("oauth-secret", "demo-secret").await;
     select(&b, "open-by", "cardnumber").await;
     let demo = audit_gen_card_number();
-    fill(&b, "entity-id", &demo).await;
+    b.fill("entity-id", &demo).await;
     b.click("[data-testid=connect-load]").await;
     b.eventually("the demo customer loads by card number", || async {
-        status_text(&b).await.contains("240 of 240 records loaded")
+        b.text_now(FETCH_STATUS)
+            .await
+            .contains("240 of 240 records loaded")
     })
     .await;
     assert!(b.text("[data-testid=entity]").await.contains("100200300"));
@@ -198,7 +185,8 @@ async fn a_cluster_without_cors_is_explained_with_the_proxy_fix() {
     );
     // The demo data that was on screen is still there.
     assert!(
-        !b.all("[data-testid=event-row]").await.is_empty() || status_text(&b).await.contains("0")
+        !b.all("[data-testid=event-row]").await.is_empty()
+            || b.text_now(FETCH_STATUS).await.contains("0")
     );
     b.close().await;
 }
@@ -218,7 +206,7 @@ async fn rate_limits_server_errors_and_damaged_pages_are_survived() {
     // The form's default page size is 50: 100 pages.
     let deadline = std::time::Instant::now() + e2e::PATIENCE;
     loop {
-        let s = status_text(&b).await;
+        let s = b.text_now(FETCH_STATUS).await;
         // Damaged pages lose their damaged records (reported below); every page is loaded.
         if s.contains("of 5,000 records loaded") && s.contains("100 of 100 pages") {
             break;
@@ -256,7 +244,7 @@ async fn credentials_are_bound_to_their_origin() {
     b.click("[data-testid=keep-session]").await;
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
     b.eventually("loads", || async {
-        status_text(&b).await.contains("12 of 12")
+        b.text_now(FETCH_STATUS).await.contains("12 of 12")
     })
     .await;
 
@@ -283,7 +271,7 @@ async fn credentials_are_bound_to_their_origin() {
         "an unlisted API is never prefilled"
     );
     assert!(
-        !status_text(&b).await.contains("records loaded"),
+        !b.text_now(FETCH_STATUS).await.contains("records loaded"),
         "nothing fetched"
     );
 
@@ -294,7 +282,7 @@ async fn credentials_are_bound_to_their_origin() {
     )))
     .await;
     b.eventually("kept credentials reload the link", || async {
-        status_text(&b).await.contains("12 of 12")
+        b.text_now(FETCH_STATUS).await.contains("12 of 12")
     })
     .await;
     b.close().await;
@@ -328,7 +316,7 @@ async fn served_from_the_api_origin_no_cors_is_needed() {
     b.wait_for("[data-testid=event-row]").await;
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "98662654").await;
     b.eventually("loads without CORS", || async {
-        status_text(&b).await.contains("12 of 12")
+        b.text_now(FETCH_STATUS).await.contains("12 of 12")
     })
     .await;
     assert!(
@@ -372,14 +360,14 @@ async fn oauth_tokens_are_renewed_during_a_long_listing() {
     };
     let (_app, sim, b) = setup(config, true).await;
     b.click("[data-testid=connect-toggle]").await;
-    fill(&b, "api-base", &sim.url()).await;
+    b.fill("api-base", &sim.url()).await;
     b.click("[data-testid=auth-oauth]").await;
-    fill(&b, "oauth-key", "demo-key").await;
-    fill(&b, "oauth-secret", "demo-secret").await;
-    fill(&b, "entity-id", "98662655").await;
+    b.fill("oauth-key", "demo-key").await;
+    b.fill("oauth-secret", "demo-secret").await;
+    b.fill("entity-id", "98662655").await;
     b.click("[data-testid=connect-load]").await;
     b.eventually("every page arrives across token renewals", || async {
-        status_text(&b)
+        b.text_now(FETCH_STATUS)
             .await
             .contains("5,000 of 5,000 records loaded")
     })
@@ -408,7 +396,9 @@ async fn a_card_opens_by_its_number_and_links_to_its_customer() {
     )
     .await;
     b.eventually("the card's own trail loads", || async {
-        status_text(&b).await.contains("6 of 6 records loaded")
+        b.text_now(FETCH_STATUS)
+            .await
+            .contains("6 of 6 records loaded")
     })
     .await;
     let demo = audit_gen::demo();
@@ -422,7 +412,9 @@ async fn a_card_opens_by_its_number_and_links_to_its_customer() {
     b.click("[data-testid=event-detail] [data-testid=entity-link]")
         .await;
     b.eventually("the customer's trail loads", || async {
-        status_text(&b).await.contains("240 of 240 records loaded")
+        b.text_now(FETCH_STATUS)
+            .await
+            .contains("240 of 240 records loaded")
     })
     .await;
     assert!(b.url().await.contains("entityId=100200300"));
@@ -448,17 +440,17 @@ async fn a_failed_listing_resumes_and_a_running_one_cancels_keeping_what_loaded(
     })
     .await;
     b.eventually("the resumed listing makes progress", || async {
-        let s = status_text(&b).await;
+        let s = b.text_now(FETCH_STATUS).await;
         s.contains("of 5,000 records loaded") && !s.starts_with("0 of")
     })
     .await;
     // Cancel while pages are still coming: what is loaded stays on screen.
     b.click("[data-testid=fetch-cancel]").await;
     b.eventually("cancelled", || async {
-        status_text(&b).await.contains("cancelled")
+        b.text_now(FETCH_STATUS).await.contains("cancelled")
     })
     .await;
-    let status = status_text(&b).await;
+    let status = b.text_now(FETCH_STATUS).await;
     assert!(
         !status.contains("5,000 of 5,000"),
         "stopped before the end: {status}"
@@ -487,17 +479,18 @@ async fn a_hundred_thousand_events_stay_virtualized_and_scroll_to_the_oldest() {
     b.click("[data-testid=connect-toggle]").await;
     b.click("[data-testid=connect-panel] details.advanced summary")
         .await;
-    fill(&b, "param-limit", "1000").await;
+    b.fill("param-limit", "1000").await;
     connect_basic(&b, &sim.url(), "demo", "demo123", "id", "77000001").await;
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(240);
-    while !status_text(&b)
+    while !b
+        .text_now(FETCH_STATUS)
         .await
         .contains("100,000 of 100,000 records loaded")
     {
         assert!(
             std::time::Instant::now() < deadline,
             "{}",
-            status_text(&b).await
+            b.text_now(FETCH_STATUS).await
         );
         tokio::time::sleep(std::time::Duration::from_millis(500)).await;
     }

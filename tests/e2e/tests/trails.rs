@@ -10,8 +10,10 @@ use capillary_sim::Config;
 use capillary_vocab::EntityType;
 use e2e::{dist_dir, Browser, Deployment, StaticServer};
 use explorer_model::cache::{frame, frames, Frame};
-use fantoccini::Locator;
 use serde_json::{json, Value};
+
+/// The fetch line (it comes and goes with the live load).
+const FETCH_STATUS: &str = "[data-testid=fetch-status]";
 
 /// The small customer (12 records, a status log) and the large one (5,000 records).
 const SMALL: &str = "98662654";
@@ -40,43 +42,26 @@ async fn app(config: &str) -> (StaticServer, capillary_sim::Running, Browser) {
     (app, sim, b)
 }
 
-async fn fill(b: &Browser, testid: &str, value: &str) {
-    let input = b.wait_for(&format!("[data-testid={testid}]")).await;
-    input.clear().await.unwrap();
-    input.send_keys(value).await.unwrap();
-}
-
 /// Connects with Basic auth, kept for the tab (a reload then needs no typing), and loads `id`.
 async fn connect(b: &Browser, sim: &capillary_sim::Running, id: &str) {
     if b.all("[data-testid=connect-panel]").await.is_empty() {
         b.click("[data-testid=connect-toggle]").await;
     }
-    fill(b, "api-base", &sim.url()).await;
+    b.fill("api-base", &sim.url()).await;
     b.click("[data-testid=auth-basic]").await;
-    fill(b, "username", "demo").await;
-    fill(b, "password", "demo123").await;
+    b.fill("username", "demo").await;
+    b.fill("password", "demo123").await;
     let keep = b.wait_for("[data-testid=keep-session]").await;
     if !keep.is_selected().await.unwrap() {
         keep.click().await.unwrap();
     }
-    fill(b, "entity-id", id).await;
+    b.fill("entity-id", id).await;
     b.click("[data-testid=connect-load]").await;
-}
-
-async fn status(b: &Browser) -> String {
-    match b
-        .client
-        .find(Locator::Css("[data-testid=fetch-status]"))
-        .await
-    {
-        Ok(e) => e.text().await.unwrap_or_default(),
-        Err(_) => String::new(),
-    }
 }
 
 async fn loaded(b: &Browser, what: &str) {
     b.eventually(&format!("the fetch line says {what:?}"), || async {
-        status(b).await.contains(what)
+        b.text_now(FETCH_STATUS).await.contains(what)
     })
     .await;
 }
