@@ -234,20 +234,7 @@ fn selecting_an_event_gives_its_detail_with_its_request_peers() {
 fn the_status_and_history_pages_are_built_when_shown() {
     let mut e = engine();
     handle(&mut e, Command::LoadDemo);
-    let status = handle(
-        &mut e,
-        Command::SetView(ViewState {
-            view: View::Status,
-            ..ViewState::default()
-        }),
-    );
-    let lanes = status
-        .iter()
-        .find_map(|u| match u {
-            Update::Status(s) => Some(s.clone()),
-            _ => None,
-        })
-        .expect("status lanes");
+    let lanes = show_status(&mut e).expect("status lanes");
     assert!(lanes.lanes.iter().any(|l| l.title.starts_with("Customer")));
     assert!(lanes
         .lanes
@@ -644,10 +631,27 @@ fn a_case_file_opens_again_with_the_same_events_and_the_view_it_was_exported_wit
     assert!(shows_status_lanes(&status), "the status logs came along");
 }
 
+/// The status page among `updates`, if they hold one.
+fn status_of(updates: &[Update]) -> Option<explorer_model::views::StatusView> {
+    updates.iter().find_map(|u| match u {
+        Update::Status(s) => Some(s.clone()),
+        _ => None,
+    })
+}
+
+/// Switches to the status page (the rest of the view as by default) and returns it.
+fn show_status(e: &mut Engine) -> Option<explorer_model::views::StatusView> {
+    status_of(&handle(
+        e,
+        Command::SetView(ViewState {
+            view: View::Status,
+            ..ViewState::default()
+        }),
+    ))
+}
+
 fn shows_status_lanes(updates: &[Update]) -> bool {
-    updates
-        .iter()
-        .any(|u| matches!(u, Update::Status(s) if !s.lanes.is_empty()))
+    status_of(updates).is_some_and(|s| !s.lanes.is_empty())
 }
 
 /// Starts a load of [`big_load`] as files labelled "big".
@@ -965,20 +969,7 @@ fn a_trail_kept_on_the_device_is_restored_as_the_live_one_was_read() {
         Some("kept on this device, saved 2 hours ago")
     );
     assert!(report.problems.is_empty(), "{:?}", report.problems);
-    let status = handle(
-        &mut e,
-        Command::SetView(ViewState {
-            view: View::Status,
-            ..ViewState::default()
-        }),
-    );
-    let lanes = status
-        .iter()
-        .find_map(|u| match u {
-            Update::Status(s) => Some(s.clone()),
-            _ => None,
-        })
-        .unwrap();
+    let lanes = show_status(&mut e).expect("status lanes");
     assert!(
         lanes
             .lanes
