@@ -57,58 +57,6 @@ pub struct EngineHost {
     pub opened_case: RwSignal<Option<OpenedCase>>,
     /// Trails asked of the on-device cache, by key.
     cached: StoredValue<HashMap<String, oneshot::Sender<CacheReply>>, LocalStorage>,
-    /// Counts the loads started or cancelled: a [`StreamedLoad`] sends its pages only while
-    /// it is the newest.
-    loads: StoredValue<u64>,
-}
-
-/// A bulk load whose pages are still being read (files): send each as it is read.
-pub struct StreamedLoad {
-    host: EngineHost,
-    id: u64,
-    /// Bytes sent to the engine so far.
-    sent: usize,
-}
-
-/// How many bytes sent to the engine may wait there unread: reading files runs only this far
-/// ahead of parsing, so a million-event load never holds its whole JSON in memory at once.
-const READ_AHEAD_BYTES: usize = 16 << 20;
-
-impl StreamedLoad {
-    /// Whether this is still the load running (not cancelled, not replaced by a newer one).
-    pub fn is_current(&self) -> bool {
-        self.host.loads.try_get_value() == Some(self.id)
-    }
-
-    /// The next pages read, and the names of those that could not be read.
-    pub fn more(&mut self, pages: Vec<(String, js_sys::ArrayBuffer)>, unreadable: Vec<String>) {
-        if !self.is_current() {
-            return;
-        }
-        self.sent += pages
-            .iter()
-            .map(|(_, b)| b.byte_length() as usize)
-            .sum::<usize>();
-        let (pages, bodies) = pages_and_bodies(pages);
-        self.host
-            .post(Command::LoadMore { pages, unreadable }, bodies);
-    }
-
-    /// Waits while more than [`READ_AHEAD_BYTES`] sent are not read yet (or the load stopped).
-    pub async fn room(&self) {
-        loop {
-            let read = self
-                .host
-                .report
-                .try_with_untracked(|r| r.loading.map(|p| p.bytes_done));
-            match read {
-                Some(Some(done)) if self.is_current() && self.sent > done + READ_AHEAD_BYTES => {
-                    gloo_timers::future::TimeoutFuture::new(8).await;
-                }
-                _ => return,
-            }
-        }
-    }
 }
 
 /// Page names (with empty bodies) and the bodies beside them, for [`Command::take_bodies`] order.
@@ -161,7 +109,6 @@ impl EngineHost {
             on_loaded: StoredValue::new_local(None),
             opened_case: RwSignal::new(None),
             cached: StoredValue::new_local(HashMap::new()),
-            loads: StoredValue::new(0),
         };
         let transport = host.start();
         host.transport.set_value(Rc::new(RefCell::new(transport)));
@@ -200,7 +147,6 @@ impl EngineHost {
         then: impl FnOnce(bool) + 'static,
     ) {
         self.on_loaded.set_value(Some(Box::new(then)));
-        self.next_load();
         let (pages, bodies) = pages_and_bodies(pages);
         self.post(
             Command::Load {
@@ -213,42 +159,28 @@ impl EngineHost {
         );
     }
 
-    /// Starts replacing the data with `count` pages still to be read: send them through the
-    /// [`StreamedLoad`] as they are read. `then(replaced)` as for [`EngineHost::load`].
-    pub fn stream_load(
+    /// Replaces the data with the opened `files`, shown as `label`. The engine's side reads
+    /// them (a few small ones whole, on screen at the next paint; a large set in turn, first
+    /// rows after the first file, progress and Cancel; see [`explorer_model::FileReads`]), so
+    /// no file is ever read on this thread and a page busy drawing frames never holds a load
+    /// back. `then(replaced)` as for [`EngineHost::load`].
+    pub fn open_files(
         &self,
-        source: SourceKind,
         label: String,
-        count: usize,
+        files: Vec<web_sys::File>,
         then: impl FnOnce(bool) + 'static,
-    ) -> StreamedLoad {
+    ) {
         self.on_loaded.set_value(Some(Box::new(then)));
-        let id = self.next_load();
-        self.post(
-            Command::Load {
-                source,
-                label,
-                pages: Vec::new(),
-                following: count,
-            },
-            Vec::new(),
-        );
-        StreamedLoad {
-            host: *self,
-            id,
-            sent: 0,
-        }
+        let open = Command::OpenFiles {
+            label,
+            files: files.len(),
+        };
+        self.post_with(open, Vec::new(), files);
     }
 
     /// Stops the load running; what it read so far stays (see [`Command::CancelLoad`]).
     pub fn cancel_load(&self) {
-        self.next_load();
         self.send(Command::CancelLoad);
-    }
-
-    fn next_load(&self) -> u64 {
-        self.loads.update_value(|n| *n += 1);
-        self.loads.get_value()
     }
 
     /// Has the engine read an answer of the live source; resolves with what it said.
@@ -295,6 +227,16 @@ impl EngineHost {
 
     /// Sends `command` with `bodies` (its bulk bytes, in [`Command::take_bodies`] order).
     fn post(&self, command: Command, bodies: Vec<js_sys::ArrayBuffer>) {
+        self.post_with(command, bodies, Vec::new());
+    }
+
+    /// [`EngineHost::post`], and the files [`Command::OpenFiles`] opens, for the engine's side.
+    fn post_with(
+        &self,
+        command: Command,
+        bodies: Vec<js_sys::ArrayBuffer>,
+        files: Vec<web_sys::File>,
+    ) {
         let Some(transport) = self.transport.try_get_value() else {
             return;
         };
@@ -307,6 +249,10 @@ impl EngineHost {
                 for body in bodies {
                     message.push(&body);
                     transfer.push(&body);
+                }
+                // Cloned, not transferred: a `File` is a handle, its bytes are not copied.
+                for file in files {
+                    message.push(&file);
                 }
                 if link.ready {
                     let _ = link.worker.post_message_with_transfer(&message, &transfer);
@@ -329,7 +275,10 @@ impl EngineHost {
                     .map(|b| js_sys::Uint8Array::new(b).to_vec())
                     .collect();
                 command.put_bodies(bytes);
-                engine.handle(command);
+                match command {
+                    Command::OpenFiles { label, .. } => engine.open_files(label, files),
+                    command => engine.handle(command),
+                }
             }
             Transport::Failed => {}
         }
@@ -489,7 +438,7 @@ pub fn use_engine() -> EngineHost {
 mod in_page {
     use super::*;
     use crate::schedule::{after_paint, now};
-    use explorer_model::{Engine, FixedOffsets};
+    use explorer_model::{Engine, FileReads, FixedOffsets};
 
     /// The same engine the worker hosts, handled synchronously; its waiting work runs after
     /// each painted frame.
@@ -498,6 +447,8 @@ mod in_page {
         engine: Rc<RefCell<Engine>>,
         host: EngineHost,
         scheduled: Rc<RefCell<bool>>,
+        /// Counts the loads begun or stopped: files of a replaced load are not read on.
+        loads: Rc<RefCell<u64>>,
     }
 
     impl InPage {
@@ -506,10 +457,60 @@ mod in_page {
                 engine: Rc::new(RefCell::new(Engine::new(Box::new(FixedOffsets)))),
                 host,
                 scheduled: Rc::new(RefCell::new(false)),
+                loads: Rc::new(RefCell::new(0)),
             }
         }
 
+        /// Reads opened files as the worker does (crates/explorer-worker): the reads their
+        /// plan says are due, each handing the engine what it makes ready, until the files are
+        /// all in or a newer load replaces them.
+        pub fn open_files(self, label: String, files: Vec<web_sys::File>) {
+            self.clone().handle(Command::OpenFiles {
+                label: label.clone(),
+                files: files.len(),
+            });
+            let load = *self.loads.borrow();
+            let sizes = files
+                .iter()
+                .map(|f| (f.name(), f.size() as usize))
+                .collect();
+            let reads = Rc::new(RefCell::new(FileReads::new(label, sizes)));
+            if let Some(begin) = reads.borrow().begin() {
+                self.clone().handle(begin);
+            }
+            leptos::task::spawn_local(async move {
+                while !reads.borrow().is_over() {
+                    if *self.loads.borrow() != load {
+                        return;
+                    }
+                    let wanted = self.engine.borrow().load_bytes_wanted();
+                    let due = reads.borrow_mut().to_read(wanted);
+                    for index in due {
+                        let (this, reads, file) =
+                            (self.clone(), reads.clone(), files[index].clone());
+                        leptos::task::spawn_local(async move {
+                            let bytes = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+                                .await
+                                .ok()
+                                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec());
+                            if *this.loads.borrow() != load {
+                                return;
+                            }
+                            let ready = reads.borrow_mut().read(index, bytes);
+                            for command in ready {
+                                this.clone().handle(command);
+                            }
+                        });
+                    }
+                    gloo_timers::future::TimeoutFuture::new(8).await;
+                }
+            });
+        }
+
         pub fn handle(self, command: Command) {
+            if command.replaces_load() {
+                *self.loads.borrow_mut() += 1;
+            }
             let updates = self.engine.borrow_mut().handle(command, now());
             self.host.apply(updates);
             self.schedule();

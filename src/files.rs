@@ -1,14 +1,10 @@
 //! Opening saved API responses (any supported shape, several at once, or dropped on the page)
-//! for offline investigation. The files' bytes go to the engine, which reads them as it reads
-//! live answers.
+//! for offline investigation. The files go to the engine as they are: its side reads them and
+//! parses them as it parses live answers.
 
-use explorer_model::engine::SMALL_LOAD_BYTES;
-use explorer_model::{ApiLink, Problem, ProblemKind, SourceKind};
+use explorer_model::{ApiLink, SourceKind};
 use leptos::prelude::*;
-use wasm_bindgen::JsCast;
-use wasm_bindgen_futures::JsFuture;
 
-use crate::banners::{use_banners, Banners};
 use crate::engine_host::{use_engine, EngineHost};
 use crate::link::{use_link, LinkState};
 use crate::live::{use_live, Live};
@@ -19,7 +15,6 @@ struct Opener {
     host: EngineHost,
     live: Live,
     link: LinkState,
-    banners: Banners,
 }
 
 impl Opener {
@@ -28,7 +23,6 @@ impl Opener {
             host: use_engine(),
             live: use_live(),
             link: use_link(),
-            banners: use_banners(),
         }
     }
 }
@@ -93,47 +87,6 @@ fn open(opener: Opener, list: web_sys::FileList) {
             opener.link.open_source(ApiLink::default());
         }
     };
-    let size: f64 = files.iter().map(|f| f.size()).sum();
-    leptos::task::spawn_local(async move {
-        if size <= SMALL_LOAD_BYTES as f64 {
-            // A few pages: read them all, and they are on screen at the next paint.
-            let mut pages = Vec::with_capacity(files.len());
-            let mut unreadable = Vec::new();
-            for file in &files {
-                match read_bytes(file).await {
-                    Ok(bytes) => pages.push((file.name(), bytes)),
-                    Err(_) => unreadable.push(file.name()),
-                }
-            }
-            opener.host.load(SourceKind::Files, label, pages, then);
-            if !unreadable.is_empty() {
-                opener.banners.add(Problem::new(
-                    ProblemKind::File,
-                    format!("Could not read {}.", unreadable.join(", ")),
-                ));
-            }
-            return;
-        }
-        // A large trail: each file goes to the engine as soon as it is read (its first rows
-        // show after the first), reading only a little ahead of parsing, until Cancel or a
-        // newer load stops it.
-        let mut load = opener
-            .host
-            .stream_load(SourceKind::Files, label, files.len(), then);
-        for file in &files {
-            load.room().await;
-            if !load.is_current() {
-                return;
-            }
-            match read_bytes(file).await {
-                Ok(bytes) => load.more(vec![(file.name(), bytes)], Vec::new()),
-                Err(_) => load.more(Vec::new(), vec![file.name()]),
-            }
-        }
-    });
-}
-
-/// The file's bytes as the browser holds them (handed to the engine's worker as they are).
-async fn read_bytes(file: &web_sys::File) -> Result<js_sys::ArrayBuffer, wasm_bindgen::JsValue> {
-    JsFuture::from(file.array_buffer()).await?.dyn_into()
+    // The engine's side reads them (see EngineHost::open_files): never this thread.
+    opener.host.open_files(label, files, then);
 }

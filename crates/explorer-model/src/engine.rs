@@ -89,6 +89,11 @@ pub enum Command {
     /// For the host's on-device cache (crates/explorer-worker/src/cache.rs); the engine itself
     /// has nothing to do for it (an engine on the page's thread has no cache).
     Cache(CacheCommand),
+    /// For the host: open the `files` that travel beside this command as `File` handles,
+    /// shown as `label`. The host reads them as [`crate::FileReads`] plans and hands the
+    /// engine the [`Command::Load`] and [`Command::LoadMore`]s that come of it; the engine
+    /// itself has nothing to do for it.
+    OpenFiles { label: String, files: usize },
 }
 
 /// What the page asks of the on-device cache. Keys are [`crate::cache::trail_key`]s: the API
@@ -434,9 +439,25 @@ impl Engine {
                 self.restoring = Some(trail);
                 self.start_load(SourceKind::Api, label, pages, 0, now, &mut out);
             }
-            Command::Cache(_) => {}
+            Command::Cache(_) | Command::OpenFiles { .. } => {}
         }
         out
+    }
+
+    /// How many more bytes of files the load running wants now: while it waits for
+    /// [`Command::LoadMore`] pages, what is left of [`READ_AHEAD_BYTES`] after the bytes it
+    /// holds unparsed; 0 when no load waits for files. Whoever reads the files (the worker, off
+    /// the page's thread) reads only this far ahead of parsing, so a million-event load never
+    /// holds its whole JSON in memory at once.
+    pub fn load_bytes_wanted(&self) -> usize {
+        self.load.as_ref().map_or(0, |l| {
+            let p = l.loader.progress();
+            if l.loader.pages_announced() == 0 {
+                0
+            } else {
+                READ_AHEAD_BYTES.saturating_sub(p.bytes_total - p.bytes_done)
+            }
+        })
     }
 
     /// True while there is work for [`Engine::work`] (a load, summaries, a due refresh).
@@ -980,6 +1001,10 @@ impl Engine {
 /// Loads up to this size run in one go (a few ms in a release build): the demo and a few
 /// saved pages are on screen at the first paint.
 pub const SMALL_LOAD_BYTES: usize = 2 << 20;
+
+/// How many bytes of a streamed load may wait unparsed in the engine (see
+/// [`Engine::load_bytes_wanted`]).
+pub const READ_AHEAD_BYTES: usize = 16 << 20;
 
 /// The built-in demo: the shared generator's API-shaped pages, read as any response is.
 fn demo_pages() -> Vec<Page> {

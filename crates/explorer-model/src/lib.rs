@@ -7,6 +7,7 @@ pub mod cache;
 pub mod case_file;
 pub mod connect;
 pub mod engine;
+pub mod file_reads;
 pub mod link;
 pub mod loader;
 pub mod problem;
@@ -21,6 +22,7 @@ pub use engine::{
     CacheCommand, Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView,
     RowWindow, SourceKind, Update,
 };
+pub use file_reads::FileReads;
 pub use link::{
     ApiLink, ApiRequest, AuthKind, Link, LinkDefaults, LinkError, Target, View, ViewState,
 };

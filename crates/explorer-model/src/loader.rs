@@ -173,6 +173,11 @@ impl Loader {
         self.pending.len() + self.expected
     }
 
+    /// Pages announced ([`Loader::expect`]) that have not arrived yet.
+    pub fn pages_announced(&self) -> usize {
+        self.expected
+    }
+
     /// Whether a page has arrived that is not read yet (else [`Loader::step`] has nothing to do).
     pub fn has_pending(&self) -> bool {
         !self.pending.is_empty()

@@ -2,6 +2,11 @@
 //! [`Update`]s crosses as postcard bytes (compact, typed, no JSON); the bulk bytes of a command
 //! (opened files, response bodies) are taken out first and travel beside it as transferable
 //! buffers, so they are never copied, decoded or parsed on the page's thread.
+//!
+//! Opened files do not even cross as bytes: [`Command::OpenFiles`] carries `File` handles after
+//! its head, and the worker reads them itself as [`crate::FileReads`] plans (in order, only as
+//! far ahead of parsing as [`crate::Engine::load_bytes_wanted`] allows). The page's thread
+//! never reads a file, so a page busy drawing frames never holds a load back.
 
 use serde::{Deserialize, Serialize};
 
@@ -10,7 +15,7 @@ use crate::engine::{Command, Update};
 /// Bumped whenever a message changes shape. The worker's files are not content-hashed (Trunk
 /// names them after the binary), so a page may meet a worker of another release: the worker
 /// says its version first, and the page refuses one that differs.
-pub const PROTOCOL_VERSION: u32 = 3;
+pub const PROTOCOL_VERSION: u32 = 4;
 
 /// What the worker says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -55,6 +60,20 @@ impl Command {
     /// How many bulk byte buffers travel beside this command.
     pub fn body_count(&mut self) -> usize {
         self.bodies_mut().len()
+    }
+
+    /// Whether this command starts, replaces or stops the bulk load: files still being read for
+    /// an earlier load are not wanted any more.
+    pub fn replaces_load(&self) -> bool {
+        matches!(
+            self,
+            Command::LoadDemo
+                | Command::OpenFiles { .. }
+                | Command::Load { .. }
+                | Command::CancelLoad
+                | Command::BeginLive { .. }
+                | Command::Restore { .. }
+        )
     }
 
     fn bodies_mut(&mut self) -> Vec<&mut Vec<u8>> {

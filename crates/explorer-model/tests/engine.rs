@@ -858,6 +858,63 @@ fn a_load_of_files_still_being_read_waits_for_them_without_spinning() {
 }
 
 #[test]
+fn files_are_wanted_only_while_a_streamed_load_has_little_unparsed() {
+    let mut e = engine();
+    handle(&mut e, Command::LoadDemo);
+    assert_eq!(e.load_bytes_wanted(), 0, "no load, no files");
+    e.handle(
+        Command::Load {
+            source: SourceKind::Files,
+            label: "40 files".into(),
+            following: 40,
+            pages: Vec::new(),
+        },
+        NOW,
+    );
+    assert_eq!(
+        e.load_bytes_wanted(),
+        explorer_model::engine::READ_AHEAD_BYTES,
+        "a streamed load wants its first files"
+    );
+    // A page padded to 4 MB (whitespace after the JSON is still the same page).
+    let mut page = seed("audit-current-customer-98662653-page0-of-52.json");
+    page.resize(4 << 20, b' ');
+    let mut fed = 0;
+    while e.load_bytes_wanted() > 0 {
+        e.handle(
+            Command::LoadMore {
+                pages: vec![Page::new(format!("{fed}.json"), page.clone())],
+                unreadable: Vec::new(),
+            },
+            NOW,
+        );
+        fed += 1;
+        assert!(
+            fed < 10,
+            "the read-ahead bound stops reading before every file is in"
+        );
+    }
+    assert!(
+        fed * page.len() >= explorer_model::engine::READ_AHEAD_BYTES,
+        "{fed} files of {} bytes",
+        page.len()
+    );
+    // Parsing makes room again.
+    e.work(NOW, &mut || false);
+    e.work(NOW, &mut || false);
+    assert!(
+        e.load_bytes_wanted() >= page.len(),
+        "what was parsed is room for the next file"
+    );
+    handle(&mut e, Command::CancelLoad);
+    assert_eq!(
+        e.load_bytes_wanted(),
+        0,
+        "a cancelled load wants nothing more"
+    );
+}
+
+#[test]
 fn cancelling_a_load_keeps_what_it_read_or_what_was_shown_before() {
     // Cancelled after its first rows: the pages read so far stay, with a notice.
     let mut e = engine();

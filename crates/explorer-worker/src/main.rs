@@ -11,6 +11,10 @@
 //! a large load, a result's summaries, a live refresh) runs in slices of a few milliseconds with
 //! a task boundary after each, so a keystroke, a cancel or a view switch that arrives during a
 //! million-event load is answered after at most one slice.
+//!
+//! Opened files arrive as `File` handles after [`Command::OpenFiles`]: the worker reads them
+//! itself as [`FileReads`] plans and hands the engine what they hold, so a load goes at the
+//! engine's pace whatever the page is busy with (scrolling, typing).
 #![forbid(unsafe_code)]
 
 mod cache;
@@ -21,7 +25,7 @@ use std::collections::VecDeque;
 use std::rc::Rc;
 
 use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
-use explorer_model::{Command, Engine, Update};
+use explorer_model::{Command, Engine, FileReads, Update};
 use wasm_bindgen::closure::Closure;
 use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
@@ -44,6 +48,17 @@ struct Worker {
     wake: MessageChannel,
     /// The on-device cache (its IO runs in tasks of its own, beside the engine).
     cache: Rc<RefCell<Cache>>,
+    /// The files of the running load still to be read.
+    files: Option<FileRead>,
+    /// Counts the file reads begun: a read that finishes after its load was replaced is dropped.
+    file_reads: u64,
+}
+
+/// Opened files being read here, as their [`FileReads`] plans.
+struct FileRead {
+    id: u64,
+    files: Vec<web_sys::File>,
+    reads: FileReads,
 }
 
 /// The cache's way back: updates to the page, commands to the engine.
@@ -59,7 +74,13 @@ impl cache::Host for WorkerHost {
 
     fn command(&self, command: Command) {
         if let Some(worker) = self.worker.upgrade() {
-            worker.borrow_mut().queue.push_back(command);
+            let mut w = worker.borrow_mut();
+            if command.replaces_load() {
+                // A cached trail shown instead: the files of a load still running are not.
+                w.files = None;
+            }
+            w.queue.push_back(command);
+            drop(w);
             schedule(&worker);
         }
     }
@@ -79,6 +100,8 @@ fn main() {
         timer_at: None,
         wake,
         cache: Rc::new(RefCell::new(Cache::default())),
+        files: None,
+        file_reads: 0,
     }));
     let on_wake = {
         let worker = worker.clone();
@@ -106,24 +129,97 @@ fn main() {
 
 /// A message from the page: decode it, queue it, make sure a run follows.
 fn receive(worker: &Rc<RefCell<Worker>>, e: &MessageEvent) {
-    let Some(command) = read_command(&e.data()) else {
+    let Some((command, files)) = read_command(&e.data()) else {
         // Not ours, or not whole: nothing to do but say so where a developer looks.
         web_sys::console::warn_1(&"audit explorer worker: a message that is not a command".into());
         return;
     };
-    worker.borrow_mut().queue.push_back(command);
+    {
+        let mut w = worker.borrow_mut();
+        if command.replaces_load() {
+            w.files = None;
+        }
+        if let Command::OpenFiles { label, .. } = command {
+            let sizes = files
+                .iter()
+                .map(|f| (f.name(), f.size() as usize))
+                .collect();
+            let reads = FileReads::new(label, sizes);
+            w.file_reads += 1;
+            w.queue.extend(reads.begin());
+            w.files = Some(FileRead {
+                id: w.file_reads,
+                files,
+                reads,
+            });
+        } else {
+            w.queue.push_back(command);
+        }
+    }
     schedule(worker);
 }
 
-/// `[head, ...bodies]` → the command, its bulk bytes copied into this module's memory.
-fn read_command(data: &JsValue) -> Option<Command> {
+/// `[head, ...bodies, ...files]` → the command, its bulk bytes copied into this module's
+/// memory, and the files it opens (only [`Command::OpenFiles`] has any, as many as it says).
+fn read_command(data: &JsValue) -> Option<(Command, Vec<web_sys::File>)> {
     let parts: js_sys::Array = data.clone().dyn_into().ok()?;
     let head = js_sys::Uint8Array::new(&parts.get(0)).to_vec();
     let mut command: Command = decode(&head)?;
-    let bodies: Vec<Vec<u8>> = (1..parts.length())
+    let count = command.body_count() as u32;
+    let bodies: Vec<Vec<u8>> = (1..parts.length().min(count + 1))
         .map(|i| js_sys::Uint8Array::new(&parts.get(i)).to_vec())
         .collect();
-    command.put_bodies(bodies).then_some(command)
+    let files = (count + 1..parts.length())
+        .map(|i| parts.get(i).dyn_into::<web_sys::File>().ok())
+        .collect::<Option<Vec<_>>>()?;
+    let announced = match &command {
+        Command::OpenFiles { files, .. } => *files,
+        _ => 0,
+    };
+    if files.len() != announced {
+        return None;
+    }
+    command.put_bodies(bodies).then_some((command, files))
+}
+
+/// Starts the reads the opened files' plan says are due (as many bytes as the engine wants);
+/// each read, once done, hands the engine what the plan makes ready of it.
+fn read_next_files(worker: &Rc<RefCell<Worker>>) {
+    let (due, id) = {
+        let w = &mut *worker.borrow_mut();
+        let wanted = w.engine.load_bytes_wanted();
+        let Some(read) = w.files.as_mut() else {
+            return;
+        };
+        let due: Vec<(usize, web_sys::File)> = read
+            .reads
+            .to_read(wanted)
+            .into_iter()
+            .map(|i| (i, read.files[i].clone()))
+            .collect();
+        (due, read.id)
+    };
+    for (index, file) in due {
+        let worker = worker.clone();
+        wasm_bindgen_futures::spawn_local(async move {
+            let bytes = wasm_bindgen_futures::JsFuture::from(file.array_buffer())
+                .await
+                .ok()
+                .map(|buffer| js_sys::Uint8Array::new(&buffer).to_vec());
+            {
+                let w = &mut *worker.borrow_mut();
+                let Some(read) = w.files.as_mut().filter(|r| r.id == id) else {
+                    // Cancelled or replaced meanwhile.
+                    return;
+                };
+                w.queue.extend(read.reads.read(index, bytes));
+                if read.reads.is_over() {
+                    w.files = None;
+                }
+            }
+            schedule(&worker);
+        });
+    }
 }
 
 /// Queues a run as a task of its own (after the messages already waiting).
@@ -207,6 +303,7 @@ fn run(worker: &Rc<RefCell<Worker>>) {
         let scope = worker.borrow().scope.clone();
         post(&scope, &FromWorker::Updates(updates));
     }
+    read_next_files(worker);
     match due {
         _ if more_queued => schedule(worker),
         Some(due) if due <= now() => schedule(worker),

@@ -1,7 +1,8 @@
 //! The engine in its worker, as a person sees it: a million-record trail opened as files shows
 //! its first rows while the rest loads; typing and switching views are answered while the load
-//! still runs; Cancel stops it and keeps what it read; a deployment whose CSP forbids the worker
-//! says so in a banner instead of half working.
+//! still runs, and the load goes on while the page's thread is busy; Cancel stops it and keeps
+//! what it read; a deployment whose CSP forbids the worker says so in a banner instead of half
+//! working.
 
 use std::path::Path;
 use std::sync::OnceLock;
@@ -125,6 +126,29 @@ async fn typing_and_switching_views_during_a_million_record_load_are_answered_wh
         loading(&b).await.is_none_or(|read| read > started)
     })
     .await;
+}
+
+#[tokio::test]
+async fn the_load_goes_on_while_the_pages_thread_is_busy() {
+    let trail = million();
+    let (_server, b) = opening(trail).await;
+    let before = loading(&b).await.expect("loading");
+    // The page's thread busy for 3 s (long frames of scrolling and rendering, a slow machine):
+    // the files are read and parsed where the engine runs, not between this thread's tasks.
+    b.client
+        .execute(
+            "const t = performance.now(); while (performance.now() - t < 3000) {}",
+            vec![],
+        )
+        .await
+        .unwrap();
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let after = loading(&b).await.unwrap_or(trail.files.len() as u64);
+    // Without the page, no more than 16 MB (~22 of these files) could be waiting unparsed.
+    assert!(
+        after >= before + 50,
+        "pages read while the page was busy: {before} → {after}"
+    );
 }
 
 #[tokio::test]

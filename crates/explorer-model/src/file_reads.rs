@@ -1,0 +1,300 @@
+//! Files opened together, read by the engine's host (the worker, off the page's thread) in the
+//! order and at the pace decided here, and handed to the engine as [`Command::Load`] and
+//! [`Command::LoadMore`]. It never touches a file itself: the host starts the reads it is told
+//! to and reports each one's bytes, so the policy is plain data, tested natively.
+//!
+//! A few small files ([`SMALL_LOAD_BYTES`] in all) are read whole and loaded as one page set,
+//! on screen at the next paint. A larger set is streamed: the load starts at once and each file
+//! is read only when the engine has room for it ([`crate::Engine::load_bytes_wanted`]), a few at
+//! once to hide a read's latency behind parsing, handed over in the order they were opened.
+
+use std::collections::VecDeque;
+
+use crate::engine::{Command, SourceKind, SMALL_LOAD_BYTES};
+use crate::loader::Page;
+
+/// Reads begun at once in a streamed load: enough to hide a read's latency behind parsing,
+/// few enough that a cancelled load leaves little in flight.
+pub const READS_AT_ONCE: usize = 4;
+
+/// The reads of one set of opened files (see the module docs).
+#[derive(Debug)]
+pub struct FileReads {
+    label: String,
+    /// Name and size of each file, in the order opened.
+    files: Vec<(String, usize)>,
+    /// Read whole (small) rather than streamed.
+    whole: bool,
+    /// Files whose read has been begun (the first `started`).
+    started: usize,
+    /// Reads not handed over yet, by file index from `handed` on: `Some` once read.
+    slots: VecDeque<Option<Option<Vec<u8>>>>,
+    /// Files handed to the engine (the front of `slots` is file `handed`).
+    handed: usize,
+    /// Bytes of the files in `slots`.
+    in_flight: usize,
+    /// The whole set so far (read whole only): pages and the names that could not be read.
+    pages: Vec<Page>,
+    unreadable: Vec<String>,
+}
+
+impl FileReads {
+    /// The files `(name, size)` in the order opened, shown as `label`.
+    pub fn new(label: String, files: Vec<(String, usize)>) -> FileReads {
+        let total: usize = files.iter().map(|(_, size)| size).sum();
+        FileReads {
+            label,
+            whole: total <= SMALL_LOAD_BYTES,
+            files,
+            started: 0,
+            slots: VecDeque::new(),
+            handed: 0,
+            in_flight: 0,
+            pages: Vec::new(),
+            unreadable: Vec::new(),
+        }
+    }
+
+    /// What the engine is told before any file is read: a streamed load starts at once (its
+    /// progress shows, what is on screen stays until its first page); a small set says nothing
+    /// until it has been read.
+    pub fn begin(&self) -> Option<Command> {
+        (!self.whole).then(|| Command::Load {
+            source: SourceKind::Files,
+            label: self.label.clone(),
+            pages: Vec::new(),
+            following: self.files.len(),
+        })
+    }
+
+    /// The files to start reading now (their indexes), given the bytes the engine wants
+    /// ([`crate::Engine::load_bytes_wanted`]): a small set all at once; a streamed one as many
+    /// as fit in what is wanted, at least one when none is being read, at most
+    /// [`READS_AT_ONCE`].
+    pub fn to_read(&mut self, wanted: usize) -> Vec<usize> {
+        let mut start = Vec::new();
+        while let Some((_, size)) = self.files.get(self.started) {
+            let room = self.whole
+                || (self.slots.is_empty() && wanted > 0)
+                || (self.slots.len() < READS_AT_ONCE && self.in_flight + size <= wanted);
+            if !room {
+                break;
+            }
+            start.push(self.started);
+            self.in_flight += size;
+            self.slots.push_back(None);
+            self.started += 1;
+        }
+        start
+    }
+
+    /// File `index` was read (`Some(bytes)`) or could not be (`None`): the commands for the
+    /// engine it makes ready, in the order the files were opened (none while an earlier file is
+    /// still being read).
+    pub fn read(&mut self, index: usize, bytes: Option<Vec<u8>>) -> Vec<Command> {
+        let Some(slot) = index
+            .checked_sub(self.handed)
+            .and_then(|i| self.slots.get_mut(i))
+        else {
+            return Vec::new();
+        };
+        if slot.is_some() {
+            return Vec::new();
+        }
+        *slot = Some(bytes);
+        let mut pages = Vec::new();
+        let mut unreadable = Vec::new();
+        while self.slots.front().is_some_and(Option::is_some) {
+            let bytes = self.slots.pop_front().flatten().flatten();
+            let (name, size) = &self.files[self.handed];
+            self.in_flight -= size;
+            self.handed += 1;
+            match bytes {
+                Some(bytes) => pages.push(Page::new(name.clone(), bytes)),
+                None => unreadable.push(name.clone()),
+            }
+        }
+        if !self.whole {
+            return if pages.is_empty() && unreadable.is_empty() {
+                Vec::new()
+            } else {
+                vec![Command::LoadMore { pages, unreadable }]
+            };
+        }
+        self.pages.extend(pages);
+        self.unreadable.extend(unreadable);
+        if self.handed < self.files.len() {
+            return Vec::new();
+        }
+        // The whole set, in one load; files that could not be read are told as its problems.
+        let load = Command::Load {
+            source: SourceKind::Files,
+            label: self.label.clone(),
+            pages: std::mem::take(&mut self.pages),
+            following: self.unreadable.len(),
+        };
+        if self.unreadable.is_empty() {
+            vec![load]
+        } else {
+            let unreadable = std::mem::take(&mut self.unreadable);
+            vec![
+                load,
+                Command::LoadMore {
+                    pages: Vec::new(),
+                    unreadable,
+                },
+            ]
+        }
+    }
+
+    /// Every file has been read and handed over.
+    pub fn is_over(&self) -> bool {
+        self.handed == self.files.len()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MB: usize = 1 << 20;
+
+    fn files(sizes: &[usize]) -> Vec<(String, usize)> {
+        sizes
+            .iter()
+            .enumerate()
+            .map(|(i, s)| (format!("{i}.json"), *s))
+            .collect()
+    }
+
+    fn names(command: &Command) -> (Vec<String>, Vec<String>) {
+        match command {
+            Command::Load { pages, .. } | Command::LoadMore { pages, .. } => {
+                let unreadable = match command {
+                    Command::LoadMore { unreadable, .. } => unreadable.clone(),
+                    _ => Vec::new(),
+                };
+                (pages.iter().map(|p| p.name.clone()).collect(), unreadable)
+            }
+            other => panic!("not a load: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn a_small_set_is_read_whole_and_loaded_as_one_in_the_order_opened() {
+        let mut reads = FileReads::new("3 files".into(), files(&[10, 20, 30]));
+        assert_eq!(
+            reads.begin(),
+            None,
+            "nothing is said before the files are read"
+        );
+        assert_eq!(
+            reads.to_read(0),
+            [0, 1, 2],
+            "all at once, whatever is wanted"
+        );
+        assert_eq!(reads.to_read(0), Vec::<usize>::new());
+        assert!(reads.read(2, Some(b"c".to_vec())).is_empty());
+        assert!(reads.read(0, Some(b"a".to_vec())).is_empty());
+        let load = reads.read(1, Some(b"b".to_vec()));
+        assert!(reads.is_over());
+        assert_eq!(
+            load,
+            [Command::Load {
+                source: SourceKind::Files,
+                label: "3 files".into(),
+                pages: vec![
+                    Page::new("0.json", b"a".to_vec()),
+                    Page::new("1.json", b"b".to_vec()),
+                    Page::new("2.json", b"c".to_vec()),
+                ],
+                following: 0,
+            }]
+        );
+    }
+
+    #[test]
+    fn an_unreadable_file_of_a_small_set_is_told_with_its_load() {
+        let mut reads = FileReads::new("2 files".into(), files(&[10, 20]));
+        reads.to_read(0);
+        reads.read(0, None);
+        let out = reads.read(1, Some(b"{}".to_vec()));
+        assert_eq!(out.len(), 2, "{out:?}");
+        assert!(matches!(&out[0], Command::Load { following: 1, .. }));
+        assert_eq!(names(&out[0]), (vec!["1.json".into()], vec![]));
+        assert_eq!(names(&out[1]), (vec![], vec!["0.json".into()]));
+    }
+
+    #[test]
+    fn a_large_set_streams_a_few_reads_within_what_the_engine_wants_in_order() {
+        let mut reads = FileReads::new("6 files".into(), files(&[4 * MB; 6]));
+        assert_eq!(
+            reads.begin(),
+            Some(Command::Load {
+                source: SourceKind::Files,
+                label: "6 files".into(),
+                pages: Vec::new(),
+                following: 6,
+            }),
+            "the load starts before a file is read"
+        );
+        assert!(reads.to_read(0).is_empty(), "nothing wanted, nothing read");
+        assert_eq!(
+            reads.to_read(10 * MB),
+            [0, 1],
+            "as many as fit in what is wanted"
+        );
+        assert!(
+            reads.to_read(10 * MB).is_empty(),
+            "the reads in flight count"
+        );
+        // Read out of order: handed over in order.
+        assert!(reads.read(1, Some(vec![1])).is_empty(), "file 0 first");
+        let out = reads.read(0, Some(vec![0]));
+        assert_eq!(out.len(), 1);
+        assert_eq!(
+            names(&out[0]),
+            (vec!["0.json".into(), "1.json".into()], vec![])
+        );
+        assert_eq!(
+            reads.to_read(64 * MB),
+            [2, 3, 4, 5],
+            "at most READS_AT_ONCE at once"
+        );
+        assert_eq!(READS_AT_ONCE, 4);
+        let out = reads.read(2, None);
+        assert_eq!(names(&out[0]), (vec![], vec!["2.json".into()]));
+        reads.read(3, Some(vec![3]));
+        reads.read(4, Some(vec![4]));
+        assert!(!reads.is_over());
+        reads.read(5, Some(vec![5]));
+        assert!(reads.is_over());
+        assert!(reads.to_read(64 * MB).is_empty());
+    }
+
+    #[test]
+    fn one_file_larger_than_what_is_wanted_is_still_read_when_none_is_in_flight() {
+        let mut reads = FileReads::new("huge.json".into(), files(&[64 * MB, 64 * MB]));
+        assert_eq!(reads.to_read(MB), [0]);
+        assert!(
+            reads.to_read(MB).is_empty(),
+            "one at a time when each is larger"
+        );
+        reads.read(0, Some(vec![0]));
+        assert_eq!(reads.to_read(MB), [1]);
+    }
+
+    #[test]
+    fn a_read_reported_twice_or_unknown_changes_nothing() {
+        let mut reads = FileReads::new("2 files".into(), files(&[4 * MB, 4 * MB]));
+        reads.to_read(16 * MB);
+        assert_eq!(reads.read(0, Some(vec![0])).len(), 1);
+        assert!(
+            reads.read(0, Some(vec![0])).is_empty(),
+            "already handed over"
+        );
+        assert!(reads.read(7, Some(vec![7])).is_empty(), "no such file");
+        assert_eq!(reads.read(1, Some(vec![1])).len(), 1);
+        assert!(reads.is_over());
+    }
+}
