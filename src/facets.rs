@@ -1,9 +1,12 @@
 //! Facet chips: the most frequent values of type, field, source, mode and user in the result.
 //! A click includes a value in the query, `−` excludes it (an edit of the parsed query, see
 //! `explorer_model::query_edit`); *Clear all* empties the query and the time range.
+//!
+//! Groups and chips are keyed (by facet, by value): a new result moves chips and updates their
+//! counts in place, and only a value that comes or goes adds or removes one.
 
 use explorer_model::query_edit::with_clause;
-use explorer_model::views::{Chip, FacetGroup};
+use explorer_model::views::{Chip, Facet};
 use leptos::prelude::*;
 
 use crate::engine_host::use_engine;
@@ -16,7 +19,11 @@ pub fn Facets() -> impl IntoView {
     let has_filter = move || link.view.with(|s| s.is_filtered());
     view! {
         <div class="facets">
-            {move || host.facets.get().into_iter().map(|group| view! { <Group group /> }).collect_view()}
+            <For
+                each=move || host.facets.with(|groups| groups.iter().map(|g| g.facet).collect::<Vec<_>>())
+                key=|facet| *facet
+                children=|facet| view! { <Group facet /> }
+            />
             <button
                 class="clear"
                 title="Clear the query, facets and time range"
@@ -35,21 +42,51 @@ pub fn Facets() -> impl IntoView {
 }
 
 #[component]
-fn Group(group: FacetGroup) -> impl IntoView {
-    let qualifier = group.facet.qualifier();
+fn Group(facet: Facet) -> impl IntoView {
+    let host = use_engine();
+    let qualifier = facet.qualifier();
+    // The chips of this group, as the engine last counted them.
+    let chips = move || {
+        host.facets.with(|groups| {
+            groups
+                .iter()
+                .find(|g| g.facet == facet)
+                .map(|g| g.chips.clone())
+                .unwrap_or_default()
+        })
+    };
     view! {
         <div class="facet-group" data-testid=format!("facet-{qualifier}")>
-            <span class="facet-title">{group.facet.title()}</span>
-            {group.chips.into_iter().map(|chip| view! { <FacetChip qualifier chip /> }).collect_view()}
+            <span class="facet-title">{facet.title()}</span>
+            <For
+                each=chips
+                key=|chip| (chip.value.clone(), chip.label.clone(), chip.searchable)
+                children=move |chip| view! { <FacetChip facet chip /> }
+            />
         </div>
     }
 }
 
-/// One facet value: click to include it in the query, `−` to exclude it.
+/// One facet value: click to include it in the query, `−` to exclude it. Its count follows
+/// the result.
 #[component]
-fn FacetChip(qualifier: &'static str, chip: Chip) -> impl IntoView {
+fn FacetChip(facet: Facet, chip: Chip) -> impl IntoView {
+    let host = use_engine();
     let link = use_link();
+    let qualifier = facet.qualifier();
     let value = chip.value.clone();
+    let count = {
+        let value = value.clone();
+        Memo::new(move |_| {
+            host.facets.with(|groups| {
+                groups
+                    .iter()
+                    .find(|g| g.facet == facet)
+                    .and_then(|g| g.chips.iter().find(|c| c.value == value))
+                    .map_or(0, |c| c.count)
+            })
+        })
+    };
     let add = move |negated: bool| {
         let value = value.clone();
         move |_| {
@@ -63,7 +100,7 @@ fn FacetChip(qualifier: &'static str, chip: Chip) -> impl IntoView {
         <span class="chip" data-testid="facet-chip" data-facet=qualifier data-value=chip.value.clone()>
             <button class="chip-include" title=format!("Only {label}") disabled=!chip.searchable on:click=add(false)>
                 {chip.label.clone()}
-                <span class="chip-count">{chip.count}</span>
+                <span class="chip-count">{count}</span>
             </button>
             <button
                 class="chip-exclude"

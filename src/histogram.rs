@@ -1,5 +1,6 @@
-//! Density of the matching events over the whole loaded span. Dragging across it sets the time
-//! range (`from`/`to` in the link); a double-click clears it.
+//! Density of the matching events over the whole loaded span. Pointing at a bar says what it
+//! holds; dragging across it sets the time range (`from`/`to` in the link); a double-click
+//! clears it. The bars are one path the engine draws, so a new result changes one attribute.
 
 use explorer_model::views::HISTOGRAM_VIEW_BOX;
 use leptos::prelude::*;
@@ -16,6 +17,8 @@ pub fn Histogram() -> impl IntoView {
     let host = use_engine();
     let link = use_link();
     let drag = RwSignal::new(None::<(f64, f64)>);
+    // What the bar under the pointer holds, while it points at one (not while dragging).
+    let pointed = RwSignal::new(None::<String>);
     let svg_ref = NodeRef::<leptos::svg::Svg>::new();
     // Pointer x → fraction of the axis.
     let fraction = move |client_x: i32| -> Option<f64> {
@@ -31,7 +34,11 @@ pub fn Histogram() -> impl IntoView {
         }
         None => host.histogram.with(|h| h.range),
     };
-    let label = move || host.histogram.with(|h| h.label.clone());
+    let label = move || {
+        pointed
+            .get()
+            .unwrap_or_else(|| host.histogram.with(|h| h.label.clone()))
+    };
     view! {
         <div class="histogram" data-testid="histogram">
             <svg
@@ -41,16 +48,25 @@ pub fn Histogram() -> impl IntoView {
                 role="img"
                 aria-label="Matching events over time; drag to set a time range"
                 on:pointerdown=move |e| {
+                    pointed.set(None);
                     if let Some(f) = fraction(e.client_x()) {
                         drag.set(Some((f, f)));
                     }
                 }
                 on:pointermove=move |e| {
-                    if let (Some((a, _)), Some(f)) = (drag.get_untracked(), fraction(e.client_x())) {
-                        drag.set(Some((a, f)));
+                    let Some(f) = fraction(e.client_x()) else { return };
+                    match drag.get_untracked() {
+                        Some((a, _)) => drag.set(Some((a, f))),
+                        None => {
+                            let bar = host.histogram.with_untracked(|h| h.bar_at(f).map(|b| b.label.clone()));
+                            if pointed.get_untracked() != bar {
+                                pointed.set(bar);
+                            }
+                        }
                     }
                 }
                 on:pointerup=move |e| {
+                    pointed.set(None);
                     let Some((a, _)) = drag.get_untracked() else { return };
                     drag.set(None);
                     let b = fraction(e.client_x()).unwrap_or(a);
@@ -64,24 +80,16 @@ pub fn Histogram() -> impl IntoView {
                         s.to = to;
                     });
                 }
-                on:pointerleave=move |_| drag.set(None)
+                on:pointerleave=move |_| {
+                    drag.set(None);
+                    pointed.set(None);
+                }
                 on:dblclick=move |_| link.update_view(false, |s| {
                     s.from = None;
                     s.to = None;
                 })
             >
-                {move || host.histogram.with(|h| {
-                    h.bars
-                        .iter()
-                        .map(|bar| {
-                            view! {
-                                <rect class="bin" x=bar.x y=bar.y width=bar.width height=bar.height>
-                                    <title>{bar.count}" events"</title>
-                                </rect>
-                            }
-                        })
-                        .collect_view()
-                })}
+                <path class="bin" d=move || host.histogram.with(|h| h.path.clone()) />
                 {move || range().map(|(x, width)| view! {
                     <rect class="range" x=x y="0" width=width height=HEIGHT />
                 })}

@@ -342,6 +342,34 @@ async fn dragging_across_the_histogram_sets_the_time_range() {
     b.wait_for("[data-testid=event-row]").await;
     let (_, total) = match_count(&b).await;
     let svg = b.wait_for("[data-testid=histogram] svg").await;
+    // Pointing at a bar says what it holds; leaving the chart gives the axis back.
+    let pointed = b
+        .client
+        .execute_async(
+            r#"const [svg, done] = arguments; const r = svg.getBoundingClientRect();
+               const label = () => document.querySelector('[data-testid=histogram-label]').textContent;
+               const at = (type, f) => svg.dispatchEvent(new PointerEvent(type,
+                   {bubbles: true, clientX: r.left + r.width * f, clientY: r.top + r.height / 2}));
+               (async () => {
+                 for (let i = 0; i < 100; i++) {
+                   at('pointermove', (i + 0.5) / 100);
+                   await new Promise((ok) => requestAnimationFrame(ok));
+                   if (/ events? · /.test(label())) { const bar = label(); at('pointerleave', 0);
+                     await new Promise((ok) => requestAnimationFrame(ok)); return done([bar, label()]); }
+                 }
+                 done([label(), label()]);
+               })();"#,
+            vec![serde_json::to_value(&svg).unwrap()],
+        )
+        .await
+        .unwrap();
+    let (bar, left) = (pointed[0].as_str().unwrap(), pointed[1].as_str().unwrap());
+    let count: u64 = bar.split(' ').next().unwrap().parse().unwrap_or(0);
+    assert!(
+        count > 0 && bar.contains(" · 20"),
+        "a bar says how many events it holds and when: {bar}"
+    );
+    assert!(left.contains("drag to pick a time range"), "{left}");
     b.client
         .execute(
             r#"const svg = arguments[0]; const r = svg.getBoundingClientRect();

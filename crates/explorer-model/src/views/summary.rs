@@ -110,9 +110,11 @@ pub struct HistogramView {
     pub label: String,
     /// Where the picked range lies on the axis, as fractions; `None` without a range.
     pub selection: Option<(f64, f64)>,
-    /// The bars to draw, in the [`HISTOGRAM_VIEW_BOX`] (whole units: the page draws them as
-    /// they are).
+    /// The bars, in the [`HISTOGRAM_VIEW_BOX`] (whole units), each with what it holds.
     pub bars: Vec<Bar>,
+    /// All bars as one SVG path (`d`): a new result changes one attribute on the page, not
+    /// four per bar.
+    pub path: String,
     /// The picked range as a rectangle `(x, width)` in the same box.
     pub range: Option<(u32, u32)>,
 }
@@ -121,17 +123,27 @@ pub struct HistogramView {
 /// bars.
 pub const HISTOGRAM_VIEW_BOX: (u32, u32) = (7200, 440);
 
-/// One bar of the histogram: where it stands in the drawing box, and how many events it holds.
-#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+/// One bar of the histogram: where it stands in the drawing box, and what it holds.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Bar {
     pub x: u32,
     pub y: u32,
     pub width: u32,
     pub height: u32,
     pub count: usize,
+    /// What pointing at it says: "12 events · 2023-01-04 – 2023-02-10" (days in the zone).
+    pub label: String,
 }
 
 impl HistogramView {
+    /// The bar at `fraction` (0..=1) of the axis, if one stands there.
+    pub fn bar_at(&self, fraction: f64) -> Option<&Bar> {
+        let (w, _) = HISTOGRAM_VIEW_BOX;
+        let slot = w / BINS as u32;
+        let bin = ((fraction.clamp(0.0, 1.0) * f64::from(w)) as u32 / slot).min(BINS as u32 - 1);
+        self.bars.iter().find(|b| b.x / slot == bin)
+    }
+
     /// The instant at `fraction` (0..=1) of the axis.
     pub fn time_at(&self, fraction: f64) -> Option<UtcMillis> {
         let (lo, hi) = self.span?;
@@ -164,6 +176,7 @@ pub fn histogram(
         label: String::new(),
         selection: None,
         bars: Vec::new(),
+        path: String::new(),
         range: None,
     };
     if let Some((lo, hi)) = span {
@@ -185,6 +198,18 @@ pub fn histogram(
     let (w, h) = HISTOGRAM_VIEW_BOX;
     let max = view.bins.iter().copied().max().unwrap_or(0).max(1);
     let slot = w / BINS as u32;
+    let bin_days = |i: usize| {
+        let (lo, hi) = span.unwrap_or_default();
+        let at = |i: usize| lo + ((hi - lo) as i128 * i as i128 / BINS as i128) as i64;
+        // A bin holds its start and not the next bin's; the last one holds the span's end.
+        let last = if i + 1 == BINS { hi } else { at(i + 1) - 1 };
+        let (start, end) = (clock.day(at(i)), clock.day(last.max(at(i))));
+        if start == end {
+            start
+        } else {
+            format!("{start} – {end}")
+        }
+    };
     view.bars = view
         .bins
         .iter()
@@ -193,18 +218,82 @@ pub fn histogram(
         .map(|(i, &count)| {
             // At least 15 units (1.5 % of the height) so one event still shows.
             let height = ((count as u64 * u64::from(h - 20) / max as u64) as u32).max(15);
+            let events = if count == 1 { "event" } else { "events" };
             Bar {
                 x: i as u32 * slot + 5,
                 y: h - height,
                 width: slot - 10,
                 height,
                 count,
+                label: format!("{count} {events} · {}", bin_days(i)),
             }
         })
+        .collect();
+    view.path = view
+        .bars
+        .iter()
+        .map(|b| format!("M{} {}h{}v{}h-{}z", b.x, b.y, b.width, b.height, b.width))
         .collect();
     view.range = view.selection.map(|(a, b)| {
         let x = (a * f64::from(w)) as u32;
         (x, (((b - a) * f64::from(w)) as u32).max(10))
     });
     view
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::zone::{FixedOffsets, Zone};
+
+    /// One current-shape record a time (epoch ms), one event each.
+    fn store_of(times: &[i64]) -> (Store, Vec<EventId>) {
+        let records: Vec<String> = times
+            .iter()
+            .enumerate()
+            .map(|(i, t)| {
+                format!(
+                    r#"{{"entityType":"CUSTOMER","entityId":1,"createdOn":{t},"requestId":"r{i}","updatedByMode":"MEMBER_CARE","events":[{{"eventType":"Customer Status","updatedField":"CustomerStatus","additionalFields":{{"previousValue":"ACTIVE","currentValue":"SUSPENDED"}}}}]}}"#
+                )
+            })
+            .collect();
+        let page = format!(r#"{{"data":[{}]}}"#, records.join(","));
+        let mut store = Store::new();
+        store.ingest_bytes("page", page.as_bytes());
+        let all = (0..store.len() as EventId).collect();
+        (store, all)
+    }
+
+    #[test]
+    fn the_bars_are_one_path_and_each_says_what_it_holds_when_pointed_at() {
+        const DAY: i64 = 86_400_000;
+        let jan_1_2024 = 1_704_067_200_000;
+        let (store, all) = store_of(&[jan_1_2024, jan_1_2024 + DAY / 4, jan_1_2024 + 70 * DAY]);
+        let clock = Clock {
+            offsets: &FixedOffsets,
+            zone: &Zone::Utc,
+            now: 0,
+        };
+        let h = histogram(&store, &all, (None, None), &clock);
+        assert_eq!(h.bars.len(), 2, "{:?}", h.bars);
+        let (first, last) = (&h.bars[0], &h.bars[1]);
+        assert_eq!((first.count, last.count), (2, 1));
+        assert_eq!(first.label, "2 events · 2024-01-01");
+        assert_eq!(last.label, "1 event · 2024-03-10 – 2024-03-11");
+        assert_eq!(
+            h.path,
+            h.bars
+                .iter()
+                .map(|b| format!("M{} {}h{}v{}h-{}z", b.x, b.y, b.width, b.height, b.width))
+                .collect::<String>()
+        );
+        assert!(h.path.starts_with("M5 20h90v420h-90z"), "{}", h.path);
+        assert_eq!(h.bar_at(0.0), Some(first));
+        assert_eq!(
+            h.bar_at(1.0),
+            Some(last),
+            "the end of the axis is the last bin"
+        );
+        assert_eq!(h.bar_at(0.5), None, "nothing happened mid-span");
+    }
 }
