@@ -366,6 +366,42 @@ pub struct StoredStatus {
     pub entry: StatusEntry,
 }
 
+impl StoredStatus {
+    /// A hash of the entry's scalar fields: equal entries have equal fingerprints (the fields
+    /// hashed are compared by their derived `Debug`, which equal values print alike); the
+    /// JSON-valued `actions` and extras are left out, so key order never splits equal entries.
+    fn fingerprint(&self) -> u64 {
+        use std::fmt::Write as _;
+        use std::hash::Hasher as _;
+        /// Feeds what is written into the hasher, with no string built.
+        struct Feed(FastHasher);
+        impl std::fmt::Write for Feed {
+            fn write_str(&mut self, s: &str) -> std::fmt::Result {
+                self.0.write(s.as_bytes());
+                Ok(())
+            }
+        }
+        let e = &self.entry;
+        let mut feed = Feed(FastHasher::default());
+        let _ = write!(
+            feed,
+            "{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}|{:?}",
+            self.kind,
+            e.entity_id,
+            e.status,
+            e.label,
+            e.created_on,
+            e.auto_update_time,
+            e.auto_update_time_iso,
+            e.created_by,
+            e.created_by_user,
+            e.reason,
+            e.is_active,
+        );
+        feed.0.finish()
+    }
+}
+
 /// All ingested audit events and status-log entries, merged and deduplicated.
 #[derive(Debug, Clone, Default)]
 pub struct Store {
@@ -417,6 +453,11 @@ pub struct Store {
     request_first: Chunked<u32>,
     request_next: Chunked<u32>,
     pub(crate) status: Vec<StoredStatus>,
+    /// The status entries by [`StoredStatus::fingerprint`]: a page of a long status log is
+    /// deduplicated against what is held in one lookup an entry, not a comparison with every
+    /// entry (which made a 100k-record customer's cached trail take ~0.8 s before its first
+    /// rows in the worker).
+    status_seen: FastMap<u64, Vec<u32>>,
     /// The page being ingested, as spans ([`Store::ingest_bytes`]) or as
     /// copies of parsed records ([`Store::ingest_page`]); kept for its room.
     tape: Tape,
@@ -533,7 +574,9 @@ impl Store {
         };
         for entry in page.status_entries {
             let s = StoredStatus { kind, entry };
-            if !self.status.contains(&s) {
+            let same = self.status_seen.entry(s.fingerprint()).or_default();
+            if !same.iter().any(|&i| self.status[i as usize] == s) {
+                same.push(self.status.len() as u32);
                 self.status.push(s);
                 report.status_entries_added += 1;
             }
@@ -590,6 +633,7 @@ impl Store {
         self.object_index.shrink_to_fit();
         self.scratch = Vec::new();
         self.status.shrink_to_fit();
+        self.status_seen.shrink_to_fit();
     }
 
     /// The listing's record of this page: its number, how many records it
@@ -687,6 +731,8 @@ impl Store {
             + self.by_fingerprint.heap_bytes()
             + self.request_first.heap_bytes()
             + self.request_next.heap_bytes()
+            + self.status.capacity() * std::mem::size_of::<StoredStatus>()
+            + self.status_seen.capacity() * (8 + std::mem::size_of::<Vec<u32>>() + 4)
     }
 
     // ---- interning -------------------------------------------------------
