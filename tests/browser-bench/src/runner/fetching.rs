@@ -6,6 +6,9 @@
 //! Under a rate limit the app runs twice: as shipped, not told the limit (it learns it from the
 //! first 429 answers), and deployed with `"rateLimit"` in config.json (it paces from the first
 //! request), each against a fresh simulator whose bucket starts full.
+//!
+//! Each run deploys dist/ with a config.json that lists the simulator in `apis` (the explorer
+//! takes no credentials for an API its deployment does not list) beside the shipped settings.
 
 use capillary_sim::{Config, CustomerSize};
 use e2e::{dist_dir, Deployment, StaticServer};
@@ -30,65 +33,85 @@ pub struct Fetching {
     pub rate_stated: Option<Result<Value, String>>,
 }
 
-pub async fn measure(app: &StaticServer, rate_limited: bool) -> Fetching {
+pub async fn measure(rate_limited: bool) -> Fetching {
     let mut out = Fetching::default();
-    let (load, sequential) = scenario(app, None, true).await;
+    let (load, sequential) = scenario(None, false, true).await;
     out.app = Some(load);
     out.sequential = sequential;
     if rate_limited {
-        out.rate_learned = Some(scenario(app, Some(RATE_PER_MINUTE), false).await.0);
-        let stated = StaticServer::deploy(&dist_dir(), "/", stated_limit()).await;
-        out.rate_stated = Some(scenario(&stated, Some(RATE_PER_MINUTE), false).await.0);
+        out.rate_learned = Some(scenario(Some(RATE_PER_MINUTE), false, false).await.0);
+        out.rate_stated = Some(scenario(Some(RATE_PER_MINUTE), true, false).await.0);
     }
     out
 }
 
-/// dist/ deployed with its own config.json plus `"rateLimit": RATE_PER_MINUTE`.
-fn stated_limit() -> Deployment {
+/// dist/ deployed with a config.json its tests set (see [`config_for`]).
+pub async fn deployable() -> StaticServer {
+    StaticServer::deploy(
+        &dist_dir(),
+        "/",
+        Deployment {
+            config: Some(None),
+            csp_header: false,
+            ..Deployment::default()
+        },
+    )
+    .await
+}
+
+/// A simulator answering `app`'s page, holding one customer of `records` records.
+pub fn one_customer(app: &StaticServer, id: i64, records: u64) -> Config {
+    Config {
+        cors_origins: vec![app.origin()],
+        customers: vec![CustomerSize {
+            id: Some(id),
+            records,
+            cards: vec![],
+            merge: false,
+        }],
+        ..Config::default()
+    }
+}
+
+/// The shipped config.json with the simulator at `sim` as its one API, and `extra` members.
+pub fn config_for(sim: &str, extra: Value) -> String {
     let path = dist_dir().join("config.json");
     let mut config: serde_json::Map<String, Value> = std::fs::read_to_string(&path)
         .ok()
         .and_then(|text| serde_json::from_str(&text).ok())
         .unwrap_or_default();
-    config.insert("rateLimit".into(), json!(RATE_PER_MINUTE));
-    Deployment {
-        config: Some(Some(Value::Object(config).to_string())),
-        csp_header: false,
-        ..Deployment::default()
+    config.insert("apis".into(), json!([sim]));
+    if let Value::Object(extra) = extra {
+        config.extend(extra);
     }
+    Value::Object(config).to_string()
 }
 
 async fn scenario(
-    app: &StaticServer,
     rate: Option<u32>,
+    stated: bool,
     with_sequential: bool,
 ) -> (Result<Value, String>, Option<Result<Value, String>>) {
+    let app = deployable().await;
     let config = Config {
-        cors_origins: vec![app.origin()],
         faults: vec![format!("latency={LATENCY_MS},path=/api_gateway")],
         rate_limit_per_minute: rate,
-        customers: vec![CustomerSize {
-            id: Some(ENTITY),
-            records: RECORDS,
-            cards: vec![],
-            merge: false,
-        }],
-        ..Config::default()
+        ..one_customer(&app, ENTITY, RECORDS)
     };
     let sim = match capillary_sim::spawn(config).await {
         Ok(s) => s,
         Err(e) => return (Err(format!("simulator: {e:?}")), None),
     };
+    let extra = if stated {
+        json!({ "rateLimit": RATE_PER_MINUTE })
+    } else {
+        json!({})
+    };
+    app.set_config(&config_for(&sim.url(), extra));
     let b = crate::run::browser().await;
     b.goto(&app.url("")).await;
     b.wait_for("[data-testid=event-row]").await;
-    let args = json!({
-        "sim": sim.url(),
-        "entity": ENTITY.to_string(),
-        "records": RECORDS,
-        "limit": PAGE_SIZE,
-        "auth": capillary_sim::basic_auth_header("demo", "demo123"),
-    });
+    let args = load_args(&sim, ENTITY, RECORDS, PAGE_SIZE);
     let load = run_script(&b, APP_LOAD_JS, &args).await;
     let sequential = if with_sequential {
         Some(run_script(&b, SEQUENTIAL_JS, &args).await)
@@ -100,8 +123,20 @@ async fn scenario(
     (load, sequential)
 }
 
+/// What [`APP_LOAD_JS`] and [`SEQUENTIAL_JS`] are given: the simulator, the customer, its size
+/// and the page size, and the demo user's Basic header.
+pub fn load_args(sim: &capillary_sim::Running, entity: i64, records: u64, limit: u64) -> Value {
+    json!({
+        "sim": sim.url(),
+        "entity": entity.to_string(),
+        "records": records,
+        "limit": limit,
+        "auth": capillary_sim::basic_auth_header("demo", "demo123"),
+    })
+}
+
 /// Starts `script` (which stores its outcome in `window.__fetch`) and polls for the outcome.
-async fn run_script(b: &e2e::Browser, script: &str, args: &Value) -> Result<Value, String> {
+pub async fn run_script(b: &e2e::Browser, script: &str, args: &Value) -> Result<Value, String> {
     b.client
         .execute(
             &format!("window.__fetch = null; const args = arguments[0]; {script}"),
@@ -128,9 +163,9 @@ async fn run_script(b: &e2e::Browser, script: &str, args: &Value) -> Result<Valu
 }
 
 /// Fills the connection panel (fields set as typing would), clicks Load and waits until the
-/// status line says every record is loaded. Requests and their HTTP status come from resource
+/// status line says every record is loaded (`args.keep`: with the credentials kept for the tab). Requests and their HTTP status come from resource
 /// timing (`responseStatus`), so refused (429) and failed requests are counted.
-const APP_LOAD_JS: &str = r#"
+pub const APP_LOAD_JS: &str = r#"
 (async () => {
   const q = (id) => document.querySelector(`[data-testid=${id}]`);
   const frame = () => new Promise((r) => requestAnimationFrame(r));
@@ -148,6 +183,7 @@ const APP_LOAD_JS: &str = r#"
   await frame();
   set('username', 'demo');
   set('password', 'demo123');
+  if (args.keep && !q('keep-session').checked) q('keep-session').click();
   set('entity-id', args.entity);
   set('param-limit', String(args.limit));
   await frame();

@@ -10,13 +10,15 @@
 //! `BENCH_SIZES` (default `10000,100000,1000000`), `BENCH_ROUNDS` (typing rounds, default 3),
 //! `BENCH_PHASES` (default `ours,js,app`; `none` runs no phase, e.g. for fetching alone; `app`
 //! opens a generated trail from files in the release app, `BENCH_TRAIL_DIR` keeps the trails),
-//! `BENCH_FETCH` (`0` skips the fetching runs), `BENCH_RATE_LIMIT` (`1` adds two > 1 minute
+//! `BENCH_FETCH` (`0` skips the fetching runs and the reopening of a cached trail), `BENCH_RATE_LIMIT` (`1` adds two > 1 minute
 //! runs under a 100 requests/minute limit: the limit learned, and stated in config.json),
 //! `BENCH_OUT` (the markdown file, default the repo's BENCHMARKS.md), `BENCH_BUNDLE` (output of
 //! `scripts/bundle-size dist`).
 
 #[cfg(not(target_arch = "wasm32"))]
 mod app;
+#[cfg(not(target_arch = "wasm32"))]
+mod cached;
 #[cfg(not(target_arch = "wasm32"))]
 mod fetching;
 #[cfg(not(target_arch = "wasm32"))]

@@ -77,11 +77,19 @@ pub async fn main() {
     }
     let first_rows = first_rows(&app).await;
     eprintln!("bench-browser: first rows {first_rows:?}");
-    let fetching = if std::env::var("BENCH_FETCH").as_deref() != Ok("0") {
+    let fetch = std::env::var("BENCH_FETCH").as_deref() != Ok("0");
+    let fetching = if fetch {
         let rate_limited = std::env::var("BENCH_RATE_LIMIT").as_deref() == Ok("1");
-        let f = crate::fetching::measure(&app, rate_limited).await;
+        let f = crate::fetching::measure(rate_limited).await;
         eprintln!("bench-browser: fetching {f:?}");
         Some(f)
+    } else {
+        None
+    };
+    let reopen = if fetch {
+        let r = crate::cached::measure().await;
+        eprintln!("bench-browser: reopen cached {r:?}");
+        Some(r)
     } else {
         None
     };
@@ -89,6 +97,7 @@ pub async fn main() {
         phases,
         first_rows,
         fetching,
+        reopen,
         bundle: std::env::var("BENCH_BUNDLE").ok(),
     };
     // The raw figures beside the table, for anyone who wants more than it shows.

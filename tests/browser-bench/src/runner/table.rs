@@ -16,6 +16,8 @@ pub struct Results {
     pub phases: BTreeMap<(usize, String), Result<Value, String>>,
     pub first_rows: Result<Vec<Value>, String>,
     pub fetching: Option<Fetching>,
+    /// Reopening a cached trail ([`crate::cached`]); `None` when fetching was skipped.
+    pub reopen: Option<Result<Value, String>>,
     pub bundle: Option<String>,
 }
 
@@ -808,6 +810,86 @@ fn global_rows(t: &mut Table, r: &Results) {
     for (how, outcome) in limited {
         rate_limited_row(t, how, outcome, app_ms);
     }
+    reopen_rows(t, r.reopen.as_ref());
+}
+
+/// Reopening a kept trail (issue 14): reload → the app mounted, its first rows and the whole
+/// trail painted, from navigation start; and what reached the API before the refresh.
+fn reopen_rows(t: &mut Table, reopen: Option<&Result<Value, String>>) {
+    let what = format!(
+        "cached {}-record trail (page size {}), reload →",
+        crate::cached::RECORDS,
+        crate::cached::PAGE_SIZE
+    );
+    let v = match reopen {
+        None => return,
+        Some(Err(e)) => {
+            t.row(&[
+                format!("{what} first rows"),
+                "100k".into(),
+                format!("failed: {}", e.lines().next().unwrap_or("")),
+                "–".into(),
+                "–".into(),
+                "–".into(),
+            ]);
+            return;
+        }
+        Some(Ok(v)) => v,
+    };
+    let at = |k: &str| num(v, &format!("timing.{k}"));
+    let mounted = at("mounted");
+    let since_mount = |x: Option<f64>| match (x, mounted) {
+        (Some(x), Some(m)) => format!("; {} after the app mounted", ms(x - m)),
+        _ => String::new(),
+    };
+    let events = num(v, "events").unwrap_or(0.0);
+    let kept = num(v, "kept_bytes").unwrap_or(0.0) / 1e6;
+    let rows = [
+        ("first rows painted", at("rows"), at("rows_dom"), 300.0),
+        (
+            "whole trail painted (every event, the load over)",
+            at("all"),
+            at("all_dom"),
+            1000.0,
+        ),
+    ];
+    for (label, painted, dom, limit) in rows {
+        let cell = match painted {
+            Some(p) => format!(
+                "{} from navigation start (in the DOM after {}){}; {events:.0} events, entry {kept:.0} MB",
+                ms(p),
+                dom.map_or("–".into(), ms),
+                since_mount(Some(p))
+            ),
+            None => "not shown".into(),
+        };
+        let target = match (painted, mounted) {
+            (Some(p), Some(m)) => format!("≤ {limit:.0} ms after mount {}", mark(p - m <= limit)),
+            _ => format!("≤ {limit:.0} ms –"),
+        };
+        t.row(&[
+            format!("{what} {label}"),
+            "100k".into(),
+            cell,
+            "–".into(),
+            "–".into(),
+            target,
+        ]);
+    }
+    t.row(&[
+        format!("{what} audit requests before the refresh"),
+        "100k".into(),
+        format!(
+            "{} without `startDate` (the refresh's own: {} in all)",
+            v["audit_requests_without_start_date"], v["audit_requests_after_reload"]
+        ),
+        "–".into(),
+        "–".into(),
+        format!(
+            "0 {}",
+            mark(num(v, "audit_requests_without_start_date") == Some(0.0))
+        ),
+    ]);
 }
 
 /// The release bundle per module, from `scripts/bundle-size` (one line a file: name, bytes,
