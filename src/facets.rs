@@ -6,7 +6,7 @@
 //! counts in place, and only a value that comes or goes adds or removes one.
 
 use explorer_model::query_edit::with_clause;
-use explorer_model::views::{Chip, Facet};
+use explorer_model::views::{Chip, Facet, FacetGroup};
 use leptos::prelude::*;
 
 use crate::engine_host::use_engine;
@@ -46,15 +46,7 @@ fn Group(facet: Facet) -> impl IntoView {
     let host = use_engine();
     let qualifier = facet.qualifier();
     // The chips of this group, as the engine last counted them.
-    let chips = move || {
-        host.facets.with(|groups| {
-            groups
-                .iter()
-                .find(|g| g.facet == facet)
-                .map(|g| g.chips.clone())
-                .unwrap_or_default()
-        })
-    };
+    let chips = move || host.facets.with(|groups| chips_of(groups, facet).to_vec());
     view! {
         <div class="facet-group" data-testid=format!("facet-{qualifier}")>
             <span class="facet-title">{facet.title()}</span>
@@ -65,6 +57,14 @@ fn Group(facet: Facet) -> impl IntoView {
             />
         </div>
     }
+}
+
+/// The chips of `facet`'s group in `groups` (none when the result has no such values).
+fn chips_of(groups: &[FacetGroup], facet: Facet) -> &[Chip] {
+    groups
+        .iter()
+        .find(|g| g.facet == facet)
+        .map_or(&[], |g| g.chips.as_slice())
 }
 
 /// One facet value: click to include it in the query, `−` to exclude it. Its count follows
@@ -79,10 +79,9 @@ fn FacetChip(facet: Facet, chip: Chip) -> impl IntoView {
         let value = value.clone();
         Memo::new(move |_| {
             host.facets.with(|groups| {
-                groups
+                chips_of(groups, facet)
                     .iter()
-                    .find(|g| g.facet == facet)
-                    .and_then(|g| g.chips.iter().find(|c| c.value == value))
+                    .find(|c| c.value == value)
                     .map_or(0, |c| c.count)
             })
         })
