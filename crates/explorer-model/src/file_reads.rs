@@ -17,6 +17,14 @@ use crate::loader::Page;
 /// few enough that a cancelled load leaves little in flight.
 pub const READS_AT_ONCE: usize = 4;
 
+/// A read begun and not handed over yet.
+#[derive(Debug)]
+enum Slot {
+    Reading,
+    /// Done: the file's bytes, or `None` when it could not be read.
+    Read(Option<Vec<u8>>),
+}
+
 /// The reads of one set of opened files (see the module docs).
 #[derive(Debug)]
 pub struct FileReads {
@@ -27,8 +35,8 @@ pub struct FileReads {
     whole: bool,
     /// Files whose read has been begun (the first `started`).
     started: usize,
-    /// Reads not handed over yet, by file index from `handed` on: `Some` once read.
-    slots: VecDeque<Option<Option<Vec<u8>>>>,
+    /// Reads not handed over yet, by file index from `handed` on.
+    slots: VecDeque<Slot>,
     /// Files handed to the engine (the front of `slots` is file `handed`).
     handed: usize,
     /// Bytes of the files in `slots`.
@@ -82,7 +90,7 @@ impl FileReads {
             }
             start.push(self.started);
             self.in_flight += size;
-            self.slots.push_back(None);
+            self.slots.push_back(Slot::Reading);
             self.started += 1;
         }
         start
@@ -98,14 +106,15 @@ impl FileReads {
         else {
             return Vec::new();
         };
-        if slot.is_some() {
+        if matches!(slot, Slot::Read(_)) {
             return Vec::new();
         }
-        *slot = Some(bytes);
+        *slot = Slot::Read(bytes);
         let mut pages = Vec::new();
         let mut unreadable = Vec::new();
-        while self.slots.front().is_some_and(Option::is_some) {
-            let bytes = self.slots.pop_front().flatten().flatten();
+        while let Some(Slot::Read(bytes)) = self.slots.front_mut() {
+            let bytes = bytes.take();
+            self.slots.pop_front();
             let (name, size) = &self.files[self.handed];
             self.in_flight -= size;
             self.handed += 1;
