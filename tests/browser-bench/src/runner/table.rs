@@ -838,9 +838,10 @@ fn reopen_rows(t: &mut Table, reopen: Option<&Result<Value, String>>) {
     };
     let at = |k: &str| num(v, &format!("timing.{k}"));
     let mounted = at("mounted");
-    let since_mount = |x: Option<f64>| match (x, mounted) {
-        (Some(x), Some(m)) => format!("; {} after the app mounted", ms(x - m)),
-        _ => String::new(),
+    let since_mount = |x: f64| {
+        mounted.map_or(String::new(), |m| {
+            format!("; {} after the app mounted", ms(x - m))
+        })
     };
     let events = num(v, "events").unwrap_or(0.0);
     let kept = num(v, "kept_bytes").unwrap_or(0.0) / 1e6;
@@ -859,7 +860,7 @@ fn reopen_rows(t: &mut Table, reopen: Option<&Result<Value, String>>) {
                 "{} from navigation start (in the DOM after {}){}; {events:.0} events, entry {kept:.0} MB",
                 ms(p),
                 dom.map_or("–".into(), ms),
-                since_mount(Some(p))
+                since_mount(p)
             ),
             None => "not shown".into(),
         };
