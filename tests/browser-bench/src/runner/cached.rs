@@ -19,9 +19,10 @@ pub async fn measure() -> Result<Value, String> {
     let sim = capillary_sim::spawn(crate::fetching::one_customer(&app, ENTITY, RECORDS))
         .await
         .map_err(|e| format!("simulator: {e:?}"))?;
-    app.set_config(
-        &json!({ "apis": [sim.url()], "cache": { "enabled": true, "expiryHours": 1 } }).to_string(),
-    );
+    app.set_config(&crate::fetching::config_for(
+        &sim.url(),
+        json!({ "cache": { "enabled": true, "expiryHours": 1 } }),
+    ));
     let b = crate::run::browser().await;
     let out = reopen(&b, &app, &sim).await;
     b.close().await;
