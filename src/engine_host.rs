@@ -11,10 +11,11 @@
 //! feature, which runs the same engine on this thread; the release build never carries it.
 
 use std::cell::RefCell;
-use std::collections::HashMap;
+use std::collections::{HashMap, VecDeque};
 use std::rc::Rc;
 
 use explorer_model::cache::CachedTrail;
+use explorer_model::file_reads::HANDLES_AT_ONCE;
 use explorer_model::protocol::{decode, encode, FromWorker, PROTOCOL_VERSION};
 use explorer_model::views::{DetailView, FacetGroup, HistogramView, HistoryView, StatusView};
 use explorer_model::{
@@ -90,6 +91,20 @@ struct WorkerLink {
     ready: bool,
     /// Messages (and their transfer lists) sent before the worker was ready.
     waiting: Vec<(js_sys::Array, js_sys::Array)>,
+    /// `File` handles of the files being opened still to send, a batch per task
+    /// ([`Command::MoreFiles`]).
+    handles: VecDeque<web_sys::File>,
+}
+
+impl WorkerLink {
+    /// Posts `message` (transferring `transfer`), or keeps it until the worker is ready.
+    fn send(&mut self, message: js_sys::Array, transfer: js_sys::Array) {
+        if self.ready {
+            let _ = self.worker.post_message_with_transfer(&message, &transfer);
+        } else {
+            self.waiting.push((message, transfer));
+        }
+    }
 }
 
 impl EngineHost {
@@ -173,9 +188,35 @@ impl EngineHost {
         self.on_loaded.set_value(Some(Box::new(then)));
         let open = Command::OpenFiles {
             label,
-            files: files.len(),
+            files: files.iter().map(|f| (f.name(), f.size() as u64)).collect(),
         };
         self.post_with(open, Vec::new(), files);
+    }
+
+    /// Sends the next batch of the handles of the files being opened, and queues a task for
+    /// the batch after it.
+    fn send_more_handles(&self) {
+        let Some(transport) = self.transport.try_get_value() else {
+            return;
+        };
+        let mut t = transport.borrow_mut();
+        let Transport::Worker(link) = &mut *t else {
+            return;
+        };
+        if link.handles.is_empty() {
+            return;
+        }
+        let head = js_sys::Uint8Array::from(encode(&Command::MoreFiles).as_slice()).buffer();
+        let message = js_sys::Array::of1(&head);
+        let batch = link.handles.len().min(HANDLES_AT_ONCE);
+        for file in link.handles.drain(..batch) {
+            message.push(&file);
+        }
+        link.send(message, js_sys::Array::of1(&head));
+        if !link.handles.is_empty() {
+            let host = *self;
+            gloo_timers::callback::Timeout::new(0, move || host.send_more_handles()).forget();
+        }
     }
 
     /// Stops the load running; what it read so far stays (see [`Command::CancelLoad`]).
@@ -243,6 +284,12 @@ impl EngineHost {
         let mut t = transport.borrow_mut();
         match &mut *t {
             Transport::Worker(link) => {
+                // A batch already queued sends on whatever handles are waiting by then.
+                let sending = !link.handles.is_empty();
+                if command.replaces_load() {
+                    // The handles of files a newer load replaces are not wanted.
+                    link.handles.clear();
+                }
                 let head = js_sys::Uint8Array::from(encode(&command).as_slice()).buffer();
                 let message = js_sys::Array::of1(&head);
                 let transfer = js_sys::Array::of1(&head);
@@ -250,14 +297,18 @@ impl EngineHost {
                     message.push(&body);
                     transfer.push(&body);
                 }
-                // Cloned, not transferred: a `File` is a handle, its bytes are not copied.
-                for file in files {
+                // Cloned, not transferred: a `File` is a handle, its bytes are not copied. The
+                // first batch starts the reads; the rest follow a batch per task.
+                let mut files = files.into_iter();
+                for file in files.by_ref().take(HANDLES_AT_ONCE) {
                     message.push(&file);
                 }
-                if link.ready {
-                    let _ = link.worker.post_message_with_transfer(&message, &transfer);
-                } else {
-                    link.waiting.push((message, transfer));
+                link.send(message, transfer);
+                link.handles.extend(files);
+                if !sending && !link.handles.is_empty() {
+                    let host = *self;
+                    gloo_timers::callback::Timeout::new(0, move || host.send_more_handles())
+                        .forget();
                 }
             }
             #[cfg(feature = "in-page-engine")]
@@ -325,6 +376,7 @@ impl EngineHost {
             worker,
             ready: false,
             waiting: Vec::new(),
+            handles: VecDeque::new(),
         })
     }
 
@@ -349,8 +401,8 @@ impl EngineHost {
         let mut t = transport.borrow_mut();
         if let Transport::Worker(link) = &mut *t {
             link.ready = true;
-            for (message, transfer) in link.waiting.drain(..) {
-                let _ = link.worker.post_message_with_transfer(&message, &transfer);
+            for (message, transfer) in std::mem::take(&mut link.waiting) {
+                link.send(message, transfer);
             }
         }
     }
@@ -467,7 +519,7 @@ mod in_page {
         pub fn open_files(self, label: String, files: Vec<web_sys::File>) {
             self.clone().handle(Command::OpenFiles {
                 label: label.clone(),
-                files: files.len(),
+                files: Vec::new(),
             });
             let load = *self.loads.borrow();
             let sizes = files
@@ -484,7 +536,7 @@ mod in_page {
                         return;
                     }
                     let wanted = self.engine.borrow().load_bytes_wanted();
-                    let due = reads.borrow_mut().to_read(wanted);
+                    let due = reads.borrow_mut().to_read(wanted, files.len());
                     for index in due {
                         let (this, reads, file) =
                             (self.clone(), reads.clone(), files[index].clone());

@@ -89,11 +89,21 @@ pub enum Command {
     /// For the host's on-device cache (crates/explorer-worker/src/cache.rs); the engine itself
     /// has nothing to do for it (an engine on the page's thread has no cache).
     Cache(CacheCommand),
-    /// For the host: open the `files` that travel beside this command as `File` handles,
-    /// shown as `label`. The host reads them as [`crate::FileReads`] plans and hands the
-    /// engine the [`Command::Load`] and [`Command::LoadMore`]s that come of it; the engine
-    /// itself has nothing to do for it.
-    OpenFiles { label: String, files: usize },
+    /// For the host: open `files` (name and size, in the order opened), shown as `label`. Their
+    /// `File` handles travel beside this command and the [`Command::MoreFiles`] after it. The
+    /// host reads them as [`crate::FileReads`] plans and hands the engine the
+    /// [`Command::Load`] and [`Command::LoadMore`]s that come of it; the engine itself has
+    /// nothing to do for it.
+    OpenFiles {
+        label: String,
+        files: Vec<(String, u64)>,
+    },
+    /// For the host: the next `File` handles of the files [`Command::OpenFiles`] opened, in
+    /// order. A large set's handles travel in batches of [`crate::file_reads::HANDLES_AT_ONCE`]
+    /// because the browser clones each handle on the sending thread (an eighth of a millisecond
+    /// apiece, measured): a thousand in one message froze the page for 125 ms and held the
+    /// first read back until the last handle had crossed.
+    MoreFiles,
 }
 
 /// What the page asks of the on-device cache. Keys are [`crate::cache::trail_key`]s: the API
@@ -439,7 +449,7 @@ impl Engine {
                 self.restoring = Some(trail);
                 self.start_load(SourceKind::Api, label, pages, 0, now, &mut out);
             }
-            Command::Cache(_) | Command::OpenFiles { .. } => {}
+            Command::Cache(_) | Command::OpenFiles { .. } | Command::MoreFiles => {}
         }
         out
     }

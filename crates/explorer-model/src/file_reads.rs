@@ -17,6 +17,12 @@ use crate::loader::Page;
 /// few enough that a cancelled load leaves little in flight.
 pub const READS_AT_ONCE: usize = 4;
 
+/// How many `File` handles the page sends in one message ([`Command::OpenFiles`] the first,
+/// each [`Command::MoreFiles`] the next, in a task of its own): cloning a handle costs the
+/// sending thread an eighth of a millisecond, so a batch stays well inside a frame, and the first
+/// reads start long before the last handle has crossed.
+pub const HANDLES_AT_ONCE: usize = 64;
+
 /// A read begun and not handed over yet.
 #[derive(Debug)]
 enum Slot {
@@ -76,12 +82,14 @@ impl FileReads {
     }
 
     /// The files to start reading now (their indexes), given the bytes the engine wants
-    /// ([`crate::Engine::load_bytes_wanted`]): a small set all at once; a streamed one as many
-    /// as fit in what is wanted, at least one when none is being read, at most
-    /// [`READS_AT_ONCE`].
-    pub fn to_read(&mut self, wanted: usize) -> Vec<usize> {
+    /// ([`crate::Engine::load_bytes_wanted`]) and how many of the files' handles the host has
+    /// (they may still be arriving, [`HANDLES_AT_ONCE`] at a time): a small set all at once;
+    /// a streamed one as many as fit in what is wanted, at least one when none is being read,
+    /// at most [`READS_AT_ONCE`].
+    pub fn to_read(&mut self, wanted: usize, handles: usize) -> Vec<usize> {
         let mut start = Vec::new();
-        while let Some((_, size)) = self.files.get(self.started) {
+        let readable = &self.files[..handles.min(self.files.len())];
+        while let Some((_, size)) = readable.get(self.started) {
             let room = self.whole
                 || (self.slots.is_empty() && wanted > 0)
                 || (self.slots.len() < READS_AT_ONCE && self.in_flight + size <= wanted);
@@ -156,6 +164,11 @@ impl FileReads {
         }
     }
 
+    /// How many files were opened.
+    pub fn count(&self) -> usize {
+        self.files.len()
+    }
+
     /// Every file has been read and handed over.
     pub fn is_over(&self) -> bool {
         self.handed == self.files.len()
@@ -167,6 +180,8 @@ mod tests {
     use super::*;
 
     const MB: usize = 1 << 20;
+    /// Every handle has arrived.
+    const ALL: usize = usize::MAX;
 
     fn files(sizes: &[usize]) -> Vec<(String, usize)> {
         sizes
@@ -198,11 +213,11 @@ mod tests {
             "nothing is said before the files are read"
         );
         assert_eq!(
-            reads.to_read(0),
+            reads.to_read(0, ALL),
             [0, 1, 2],
             "all at once, whatever is wanted"
         );
-        assert_eq!(reads.to_read(0), Vec::<usize>::new());
+        assert_eq!(reads.to_read(0, ALL), Vec::<usize>::new());
         assert!(reads.read(2, Some(b"c".to_vec())).is_empty());
         assert!(reads.read(0, Some(b"a".to_vec())).is_empty());
         let load = reads.read(1, Some(b"b".to_vec()));
@@ -225,7 +240,7 @@ mod tests {
     #[test]
     fn an_unreadable_file_of_a_small_set_is_told_with_its_load() {
         let mut reads = FileReads::new("2 files".into(), files(&[10, 20]));
-        reads.to_read(0);
+        reads.to_read(0, ALL);
         reads.read(0, None);
         let out = reads.read(1, Some(b"{}".to_vec()));
         assert_eq!(out.len(), 2, "{out:?}");
@@ -247,14 +262,17 @@ mod tests {
             }),
             "the load starts before a file is read"
         );
-        assert!(reads.to_read(0).is_empty(), "nothing wanted, nothing read");
+        assert!(
+            reads.to_read(0, ALL).is_empty(),
+            "nothing wanted, nothing read"
+        );
         assert_eq!(
-            reads.to_read(10 * MB),
+            reads.to_read(10 * MB, ALL),
             [0, 1],
             "as many as fit in what is wanted"
         );
         assert!(
-            reads.to_read(10 * MB).is_empty(),
+            reads.to_read(10 * MB, ALL).is_empty(),
             "the reads in flight count"
         );
         // Read out of order: handed over in order.
@@ -266,7 +284,7 @@ mod tests {
             (vec!["0.json".into(), "1.json".into()], vec![])
         );
         assert_eq!(
-            reads.to_read(64 * MB),
+            reads.to_read(64 * MB, ALL),
             [2, 3, 4, 5],
             "at most READS_AT_ONCE at once"
         );
@@ -278,25 +296,25 @@ mod tests {
         assert!(!reads.is_over());
         reads.read(5, Some(vec![5]));
         assert!(reads.is_over());
-        assert!(reads.to_read(64 * MB).is_empty());
+        assert!(reads.to_read(64 * MB, ALL).is_empty());
     }
 
     #[test]
     fn one_file_larger_than_what_is_wanted_is_still_read_when_none_is_in_flight() {
         let mut reads = FileReads::new("huge.json".into(), files(&[64 * MB, 64 * MB]));
-        assert_eq!(reads.to_read(MB), [0]);
+        assert_eq!(reads.to_read(MB, ALL), [0]);
         assert!(
-            reads.to_read(MB).is_empty(),
+            reads.to_read(MB, ALL).is_empty(),
             "one at a time when each is larger"
         );
         reads.read(0, Some(vec![0]));
-        assert_eq!(reads.to_read(MB), [1]);
+        assert_eq!(reads.to_read(MB, ALL), [1]);
     }
 
     #[test]
     fn a_read_reported_twice_or_unknown_changes_nothing() {
         let mut reads = FileReads::new("2 files".into(), files(&[4 * MB, 4 * MB]));
-        reads.to_read(16 * MB);
+        reads.to_read(16 * MB, ALL);
         assert_eq!(reads.read(0, Some(vec![0])).len(), 1);
         assert!(
             reads.read(0, Some(vec![0])).is_empty(),
@@ -305,5 +323,26 @@ mod tests {
         assert!(reads.read(7, Some(vec![7])).is_empty(), "no such file");
         assert_eq!(reads.read(1, Some(vec![1])).len(), 1);
         assert!(reads.is_over());
+    }
+
+    #[test]
+    fn a_file_is_read_only_once_its_handle_has_arrived() {
+        let mut reads = FileReads::new("200 files".into(), files(&[MB; 200]));
+        assert!(reads.begin().is_some(), "streamed: the load starts at once");
+        assert_eq!(
+            reads.to_read(64 * MB, 2),
+            [0, 1],
+            "two handles, two reads, though more are wanted"
+        );
+        assert!(reads.to_read(64 * MB, 2).is_empty());
+        assert_eq!(reads.to_read(64 * MB, HANDLES_AT_ONCE), [2, 3]);
+        for i in 0..4 {
+            reads.read(i, Some(vec![i as u8]));
+        }
+        assert_eq!(reads.to_read(64 * MB, 200), [4, 5, 6, 7]);
+
+        let mut small = FileReads::new("3 files".into(), files(&[10, 20, 30]));
+        assert_eq!(small.to_read(0, 1), [0], "a small set too");
+        assert_eq!(small.to_read(0, 3), [1, 2]);
     }
 }

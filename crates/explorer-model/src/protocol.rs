@@ -3,8 +3,9 @@
 //! (opened files, response bodies) are taken out first and travel beside it as transferable
 //! buffers, so they are never copied, decoded or parsed on the page's thread.
 //!
-//! Opened files do not even cross as bytes: [`Command::OpenFiles`] carries `File` handles after
-//! its head, and the worker reads them itself as [`crate::FileReads`] plans (in order, only as
+//! Opened files do not even cross as bytes: [`Command::OpenFiles`] names them and carries the
+//! first `File` handles after its head ([`Command::MoreFiles`] the rest, a batch per task), and
+//! the worker reads them itself as [`crate::FileReads`] plans (in order, only as
 //! far ahead of parsing as [`crate::Engine::load_bytes_wanted`] allows). The page's thread
 //! never reads a file, so a page busy drawing frames never holds a load back.
 
@@ -15,7 +16,7 @@ use crate::engine::{Command, Update};
 /// Bumped whenever a message changes shape. The worker's files are not content-hashed (Trunk
 /// names them after the binary), so a page may meet a worker of another release: the worker
 /// says its version first, and the page refuses one that differs.
-pub const PROTOCOL_VERSION: u32 = 4;
+pub const PROTOCOL_VERSION: u32 = 5;
 
 /// What the worker says.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -143,6 +144,15 @@ mod tests {
             ..ViewState::default()
         });
         assert_eq!(decode::<Command>(&encode(&view)), Some(view));
+        let open = Command::OpenFiles {
+            label: "2 files".into(),
+            files: vec![("पृष्ठ-1.json".into(), 72 << 20), ("b.json".into(), 3)],
+        };
+        assert_eq!(decode::<Command>(&encode(&open)), Some(open));
+        assert_eq!(
+            decode::<Command>(&encode(&Command::MoreFiles)),
+            Some(Command::MoreFiles)
+        );
         let ready = FromWorker::Ready {
             version: PROTOCOL_VERSION,
         };

@@ -1,8 +1,9 @@
 //! The engine's worker: explorer-model's [`Engine`] behind `postMessage`, so parsing, the store,
 //! search, view models and export never run on the page's thread.
 //!
-//! Messages in are `[head, ...bodies]`: a postcard-encoded [`Command`] and the transferred
-//! buffers of its bulk bytes (files, response bodies). Messages out are one transferred buffer:
+//! Messages in are `[head, ...bodies, ...files]`: a postcard-encoded [`Command`], the
+//! transferred buffers of its bulk bytes (pages, response bodies) and the `File` handles it
+//! opens. Messages out are one transferred buffer:
 //! a postcard-encoded [`FromWorker`]. The first message out is `Ready` with the protocol
 //! version, sent once `onmessage` is installed (anything posted before would be lost).
 //!
@@ -12,9 +13,10 @@
 //! a task boundary after each, so a keystroke, a cancel or a view switch that arrives during a
 //! million-event load is answered after at most one slice.
 //!
-//! Opened files arrive as `File` handles after [`Command::OpenFiles`]: the worker reads them
-//! itself as [`FileReads`] plans and hands the engine what they hold, so a load goes at the
-//! engine's pace whatever the page is busy with (scrolling, typing).
+//! Opened files arrive as `File` handles after [`Command::OpenFiles`] and the
+//! [`Command::MoreFiles`] that follow it: the worker reads them itself as [`FileReads`] plans
+//! and hands the engine what they hold, so a load goes at the engine's pace whatever the page
+//! is busy with (scrolling, typing).
 #![forbid(unsafe_code)]
 
 mod cache;
@@ -139,28 +141,40 @@ fn receive(worker: &Rc<RefCell<Worker>>, e: &MessageEvent) {
         if command.replaces_load() {
             w.files = None;
         }
-        if let Command::OpenFiles { label, .. } = command {
-            let sizes = files
-                .iter()
-                .map(|f| (f.name(), f.size() as usize))
-                .collect();
-            let reads = FileReads::new(label, sizes);
-            w.file_reads += 1;
-            w.queue.extend(reads.begin());
-            w.files = Some(FileRead {
-                id: w.file_reads,
-                files,
-                reads,
-            });
-        } else {
-            w.queue.push_back(command);
+        match command {
+            Command::OpenFiles {
+                label,
+                files: named,
+            } => {
+                let sizes = named
+                    .into_iter()
+                    .map(|(name, size)| (name, size as usize))
+                    .collect();
+                let reads = FileReads::new(label, sizes);
+                w.file_reads += 1;
+                w.queue.extend(reads.begin());
+                w.files = Some(FileRead {
+                    id: w.file_reads,
+                    files,
+                    reads,
+                });
+            }
+            Command::MoreFiles => match w.files.as_mut() {
+                Some(read) if read.files.len() + files.len() <= read.reads.count() => {
+                    read.files.extend(files)
+                }
+                // The load was replaced or cancelled meanwhile: its handles are not wanted.
+                _ => {}
+            },
+            command => w.queue.push_back(command),
         }
     }
     schedule(worker);
 }
 
 /// `[head, ...bodies, ...files]` → the command, its bulk bytes copied into this module's
-/// memory, and the files it opens (only [`Command::OpenFiles`] has any, as many as it says).
+/// memory, and the `File` handles beside it (only [`Command::OpenFiles`], at most as many as
+/// it names, and [`Command::MoreFiles`] have any).
 fn read_command(data: &JsValue) -> Option<(Command, Vec<web_sys::File>)> {
     let parts: js_sys::Array = data.clone().dyn_into().ok()?;
     let head = js_sys::Uint8Array::new(&parts.get(0)).to_vec();
@@ -172,11 +186,12 @@ fn read_command(data: &JsValue) -> Option<(Command, Vec<web_sys::File>)> {
     let files = (count + 1..parts.length())
         .map(|i| parts.get(i).dyn_into::<web_sys::File>().ok())
         .collect::<Option<Vec<_>>>()?;
-    let announced = match &command {
-        Command::OpenFiles { files, .. } => *files,
-        _ => 0,
+    let handles = match &command {
+        Command::OpenFiles { files: named, .. } => files.len() <= named.len(),
+        Command::MoreFiles => !files.is_empty(),
+        _ => files.is_empty(),
     };
-    if files.len() != announced {
+    if !handles {
         return None;
     }
     command.put_bodies(bodies).then_some((command, files))
@@ -193,7 +208,7 @@ fn read_next_files(worker: &Rc<RefCell<Worker>>) {
         };
         let due: Vec<(usize, web_sys::File)> = read
             .reads
-            .to_read(wanted)
+            .to_read(wanted, read.files.len())
             .into_iter()
             .map(|i| (i, read.files[i].clone()))
             .collect();

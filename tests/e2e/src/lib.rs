@@ -395,8 +395,16 @@ impl Trail {
 
     /// `records` records of one customer over 2015–2025.
     pub fn generate(under: &Path, records: u64) -> Trail {
-        let dir = under.join(format!("trail-{records}"));
-        let pages = records.div_ceil(Trail::PER_PAGE);
+        Trail::generate_paged(under, records, Trail::PER_PAGE)
+    }
+
+    /// [`Trail::generate`], `per_page` records a page (the same records whatever the paging).
+    pub fn generate_paged(under: &Path, records: u64, per_page: u64) -> Trail {
+        let dir = match per_page {
+            Trail::PER_PAGE => under.join(format!("trail-{records}")),
+            _ => under.join(format!("trail-{records}-by-{per_page}")),
+        };
+        let pages = records.div_ceil(per_page);
         let files: Vec<PathBuf> = (0..pages)
             .map(|p| dir.join(format!("page-{p:05}.json")))
             .collect();
@@ -415,8 +423,7 @@ impl Trail {
                 );
             let mut stream = customer.stream();
             for (p, file) in files.iter().enumerate() {
-                let pagination =
-                    audit_gen::Pagination::for_page(records, Trail::PER_PAGE, p as u64);
+                let pagination = audit_gen::Pagination::for_page(records, per_page, p as u64);
                 let mut page = audit_gen::PageWriter::new(audit_gen::Shape::Current);
                 for record in stream.by_ref().take(pagination.number_of_elements as usize) {
                     page.push(&record, true);

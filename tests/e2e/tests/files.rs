@@ -3,7 +3,7 @@
 
 use std::path::PathBuf;
 
-use e2e::{dist_dir, Browser, StaticServer};
+use e2e::{dist_dir, Browser, StaticServer, Trail};
 
 fn seed(name: &str) -> String {
     let p = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -14,6 +14,28 @@ fn seed(name: &str) -> String {
 
 async fn loaded(b: &Browser) -> String {
     b.text("[data-testid=loaded-count]").await
+}
+
+/// Opens `trail` as files and waits until all of it is loaded; returns the events loaded.
+async fn open_all(b: &Browser, trail: &Trail) -> u64 {
+    let input = b.wait_for("[data-testid=open-files]").await;
+    input.send_keys(&trail.as_upload()).await.unwrap();
+    let label = match trail.files.len() {
+        1 => "page-00000.json".to_string(),
+        n => format!("{n} files"),
+    };
+    b.eventually("the files are loaded", || async {
+        let done = b
+            .all("[data-testid=load-progress] progress")
+            .await
+            .is_empty();
+        done && loaded(b).await.contains(&label)
+    })
+    .await;
+    let text = loaded(b).await;
+    text.split_whitespace()
+        .find_map(|w| w.replace(',', "").parse().ok())
+        .unwrap_or_else(|| panic!("no count in {text:?}"))
 }
 
 #[tokio::test]
@@ -73,5 +95,30 @@ async fn saved_responses_open_together_and_bad_files_lose_nothing() {
     );
     b.wait_for("[data-testid=event-row]").await;
     assert!(b.text("[data-testid=entity]").await.contains("134094571"));
+    b.close().await;
+}
+
+#[tokio::test]
+async fn hundreds_of_files_open_as_fully_as_one_holding_the_same_records() {
+    // More files than travel to the worker in one message (their handles go in batches):
+    // a small set read whole, and a larger one streamed.
+    let under = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let server = StaticServer::start(&dist_dir(), "/").await;
+    let b = Browser::start().await;
+    b.goto(&server.url("")).await;
+    b.wait_for("[data-testid=event-row]").await;
+    for (records, per_page) in [(300, 1), (5000, 25)] {
+        let one = open_all(&b, &Trail::generate(under, records)).await;
+        let paged = Trail::generate_paged(under, records, per_page);
+        assert!(paged.files.len() > 64, "{} files", paged.files.len());
+        let many = open_all(&b, &paged).await;
+        assert_eq!(
+            many,
+            one,
+            "{records} records in {} files",
+            paged.files.len()
+        );
+        assert!(many >= records, "{many} events of {records} records");
+    }
     b.close().await;
 }

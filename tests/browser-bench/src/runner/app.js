@@ -204,6 +204,14 @@
     await sleep(300); // the long-task observer delivers late
     r.long_tasks_load = tasksIn(t0, t0 + r.full_ms);
     r.long_tasks_before_upload = tasksIn(0, t0 - 1);
+    // The task that dispatched `change`: how much of it came before (the browser building the
+    // file list) and how much was the app's handler.
+    const upload = longTasks.find((t) => t.start <= t0 && t0 <= t.start + t.duration);
+    r.upload_task = {
+      ms: upload ? upload.duration : null,
+      before_change_ms: upload ? t0 - upload.start : null,
+      handler_ms: state.handlerMs === undefined ? null : state.handlerMs,
+    };
 
     // Loaded: fresh queries (each replaces the last), then keystrokes narrowing.
     const afterFrom = performance.now();
@@ -253,11 +261,18 @@
     if (!(e.target instanceof HTMLInputElement) || e.target.type !== 'file' || state.started) return;
     state.started = true;
     const t0 = performance.now();
+    state.t0 = t0;
     const files = Array.from(e.target.files || []);
     run(t0, files).then(
       (result) => { state.result = result; state.done = true; },
       (err) => { state.error = String(err && err.stack ? err.stack : err); state.done = true; },
     );
   }, true);
+  // After the app's own handler (delegated below the window): how long it took.
+  window.addEventListener('change', (e) => {
+    if (e.target instanceof HTMLInputElement && e.target.type === 'file' && state.t0 !== undefined && state.handlerMs === undefined) {
+      state.handlerMs = performance.now() - state.t0;
+    }
+  });
   return true;
 })();

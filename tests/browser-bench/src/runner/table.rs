@@ -501,12 +501,29 @@ fn app_load_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
         show_ratio(r),
         target,
     ]);
-    long_task_row(
+    let long = tasks(a, "long_tasks_load");
+    let upload = match (
+        num(a, "upload_task.ms"),
+        num(a, "upload_task.before_change_ms"),
+        num(a, "upload_task.handler_ms"),
+    ) {
+        (Some(task), Some(before), Some(handler)) => format!(
+            "; the upload's own task {}: {} before `change` (the browser building the file list), {} in the app's handler",
+            ms(task),
+            ms(before),
+            ms(handler)
+        ),
+        (None, _, Some(handler)) => format!("; the app's `change` handler {}", ms(handler)),
+        _ => String::new(),
+    };
+    app_row(
         t,
         "main-thread long tasks from the upload to the whole load (longtask observer)",
         n,
-        a,
-        "long_tasks_load",
+        long.as_ref()
+            .map_or("–".into(), |l| format!("{}{upload}", l.1)),
+        "–",
+        format!("none {}", long.map_or("–", |l| mark(l.0 == 0.0))),
     );
 }
 
