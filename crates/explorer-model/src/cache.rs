@@ -135,68 +135,164 @@ pub struct Entry {
     pub pages: Vec<Page>,
 }
 
-/// The frames of an entry, checked: every frame whole with its checksum, the first a `Start`.
-pub fn frames(bytes: &[u8]) -> Result<Vec<(Frame, &[u8])>, Unusable> {
+/// The frames of an entry in memory, checked: every frame whole with its checksum, the first a
+/// `Start`. (The explorer reads entries with [`read_entry_from`]; this is for tools and tests
+/// that rewrite one.)
+pub fn frames(mut bytes: &[u8]) -> Result<Vec<(Frame, Vec<u8>)>, Unusable> {
     let mut out = Vec::new();
-    let mut at = 0;
-    while at < bytes.len() {
-        let damaged =
-            |why: &str| Unusable::Damaged(format!("frame {} at byte {at}: {why}", out.len() + 1));
-        let head = bytes
-            .get(at..at + FRAME_HEAD)
-            .ok_or_else(|| damaged("cut short"))?;
-        let magic: [u8; 4] = head[..4].try_into().unwrap_or_default();
-        if magic != MAGIC && magic != MAGIC_FNV {
-            return Err(damaged("not a frame"));
+    let (mut at, size) = (0, bytes.len());
+    while at < size {
+        let RawFrame {
+            frame: meta,
+            body,
+            end,
+        } = read_frame(&mut bytes, at, size, out.len() + 1)
+            .unwrap_or_else(|e| Err(Unusable::Damaged(e)))?;
+        if out.is_empty() && !matches!(meta, Frame::Start { .. }) {
+            return Err(Unusable::Damaged("it does not start with its key".into()));
         }
-        let word = |r: std::ops::Range<usize>| {
-            u32::from_le_bytes(head[r].try_into().unwrap_or([0; 4])) as usize
-        };
-        let (meta_len, body_len) = (word(4..8), word(8..12));
-        let sum = u64::from_le_bytes(head[12..20].try_into().unwrap_or([0; 8]));
-        let start = at + FRAME_HEAD;
-        let end = start
-            .checked_add(meta_len)
-            .and_then(|e| e.checked_add(body_len))
-            .filter(|&e| e <= bytes.len())
-            .ok_or_else(|| damaged("cut short"))?;
-        if checksum(magic, &bytes[start..end]) != sum {
-            return Err(damaged("its checksum differs"));
-        }
-        let meta: Frame = crate::protocol::decode(&bytes[start..start + meta_len])
-            .ok_or_else(|| damaged("its description does not read"))?;
-        out.push((meta, &bytes[start + meta_len..end]));
+        out.push((meta, body));
         at = end;
     }
-    match out.first() {
-        Some((Frame::Start { .. }, _)) => Ok(out),
-        Some(_) => Err(Unusable::Damaged("it does not start with its key".into())),
-        None => Err(Unusable::Damaged("it is empty".into())),
+    if out.is_empty() {
+        return Err(Unusable::Damaged("it is empty".into()));
+    }
+    Ok(out)
+}
+
+/// Where an entry is read from, a piece at a time: the worker's synchronous file handle, or
+/// bytes in memory. Reading frame by frame puts each answer straight into a page of its own (no
+/// copy of the whole entry, no second copy of each answer), and stops at the first frame when
+/// the entry is expired or another trail's.
+pub trait EntrySource {
+    /// The entry's size in bytes.
+    fn size(&mut self) -> Result<usize, String>;
+    /// Fills `buf` from byte `at` on; how many bytes it read (fewer only at the end).
+    fn read_at(&mut self, at: usize, buf: &mut [u8]) -> Result<usize, String>;
+}
+
+impl EntrySource for &[u8] {
+    fn size(&mut self) -> Result<usize, String> {
+        Ok(self.len())
+    }
+
+    fn read_at(&mut self, at: usize, buf: &mut [u8]) -> Result<usize, String> {
+        let from = self.get(at..).unwrap_or_default();
+        let n = from.len().min(buf.len());
+        buf[..n].copy_from_slice(&from[..n]);
+        Ok(n)
     }
 }
 
-/// Reads an entry for `key` at `now`; entries older than `expiry_ms` are not shown.
+/// Reads an entry for `key` at `now` from bytes in memory (see [`read_entry_from`]).
 pub fn read_entry(
-    bytes: &[u8],
+    mut bytes: &[u8],
     key: &str,
     now: UtcMillis,
     expiry_ms: i64,
 ) -> Result<Entry, Unusable> {
-    let frames = frames(bytes)?;
+    read_entry_from(&mut bytes, key, now, expiry_ms).unwrap_or_else(|e| Err(Unusable::Damaged(e)))
+}
+
+/// A frame read and checked.
+struct RawFrame {
+    frame: Frame,
+    body: Vec<u8>,
+    /// Where the next frame begins.
+    end: usize,
+}
+
+/// The frame at byte `at` of an entry of `size` bytes (the `count`th), once it is whole and its
+/// checksum agrees.
+fn read_frame(
+    source: &mut dyn EntrySource,
+    at: usize,
+    size: usize,
+    count: usize,
+) -> Result<Result<RawFrame, Unusable>, String> {
+    let damaged = |why: &str| {
+        Ok(Err(Unusable::Damaged(format!(
+            "frame {count} at byte {at}: {why}"
+        ))))
+    };
+    let mut head = [0; FRAME_HEAD];
+    if source.read_at(at, &mut head)? < FRAME_HEAD {
+        return damaged("cut short");
+    }
+    let magic: [u8; 4] = head[..4].try_into().unwrap_or_default();
+    if magic != MAGIC && magic != MAGIC_FNV {
+        return damaged("not a frame");
+    }
+    let word = |r: std::ops::Range<usize>| u32::from_le_bytes(head[r].try_into().unwrap_or([0; 4]));
+    let (meta_len, body_len) = (word(4..8) as usize, word(8..12) as usize);
+    let sum = u64::from_le_bytes(head[12..20].try_into().unwrap_or([0; 8]));
+    let start = at + FRAME_HEAD;
+    let Some(end) = start
+        .checked_add(meta_len)
+        .and_then(|e| e.checked_add(body_len))
+        .filter(|&e| e <= size)
+    else {
+        return damaged("cut short");
+    };
+    // Sized from lengths checked against the entry's size, never from the lengths alone. Meta
+    // and body are read in one piece (one checksum call over both), and the meta is shifted
+    // out of the body's way in place.
+    let mut body = vec![0; meta_len + body_len];
+    if source.read_at(start, &mut body)? < body.len() {
+        return damaged("cut short");
+    }
+    if checksum(magic, &body) != sum {
+        return damaged("its checksum differs");
+    }
+    let meta = crate::protocol::decode::<Frame>(&body[..meta_len]);
+    body.drain(..meta_len);
+    match meta {
+        Some(frame) => Ok(Ok(RawFrame { frame, body, end })),
+        None => damaged("its description does not read"),
+    }
+}
+
+/// Reads an entry for `key` at `now` from `source`, checking every frame (whole, its checksum,
+/// the first a `Start` naming `key`) before anything of it is handed on; entries older than
+/// `expiry_ms` are not shown. The outer error is the storage's (the entry could not be read
+/// at all, and may be fine); the inner says why what was read cannot be shown.
+pub fn read_entry_from(
+    source: &mut dyn EntrySource,
+    key: &str,
+    now: UtcMillis,
+    expiry_ms: i64,
+) -> Result<Result<Entry, Unusable>, String> {
+    let size = source.size()?;
+    if size == 0 {
+        return Ok(Err(Unusable::Damaged("it is empty".into())));
+    }
     let mut trail = CachedTrail::default();
     let mut pages = Vec::new();
-    for (meta, body) in frames {
-        match meta {
+    let mut at = 0;
+    let mut count = 0;
+    while at < size {
+        count += 1;
+        let RawFrame { frame, body, end } = match read_frame(source, at, size, count)? {
+            Ok(read) => read,
+            Err(damaged) => return Ok(Err(damaged)),
+        };
+        at = end;
+        match frame {
             Frame::Start { key: k, saved_at } => {
                 if k != key {
-                    return Err(Unusable::OtherKey);
+                    return Ok(Err(Unusable::OtherKey));
                 }
                 if now.saturating_sub(saved_at) >= expiry_ms {
-                    return Err(Unusable::Expired);
+                    return Ok(Err(Unusable::Expired));
                 }
                 trail.key = k;
                 trail.saved_at = saved_at;
                 trail.updated_at = saved_at;
+            }
+            _ if count == 1 => {
+                return Ok(Err(Unusable::Damaged(
+                    "it does not start with its key".into(),
+                )))
             }
             Frame::Answer {
                 purpose,
@@ -221,7 +317,7 @@ pub fn read_entry(
                     // Lookups are not kept; one found here is skipped.
                     Purpose::Lookup => continue,
                 };
-                pages.push(Page::new(name, body.to_vec()));
+                pages.push(Page::new(name, body));
             }
             Frame::Complete { at } => {
                 trail.updated_at = trail.updated_at.max(at);
@@ -233,7 +329,7 @@ pub fn read_entry(
         "kept on this device, saved {}",
         crate::zone::age(trail.saved_at, now)
     );
-    Ok(Entry { trail, pages })
+    Ok(Ok(Entry { trail, pages }))
 }
 
 /// Whether an entry whose first frame is `head` (at least its first frame's bytes) has expired
@@ -502,5 +598,67 @@ mod tests {
         assert_eq!(file_name(&key), file_name(&key.clone()));
         assert_ne!(file_name(&key), file_name(&trail_key(&other)));
         assert!(file_name(&key).ends_with(".trail") && file_name(&key).len() == 22);
+    }
+
+    /// Bytes in memory, counting what is read, failing from byte `fail_at` on.
+    struct Counted<'a> {
+        bytes: &'a [u8],
+        read: usize,
+        fail_at: usize,
+    }
+
+    impl EntrySource for Counted<'_> {
+        fn size(&mut self) -> Result<usize, String> {
+            Ok(self.bytes.len())
+        }
+
+        fn read_at(&mut self, at: usize, buf: &mut [u8]) -> Result<usize, String> {
+            if at + buf.len() > self.fail_at {
+                return Err("NotReadableError: the file could not be read".into());
+            }
+            let n = self.bytes.read_at(at, buf)?;
+            self.read += n;
+            Ok(n)
+        }
+    }
+
+    #[test]
+    fn an_entry_is_read_a_frame_at_a_time_and_no_further_than_it_must() {
+        let bytes = entry("k", 0);
+        let mut whole = Counted {
+            bytes: &bytes,
+            read: 0,
+            fail_at: usize::MAX,
+        };
+        let read = read_entry_from(&mut whole, "k", 1, HOUR).unwrap().unwrap();
+        assert_eq!(whole.read, bytes.len(), "each byte read once");
+        assert_eq!(read.pages.len(), 2);
+        let first = FRAME_HEAD
+            + crate::protocol::encode(&Frame::Start {
+                key: "k".into(),
+                saved_at: 0,
+            })
+            .len();
+        for (key, now, why) in [("k", HOUR, Unusable::Expired), ("j", 1, Unusable::OtherKey)] {
+            let mut source = Counted {
+                bytes: &bytes,
+                read: 0,
+                fail_at: usize::MAX,
+            };
+            assert_eq!(
+                read_entry_from(&mut source, key, now, HOUR).unwrap().err(),
+                Some(why)
+            );
+            assert_eq!(source.read, first, "only the first frame is read");
+        }
+        // The storage failing is not the entry being damaged: it may be fine.
+        let mut failing = Counted {
+            bytes: &bytes,
+            read: 0,
+            fail_at: bytes.len() - 3,
+        };
+        assert!(read_entry_from(&mut failing, "k", 1, HOUR)
+            .unwrap_err()
+            .contains("NotReadableError"));
     }
 }

@@ -1,39 +1,33 @@
-//! The on-device cache's IO: trails kept in the Origin Private File System, one file per trail
-//! (explorer-model's `cache` says what is in it), read and written through synchronous access
-//! handles, which only a dedicated worker may open (fast: no copy through a stream, no
-//! promise per write).
+//! The on-device cache's IO: trails kept in the Origin Private File System through synchronous
+//! access handles ([`opfs`]), or in IndexedDB where the worker has no such handles
+//! ([`indexed_db`]: Safari before 16.4, Firefox before 111, Firefox's private windows), one
+//! entry per trail (explorer-model's `cache` says what is in it).
 //!
-//! Every change goes through one queue, run by one task at a time: a handle is exclusive, and an
-//! entry must be read after the writes asked before it. Every write is verified: the frame is
-//! read back and compared, and one that does not read back (Perfetto saw large writes fail
-//! silently) is cut off again, so an entry always holds whole frames, and the user is told the
-//! trail is no longer kept. Reading checks every frame; a damaged entry is removed with a notice,
-//! never shown.
+//! Every change goes through one queue, run by one task at a time: an entry must be read after
+//! the writes asked before it. Every write is verified: what was written is read back and
+//! compared, and what does not read back (Perfetto saw large writes fail silently) is removed
+//! again, so an entry always holds whole frames, and the user is told the trail is no longer
+//! kept. Reading goes a frame at a time, each answer straight into a page of its own
+//! (explorer-model's `read_entry_from`), and checks every frame before any is shown; a damaged
+//! entry is removed with a notice, never shown.
 //!
-//! Where the browser has no OPFS or no synchronous handles (older Safari and Firefox), nothing is
-//! kept: the first attempt says so once, and the explorer loads from the API as without a cache.
-//! An IndexedDB fallback was left out: every browser this app supports for its module worker has
-//! OPFS except Firefox 111–113 and Safari 15.2–16.3, whose users then simply load from the API.
+//! Where the browser has neither, nothing is kept: the first attempt says so once, and the
+//! explorer loads from the API as without a cache.
+
+mod indexed_db;
+mod opfs;
 
 use std::cell::RefCell;
 use std::collections::VecDeque;
 use std::rc::Rc;
 
-use explorer_model::cache::{self, Frame, Unusable};
+use explorer_model::cache::{self, Entry, Frame, Unusable};
 use explorer_model::{CacheCommand, Command, Problem, ProblemKind, Purpose, Read, Update};
-use js_sys::{Promise, Reflect};
+use js_sys::Promise;
 use wasm_bindgen::{JsCast, JsValue};
 use wasm_bindgen_futures::JsFuture;
-use web_sys::{
-    FileSystemDirectoryHandle, FileSystemFileHandle, FileSystemGetDirectoryOptions,
-    FileSystemGetFileOptions, FileSystemReadWriteOptions, FileSystemRemoveOptions,
-    FileSystemSyncAccessHandle,
-};
 
 use crate::intl::now;
-
-/// The OPFS folder the explorer keeps trails in.
-const FOLDER: &str = "audit-explorer-trails";
 
 /// One thing for the queue.
 enum Job {
@@ -65,6 +59,8 @@ pub struct Cache {
     keeping: Option<(String, bool)>,
     queue: VecDeque<Job>,
     running: bool,
+    /// Where entries are kept, once the first job has found out.
+    shelf: Option<Result<Shelf, String>>,
     /// Said once that this browser keeps nothing.
     unsupported_said: bool,
 }
@@ -156,6 +152,17 @@ impl Cache {
         Cache::run(this, host);
     }
 
+    /// Where entries are kept, found out once.
+    async fn shelf(this: &Rc<RefCell<Cache>>) -> Result<Shelf, String> {
+        let known = this.borrow().shelf.clone();
+        if let Some(shelf) = known {
+            return shelf;
+        }
+        let shelf = Shelf::find().await;
+        this.borrow_mut().shelf = Some(shelf.clone());
+        shelf
+    }
+
     /// Runs the queue unless it is running already.
     fn run(this: &Rc<RefCell<Cache>>, host: Rc<dyn Host>) {
         {
@@ -172,25 +179,36 @@ impl Cache {
                 let Some(job) = job else { break };
                 let expiry_ms = this.borrow().expiry_ms;
                 let outcome = match job {
-                    Job::Sweep { enabled, expiry_ms } => sweep(enabled, expiry_ms).await,
-                    Job::Open { key, label } => open(&key, &label, expiry_ms, host.as_ref()).await,
-                    Job::Append { key, frame, fresh } => {
-                        let result = append(&key, &frame, fresh).await;
-                        if result.is_err() {
-                            // A trail that could not be kept whole is kept no further.
-                            let mut c = this.borrow_mut();
-                            if c.keeping.as_ref().is_some_and(|(k, _)| *k == key) {
-                                c.keeping = None;
-                            }
-                        }
-                        result
-                    }
-                    Job::Forget => forget().await.map(|()| {
+                    Job::Sweep { enabled: false, .. } => Shelf::forget_all().await,
+                    Job::Forget => Shelf::forget_all().await.map(|()| {
                         host.post(vec![Update::CacheNotice(Problem::new(
                             ProblemKind::Cache,
                             "Cached data forgotten: nothing is kept on this device any more.",
                         ))])
                     }),
+                    job => match (Cache::shelf(&this).await, job) {
+                        (Err(why), Job::Open { key, .. }) => {
+                            host.post(vec![Update::CacheMissing { key, problem: None }]);
+                            Err(Failure::Unsupported(why))
+                        }
+                        (Err(why), _) => Err(Failure::Unsupported(why)),
+                        (Ok(shelf), Job::Sweep { expiry_ms, .. }) => shelf.sweep(expiry_ms).await,
+                        (Ok(shelf), Job::Open { key, label }) => {
+                            open(shelf, &key, &label, expiry_ms, host.as_ref()).await
+                        }
+                        (Ok(shelf), Job::Append { key, frame, fresh }) => {
+                            let result = shelf.append(&key, &frame, fresh).await;
+                            if result.is_err() {
+                                // A trail that could not be kept whole is kept no further.
+                                let mut c = this.borrow_mut();
+                                if c.keeping.as_ref().is_some_and(|(k, _)| *k == key) {
+                                    c.keeping = None;
+                                }
+                            }
+                            result
+                        }
+                        (Ok(_), Job::Forget) => Ok(()),
+                    },
                 };
                 if let Err(e) = outcome {
                     let unsupported = matches!(e, Failure::Unsupported(_));
@@ -212,7 +230,7 @@ impl Cache {
 
 /// Why the cache could not do a job.
 enum Failure {
-    /// No OPFS or no synchronous handles here.
+    /// Neither OPFS with synchronous handles nor IndexedDB here.
     Unsupported(String),
     /// The storage refused (quota, another tab holding the entry).
     Refused(String),
@@ -249,146 +267,107 @@ async fn wait(promise: Promise) -> Result<JsValue, Failure> {
         .map_err(|e| Failure::Refused(text(&e)))
 }
 
-/// The cache folder; `create: false` gives `None` when there is none.
-async fn folder(create: bool) -> Result<Option<FileSystemDirectoryHandle>, Failure> {
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let storage = scope.navigator().storage();
-    if !Reflect::has(&storage, &"getDirectory".into()).unwrap_or(false) {
-        return Err(Failure::Unsupported("no Origin Private File System".into()));
-    }
-    let root: FileSystemDirectoryHandle = wait(storage.get_directory()).await?.unchecked_into();
-    let options = FileSystemGetDirectoryOptions::new();
-    options.set_create(create);
-    match JsFuture::from(root.get_directory_handle_with_options(FOLDER, &options)).await {
-        Ok(dir) => Ok(Some(dir.unchecked_into())),
-        Err(e) if !create && is_not_found(&e) => Ok(None),
-        Err(e) => Err(Failure::Refused(text(&e))),
-    }
+/// Where entries are kept.
+#[derive(Clone, Copy, Debug)]
+enum Shelf {
+    Opfs,
+    IndexedDb,
 }
 
-fn is_not_found(e: &JsValue) -> bool {
-    e.dyn_ref::<js_sys::Error>()
-        .is_some_and(|e| e.name() == "NotFoundError")
-}
-
-/// A synchronous handle on an entry (created when `create`); `None` when there is none.
-async fn handle(
-    dir: &FileSystemDirectoryHandle,
-    name: &str,
-    create: bool,
-) -> Result<Option<FileSystemSyncAccessHandle>, Failure> {
-    let options = FileSystemGetFileOptions::new();
-    options.set_create(create);
-    let file: FileSystemFileHandle =
-        match JsFuture::from(dir.get_file_handle_with_options(name, &options)).await {
-            Ok(f) => f.unchecked_into(),
-            Err(e) if !create && is_not_found(&e) => return Ok(None),
-            Err(e) => return Err(Failure::Refused(text(&e))),
-        };
-    if !Reflect::has(&file, &"createSyncAccessHandle".into()).unwrap_or(false) {
-        return Err(Failure::Unsupported("no synchronous file access".into()));
-    }
-    Ok(Some(
-        wait(file.create_sync_access_handle())
-            .await?
-            .unchecked_into(),
-    ))
-}
-
-fn at(offset: f64) -> FileSystemReadWriteOptions {
-    let options = FileSystemReadWriteOptions::new();
-    options.set_at(offset);
-    options
-}
-
-/// The whole file behind `h`.
-fn read_all(h: &FileSystemSyncAccessHandle) -> Result<Vec<u8>, Failure> {
-    let size = h.get_size().map_err(|e| Failure::Refused(text(&e)))? as usize;
-    let mut bytes = vec![0; size];
-    let read = h
-        .read_with_u8_array_and_options(&mut bytes, &at(0.0))
-        .map_err(|e| Failure::Refused(text(&e)))? as usize;
-    bytes.truncate(read);
-    Ok(bytes)
-}
-
-/// Appends `frame` to the entry of `key` (emptied first when `fresh`) and checks it reads back.
-async fn append(key: &str, frame: &[u8], fresh: bool) -> Result<(), Failure> {
-    let Some(dir) = folder(true).await? else {
-        return Ok(());
-    };
-    let Some(h) = handle(&dir, &cache::file_name(key), true).await? else {
-        return Ok(());
-    };
-    let result = write_verified(&h, key, frame, fresh);
-    h.close();
-    result
-}
-
-fn write_verified(
-    h: &FileSystemSyncAccessHandle,
-    key: &str,
-    frame: &[u8],
-    fresh: bool,
-) -> Result<(), Failure> {
-    let refused = |e: JsValue| Failure::Refused(text(&e));
-    if fresh {
-        h.truncate_with_u32(0).map_err(refused)?;
-    }
-    let start = h.get_size().map_err(refused)?;
-    let started;
-    let frame = if start == 0.0 {
-        let mut with_start = cache::frame(
-            &Frame::Start {
-                key: key.to_owned(),
-                saved_at: now(),
-            },
-            &[],
-        );
-        with_start.extend_from_slice(frame);
-        started = with_start;
-        &started[..]
-    } else {
-        frame
-    };
-    let written = h
-        .write_with_u8_array_and_options(frame, &at(start))
-        .map_err(refused)? as usize;
-    h.flush().map_err(refused)?;
-    let mut back = vec![0; frame.len()];
-    let read = h
-        .read_with_u8_array_and_options(&mut back, &at(start))
-        .map_err(refused)? as usize;
-    if written == frame.len() && read == frame.len() && back == frame {
-        return Ok(());
-    }
-    // Leave whole frames only: what did not verify is cut off again.
-    let _ = h.truncate_with_f64(start);
-    let _ = h.flush();
-    Err(Failure::NotVerified(format!(
-        "{} bytes written, {} of {} read back{}",
-        written,
-        read,
-        frame.len(),
-        if read == frame.len() {
-            ", different"
+impl Shelf {
+    /// OPFS where the worker has it with synchronous handles (fastest: no promise per read),
+    /// else IndexedDB; why neither, where there is neither.
+    async fn find() -> Result<Shelf, String> {
+        if opfs::usable().await {
+            Ok(Shelf::Opfs)
+        } else if indexed_db::usable() {
+            Ok(Shelf::IndexedDb)
         } else {
-            ""
+            Err("no Origin Private File System with synchronous access, no IndexedDB".into())
         }
-    )))
+    }
+
+    async fn append(self, key: &str, frame: &[u8], fresh: bool) -> Result<(), Failure> {
+        match self {
+            Shelf::Opfs => opfs::append(key, frame, fresh).await,
+            Shelf::IndexedDb => indexed_db::append(key, frame, fresh).await,
+        }
+    }
+
+    async fn read(
+        self,
+        key: &str,
+        expiry_ms: i64,
+    ) -> Result<Option<Result<Entry, Unusable>>, Failure> {
+        match self {
+            Shelf::Opfs => opfs::read(key, expiry_ms).await,
+            Shelf::IndexedDb => indexed_db::read(key, expiry_ms).await,
+        }
+    }
+
+    async fn remove(self, key: &str) {
+        match self {
+            Shelf::Opfs => opfs::remove(key).await,
+            Shelf::IndexedDb => indexed_db::remove(key).await,
+        }
+    }
+
+    async fn sweep(self, expiry_ms: i64) -> Result<(), Failure> {
+        match self {
+            Shelf::Opfs => opfs::sweep(expiry_ms).await,
+            Shelf::IndexedDb => indexed_db::sweep(expiry_ms).await,
+        }
+    }
+
+    /// Removes everything kept, on either shelf (a browser may have kept trails on the other
+    /// before an update gave it synchronous handles).
+    async fn forget_all() -> Result<(), Failure> {
+        let files = opfs::forget().await;
+        let database = indexed_db::forget().await;
+        files.and(database)
+    }
+}
+
+/// What to write to append `frame` to an entry: an empty one begins with its `Start` frame.
+fn to_append<'a>(key: &str, frame: &'a [u8], empty: bool) -> std::borrow::Cow<'a, [u8]> {
+    if !empty {
+        return frame.into();
+    }
+    let mut out = cache::frame(
+        &Frame::Start {
+            key: key.to_owned(),
+            saved_at: now(),
+        },
+        &[],
+    );
+    out.extend_from_slice(frame);
+    out.into()
+}
+
+fn not_verified(written: usize, read: usize, len: usize) -> Failure {
+    Failure::NotVerified(format!(
+        "{written} bytes written, {read} of {len} read back{}",
+        if read == len { ", different" } else { "" }
+    ))
 }
 
 /// Reads the entry of `key`: a usable one is handed to the engine ([`Command::Restore`]); a
 /// damaged or expired one is removed.
-async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result<(), Failure> {
+async fn open(
+    shelf: Shelf,
+    key: &str,
+    label: &str,
+    expiry_ms: i64,
+    host: &dyn Host,
+) -> Result<(), Failure> {
     let missing = |problem: Option<Problem>| {
         host.post(vec![Update::CacheMissing {
             key: key.to_owned(),
             problem,
         }])
     };
-    let dir = match folder(false).await {
-        Ok(Some(dir)) => dir,
+    let read = match shelf.read(key, expiry_ms).await {
+        Ok(Some(read)) => read,
         Ok(None) => {
             missing(None);
             return Ok(());
@@ -398,27 +377,7 @@ async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result
             return Err(e);
         }
     };
-    let name = cache::file_name(key);
-    let bytes = match handle(&dir, &name, false).await {
-        Ok(Some(h)) => {
-            let bytes = read_all(&h);
-            h.close();
-            bytes
-        }
-        Ok(None) => {
-            missing(None);
-            return Ok(());
-        }
-        Err(e) => Err(e),
-    };
-    let bytes = match bytes {
-        Ok(b) => b,
-        Err(e) => {
-            missing(None);
-            return Err(e);
-        }
-    };
-    match cache::read_entry(&bytes, key, now(), expiry_ms) {
+    match read {
         Ok(entry) if entry.pages.is_empty() => missing(None),
         Ok(entry) => host.command(Command::Restore {
             label: label.to_owned(),
@@ -427,11 +386,11 @@ async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result
         }),
         Err(Unusable::OtherKey) => missing(None),
         Err(Unusable::Expired) => {
-            remove(&dir, &name).await;
+            shelf.remove(key).await;
             missing(None)
         }
         Err(Unusable::Damaged(why)) => {
-            remove(&dir, &name).await;
+            shelf.remove(key).await;
             missing(Some(Problem::new(
                 ProblemKind::CacheDamaged,
                 format!("The copy of this trail kept on this device was damaged ({why}); it was discarded and the trail loads from the API."),
@@ -439,85 +398,4 @@ async fn open(key: &str, label: &str, expiry_ms: i64, host: &dyn Host) -> Result
         }
     }
     Ok(())
-}
-
-async fn remove(dir: &FileSystemDirectoryHandle, name: &str) {
-    let _ = JsFuture::from(dir.remove_entry(name)).await;
-}
-
-/// At start: with the cache on, expired (or unreadable) entries go; with it off, everything an
-/// earlier configuration kept goes.
-async fn sweep(enabled: bool, expiry_ms: i64) -> Result<(), Failure> {
-    if !enabled {
-        return match folder(false).await {
-            Ok(Some(_)) => forget().await,
-            // Nothing kept, or no OPFS at all: nothing to say when the cache is off.
-            Ok(None) | Err(_) => Ok(()),
-        };
-    }
-    let Some(dir) = folder(false).await? else {
-        return Ok(());
-    };
-    let names = entry_names(&dir).await?;
-    let now = now();
-    for name in names {
-        let expired = match handle(&dir, &name, false).await {
-            Ok(Some(h)) => {
-                let mut head = vec![0; 4096];
-                let read = h.read_with_u8_array_and_options(&mut head, &at(0.0));
-                h.close();
-                match read {
-                    Ok(n) => {
-                        head.truncate(n as usize);
-                        cache::head_expired(&head, now, expiry_ms)
-                    }
-                    Err(_) => true,
-                }
-            }
-            // Held by another tab: that tab is using it.
-            Ok(None) | Err(_) => false,
-        };
-        if expired {
-            remove(&dir, &name).await;
-        }
-    }
-    Ok(())
-}
-
-/// The names in the cache folder.
-async fn entry_names(dir: &FileSystemDirectoryHandle) -> Result<Vec<String>, Failure> {
-    let keys = dir.keys();
-    let mut names = Vec::new();
-    loop {
-        let step = wait(keys.next().map_err(|e| Failure::Refused(text(&e)))?).await?;
-        if Reflect::get(&step, &"done".into())
-            .ok()
-            .is_some_and(|d| d.is_truthy())
-        {
-            return Ok(names);
-        }
-        if let Some(name) = Reflect::get(&step, &"value".into())
-            .ok()
-            .and_then(|v| v.as_string())
-        {
-            names.push(name);
-        }
-    }
-}
-
-/// Removes the cache folder and everything in it.
-async fn forget() -> Result<(), Failure> {
-    let scope: web_sys::WorkerGlobalScope = js_sys::global().unchecked_into();
-    let storage = scope.navigator().storage();
-    if !Reflect::has(&storage, &"getDirectory".into()).unwrap_or(false) {
-        return Ok(());
-    }
-    let root: FileSystemDirectoryHandle = wait(storage.get_directory()).await?.unchecked_into();
-    let options = FileSystemRemoveOptions::new();
-    options.set_recursive(true);
-    match JsFuture::from(root.remove_entry_with_options(FOLDER, &options)).await {
-        Ok(_) => Ok(()),
-        Err(e) if is_not_found(&e) => Ok(()),
-        Err(e) => Err(Failure::Refused(text(&e))),
-    }
 }

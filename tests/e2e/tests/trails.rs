@@ -20,6 +20,14 @@ const SMALL: &str = "98662654";
 const LARGE: &str = "98662655";
 
 async fn app(config: &str) -> (StaticServer, capillary_sim::Running, Browser) {
+    app_in_browser(config, &[]).await
+}
+
+/// [`app`] in a Chromium started with `args`.
+async fn app_in_browser(
+    config: &str,
+    args: &[&str],
+) -> (StaticServer, capillary_sim::Running, Browser) {
     let app = StaticServer::deploy(
         &dist_dir(),
         "/",
@@ -36,7 +44,7 @@ async fn app(config: &str) -> (StaticServer, capillary_sim::Running, Browser) {
     .await
     .expect("simulator starts");
     app.set_config(&config.replace("SIM", &sim.url()));
-    let b = Browser::start().await;
+    let b = Browser::start_with_args(args).await;
     b.goto(&app.url("")).await;
     b.wait_for("[data-testid=event-row]").await;
     (app, sim, b)
@@ -99,6 +107,16 @@ async fn cached_names(b: &Browser) -> Value {
     script(b, LIST_CACHE).await
 }
 
+/// A script's array of byte values as bytes.
+fn bytes_of(value: &Value) -> Vec<u8> {
+    value
+        .as_array()
+        .unwrap_or_else(|| panic!("{value}"))
+        .iter()
+        .map(|v| v.as_u64().unwrap() as u8)
+        .collect()
+}
+
 /// The bytes of a kept entry.
 async fn read_entry(b: &Browser, name: &str) -> Vec<u8> {
     let js = format!(
@@ -112,12 +130,7 @@ const done = arguments[arguments.length - 1];
 "#
     );
     let bytes = script(b, &js).await;
-    bytes
-        .as_array()
-        .unwrap_or_else(|| panic!("{bytes}"))
-        .iter()
-        .map(|v| v.as_u64().unwrap() as u8)
-        .collect()
+    bytes_of(&bytes)
 }
 
 /// Writes `bytes` as an entry (creating the folder), as a damaged disk or an old copy would
@@ -166,6 +179,132 @@ async fn the_entry(b: &Browser) -> String {
         }
     })
     .await
+}
+
+/// Runs `body` (JavaScript) with `db`, the explorer's IndexedDB database, open (null when
+/// there is none: it is never created here) and `req(r)` turning a request into a promise; what
+/// it gives is the script's result.
+async fn with_database(b: &Browser, body: &str) -> Value {
+    let js = format!(
+        r#"
+const done = arguments[arguments.length - 1];
+const req = r => new Promise((ok, no) => {{ r.onsuccess = () => ok(r.result); r.onerror = () => no(r.error); }});
+(async () => {{
+  const names = (await indexedDB.databases()).map(d => d.name);
+  const db = names.includes('audit-explorer-trails') ? await req(indexedDB.open('audit-explorer-trails')) : null;
+  try {{ done(await (async () => {{ {body} }})()); }} finally {{ if (db) db.close(); }}
+}})().catch(e => done('error: ' + e));
+"#
+    );
+    script(b, &js).await
+}
+
+/// The entry names kept in IndexedDB (one per trail), or null when there is no database.
+async fn database_names(b: &Browser) -> Value {
+    with_database(
+        b,
+        r#"
+  if (!db) return null;
+  const keys = await req(db.transaction('frames').objectStore('frames').getAllKeys());
+  return [...new Set(keys.map(k => k[0]))];"#,
+    )
+    .await
+}
+
+/// An IndexedDB entry's records, as one sequence of bytes.
+async fn read_database_entry(b: &Browser, name: &str) -> Vec<u8> {
+    let bytes = with_database(
+        b,
+        &format!(
+            r#"
+  const range = IDBKeyRange.bound(['{name}', 0], ['{name}', Infinity]);
+  const records = await req(db.transaction('frames').objectStore('frames').getAll(range));
+  return records.flatMap(r => Array.from(r));"#
+        ),
+    )
+    .await;
+    bytes_of(&bytes)
+}
+
+/// Replaces an IndexedDB entry with `bytes`, as a damaged disk would leave it.
+async fn write_database_entry(b: &Browser, name: &str, bytes: &[u8]) {
+    let done = with_database(
+        b,
+        &format!(
+            r#"
+  const tx = db.transaction('frames', 'readwrite');
+  const store = tx.objectStore('frames');
+  store.delete(IDBKeyRange.bound(['{name}', 0], ['{name}', Infinity]));
+  store.put(new Uint8Array({}), ['{name}', 0]);
+  await new Promise((ok, no) => {{ tx.oncomplete = ok; tx.onerror = () => no(tx.error); }});
+  return 'ok';"#,
+            json!(bytes)
+        ),
+    )
+    .await;
+    assert_eq!(done, json!("ok"));
+}
+
+/// Reloads and checks the trail shown is the kept copy, with its age, and that no audit
+/// request but the refresh's (at most one, from a `startDate`) was sent for it.
+async fn a_reload_shows_the_kept_copy_first(b: &Browser, sim: &capillary_sim::Running) {
+    let shown = b.text("[data-testid=loaded-count]").await;
+    let before = sim.requests().len();
+    reload(b).await;
+    let age = b.text("[data-testid=cached-age]").await;
+    assert!(age.contains("kept on this device"), "{age}");
+    loaded(b, "Up to date").await;
+    assert_eq!(b.text("[data-testid=loaded-count]").await, shown);
+    let audits = audits_since(sim, before);
+    assert!(
+        audits.len() <= 1 && audits.iter().all(|a| a.contains("startDate=")),
+        "no audit request but the refresh's: {audits:?}"
+    );
+}
+
+/// Where the worker keeps trails: OPFS files, or IndexedDB where there is no OPFS.
+#[derive(Clone, Copy)]
+enum Shelf {
+    Files,
+    Database,
+}
+
+/// Damages the kept copy `name` in its middle, reloads, and checks it is discarded with a
+/// notice, never shown, and the trail fetched again.
+async fn a_damaged_copy_is_discarded(
+    b: &Browser,
+    sim: &capillary_sim::Running,
+    shelf: Shelf,
+    name: &str,
+) {
+    let mut damaged = match shelf {
+        Shelf::Files => read_entry(b, name).await,
+        Shelf::Database => read_database_entry(b, name).await,
+    };
+    assert!(frames(&damaged).is_ok(), "the entry reads back whole");
+    let middle = damaged.len() / 2;
+    damaged[middle] ^= 0x5a;
+    match shelf {
+        Shelf::Files => write_entry(b, name, &damaged).await,
+        Shelf::Database => write_database_entry(b, name, &damaged).await,
+    }
+    let before = sim.requests().len();
+    reload(b).await;
+    let notice = b
+        .wait_for("[data-testid=error][data-kind=cache-damaged]")
+        .await;
+    assert!(notice.text().await.unwrap().contains("discarded"));
+    loaded(b, "12 of 12").await;
+    assert!(
+        b.all("[data-testid=cached-age]").await.is_empty(),
+        "a damaged copy is not shown"
+    );
+    assert!(
+        audits_since(sim, before)
+            .iter()
+            .any(|a| !a.contains("startDate=")),
+        "the trail was fetched again"
+    );
 }
 
 async fn reload(b: &Browser) {
@@ -308,20 +447,7 @@ async fn with_the_cache_a_reload_shows_the_trail_before_any_audit_request_and_fo
     connect(&b, &sim, SMALL).await;
     loaded(&b, "12 of 12").await;
     the_entry(&b).await;
-    let shown = b.text("[data-testid=loaded-count]").await;
-
-    let before = sim.requests().len();
-    reload(&b).await;
-    let age = b.text("[data-testid=cached-age]").await;
-    assert!(age.contains("kept on this device"), "{age}");
-    loaded(&b, "Up to date").await;
-    assert_eq!(b.text("[data-testid=loaded-count]").await, shown);
-    let audits = audits_since(&sim, before);
-    assert!(
-        audits.iter().all(|a| a.contains("startDate=")),
-        "no audit request but the refresh's: {audits:?}"
-    );
-    assert!(audits.len() <= 1, "{audits:?}");
+    a_reload_shows_the_kept_copy_first(&b, &sim).await;
 
     // Forget: nothing is kept, and the next reload loads from the API.
     b.click("[data-testid=forget-cache]").await;
@@ -360,7 +486,7 @@ async fn an_expired_or_damaged_copy_is_never_shown() {
             },
             other => other,
         };
-        old.extend(frame(&meta, body));
+        old.extend(frame(&meta, &body));
     }
     write_entry(&b, &name, &old).await;
     let before = sim.requests().len();
@@ -380,24 +506,7 @@ async fn an_expired_or_damaged_copy_is_never_shown() {
     // A copy damaged on the disk: discarded with a notice, the trail fetched again.
     the_entry(&b).await;
     tokio::time::sleep(Duration::from_millis(500)).await;
-    let mut damaged = read_entry(&b, &name).await;
-    let middle = damaged.len() / 2;
-    damaged[middle] ^= 0x5a;
-    write_entry(&b, &name, &damaged).await;
-    let before = sim.requests().len();
-    reload(&b).await;
-    let notice = b
-        .wait_for("[data-testid=error][data-kind=cache-damaged]")
-        .await;
-    assert!(notice.text().await.unwrap().contains("discarded"));
-    loaded(&b, "12 of 12").await;
-    assert!(
-        b.all("[data-testid=cached-age]").await.is_empty(),
-        "a damaged copy is not shown"
-    );
-    assert!(audits_since(&sim, before)
-        .iter()
-        .any(|a| !a.contains("startDate=")));
+    a_damaged_copy_is_discarded(&b, &sim, Shelf::Files, &name).await;
     b.close().await;
 }
 
@@ -425,5 +534,54 @@ async fn with_the_cache_off_nothing_is_stored_and_an_earlier_copy_is_removed() {
         "nothing kept on the device"
     );
     assert!(b.all("[data-testid=forget-cache]").await.is_empty());
+    assert_eq!(database_names(&b).await, Value::Null, "nor in IndexedDB");
+    b.close().await;
+}
+
+#[tokio::test]
+async fn without_opfs_the_cache_keeps_trails_in_indexeddb_checks_them_and_forgets_them() {
+    // A Chromium whose workers have no Origin Private File System, as Firefox's private
+    // windows and older Safari: the worker keeps trails in IndexedDB instead.
+    let (_app, sim, b) = app_in_browser(
+        r#"{"apis": ["SIM"], "cache": {"enabled": true, "expiryHours": 1}}"#,
+        &["--disable-blink-features=FileSystemAccessOriginPrivate"],
+    )
+    .await;
+    assert_eq!(
+        script(&b, "arguments[0]('getDirectory' in navigator.storage)").await,
+        json!(false),
+        "this browser has no OPFS"
+    );
+    connect(&b, &sim, SMALL).await;
+    loaded(&b, "12 of 12").await;
+    let name = until("a trail is kept in IndexedDB", || async {
+        match database_names(&b).await.as_array().map(Vec::as_slice) {
+            Some([one]) => one.as_str().map(str::to_owned),
+            _ => None,
+        }
+    })
+    .await;
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a_reload_shows_the_kept_copy_first(&b, &sim).await;
+
+    // Damaged where it is kept: discarded with a notice, never shown.
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    a_damaged_copy_is_discarded(&b, &sim, Shelf::Database, &name).await;
+
+    // Kept again by that load; Forget removes the database.
+    until("the trail is kept again", || async {
+        database_names(&b)
+            .await
+            .as_array()
+            .is_some_and(|n| n.len() == 1)
+            .then_some(())
+    })
+    .await;
+    b.click("[data-testid=forget-cache]").await;
+    b.wait_for("[data-testid=error][data-kind=cache]").await;
+    b.eventually("the database is gone", || async {
+        database_names(&b).await.is_null()
+    })
+    .await;
     b.close().await;
 }
