@@ -89,7 +89,16 @@ impl Cache {
                 c.queue.push_back(Job::Sweep { enabled, expiry_ms });
             }
             CacheCommand::Open { key, label } if c.enabled => {
-                c.queue.push_back(Job::Open { key, label })
+                // Ahead of the start-up sweep still waiting (the entry's own expiry is checked
+                // as it is read): a reload's trail is on screen ~25 ms sooner.
+                let sweeps = c
+                    .queue
+                    .iter()
+                    .rev()
+                    .take_while(|j| matches!(j, Job::Sweep { .. }))
+                    .count();
+                let at = c.queue.len() - sweeps;
+                c.queue.insert(at, Job::Open { key, label })
             }
             CacheCommand::Open { key, .. } => {
                 drop(c);
