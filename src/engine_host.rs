@@ -186,9 +186,10 @@ impl EngineHost {
         then: impl FnOnce(bool) + 'static,
     ) {
         self.on_loaded.set_value(Some(Box::new(then)));
+        // Neither name nor size is asked here: see explorer_model::file_reads::HANDLES_AT_ONCE.
         let open = Command::OpenFiles {
             label,
-            files: files.iter().map(|f| (f.name(), f.size() as u64)).collect(),
+            files: files.len(),
         };
         self.post_with(open, Vec::new(), files);
     }
@@ -519,14 +520,14 @@ mod in_page {
         pub fn open_files(self, label: String, files: Vec<web_sys::File>) {
             self.clone().handle(Command::OpenFiles {
                 label: label.clone(),
-                files: Vec::new(),
+                files: files.len(),
             });
             let load = *self.loads.borrow();
             let sizes = files
                 .iter()
                 .map(|f| (f.name(), f.size() as usize))
                 .collect();
-            let reads = Rc::new(RefCell::new(FileReads::new(label, sizes)));
+            let reads = Rc::new(RefCell::new(FileReads::new(label, files.len(), sizes)));
             if let Some(begin) = reads.borrow().begin() {
                 self.clone().handle(begin);
             }
@@ -536,7 +537,7 @@ mod in_page {
                         return;
                     }
                     let wanted = self.engine.borrow().load_bytes_wanted();
-                    let due = reads.borrow_mut().to_read(wanted, files.len());
+                    let due = reads.borrow_mut().to_read(wanted);
                     for index in due {
                         let (this, reads, file) =
                             (self.clone(), reads.clone(), files[index].clone());

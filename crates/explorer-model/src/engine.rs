@@ -89,20 +89,15 @@ pub enum Command {
     /// For the host's on-device cache (crates/explorer-worker/src/cache.rs); the engine itself
     /// has nothing to do for it (an engine on the page's thread has no cache).
     Cache(CacheCommand),
-    /// For the host: open `files` (name and size, in the order opened), shown as `label`. Their
-    /// `File` handles travel beside this command and the [`Command::MoreFiles`] after it. The
-    /// host reads them as [`crate::FileReads`] plans and hands the engine the
-    /// [`Command::Load`] and [`Command::LoadMore`]s that come of it; the engine itself has
-    /// nothing to do for it.
-    OpenFiles {
-        label: String,
-        files: Vec<(String, u64)>,
-    },
+    /// For the host: open `files` files, shown as `label`. Their `File` handles travel beside
+    /// this command (the first [`crate::file_reads::HANDLES_AT_ONCE`]) and the
+    /// [`Command::MoreFiles`] after it; the host learns their names and sizes from the handles,
+    /// reads them as [`crate::FileReads`] plans and hands the engine the [`Command::Load`] and
+    /// [`Command::LoadMore`]s that come of it. The engine itself has nothing to do for it.
+    OpenFiles { label: String, files: usize },
     /// For the host: the next `File` handles of the files [`Command::OpenFiles`] opened, in
-    /// order. A large set's handles travel in batches of [`crate::file_reads::HANDLES_AT_ONCE`]
-    /// because the browser clones each handle on the sending thread (an eighth of a millisecond
-    /// apiece, measured): a thousand in one message froze the page for 125 ms and held the
-    /// first read back until the last handle had crossed.
+    /// order, a batch per task on the page (see [`crate::file_reads::HANDLES_AT_ONCE`] for
+    /// what one handle costs the sending thread).
     MoreFiles,
 }
 

@@ -144,13 +144,9 @@ fn receive(worker: &Rc<RefCell<Worker>>, e: &MessageEvent) {
         match command {
             Command::OpenFiles {
                 label,
-                files: named,
+                files: count,
             } => {
-                let sizes = named
-                    .into_iter()
-                    .map(|(name, size)| (name, size as usize))
-                    .collect();
-                let reads = FileReads::new(label, sizes);
+                let reads = FileReads::new(label, count, names_and_sizes(&files));
                 w.file_reads += 1;
                 w.queue.extend(reads.begin());
                 w.files = Some(FileRead {
@@ -159,17 +155,26 @@ fn receive(worker: &Rc<RefCell<Worker>>, e: &MessageEvent) {
                     reads,
                 });
             }
-            Command::MoreFiles => match w.files.as_mut() {
-                Some(read) if read.files.len() + files.len() <= read.reads.count() => {
-                    read.files.extend(files)
+            Command::MoreFiles => {
+                // None when the load was replaced or cancelled meanwhile: not wanted.
+                if let Some(read) = w.files.as_mut() {
+                    read.reads.arrived(names_and_sizes(&files));
+                    read.files.extend(files);
                 }
-                // The load was replaced or cancelled meanwhile: its handles are not wanted.
-                _ => {}
-            },
+            }
             command => w.queue.push_back(command),
         }
     }
     schedule(worker);
+}
+
+/// What the plan needs to know of each file (asked here, never on the page's thread: for a
+/// file the user picked, `size` is a file-system lookup on the thread that asks).
+fn names_and_sizes(files: &[web_sys::File]) -> Vec<(String, usize)> {
+    files
+        .iter()
+        .map(|f| (f.name(), f.size() as usize))
+        .collect()
 }
 
 /// `[head, ...bodies, ...files]` → the command, its bulk bytes copied into this module's
@@ -187,7 +192,7 @@ fn read_command(data: &JsValue) -> Option<(Command, Vec<web_sys::File>)> {
         .map(|i| parts.get(i).dyn_into::<web_sys::File>().ok())
         .collect::<Option<Vec<_>>>()?;
     let handles = match &command {
-        Command::OpenFiles { files: named, .. } => files.len() <= named.len(),
+        Command::OpenFiles { files: count, .. } => files.len() <= *count,
         Command::MoreFiles => !files.is_empty(),
         _ => files.is_empty(),
     };
@@ -208,7 +213,7 @@ fn read_next_files(worker: &Rc<RefCell<Worker>>) {
         };
         let due: Vec<(usize, web_sys::File)> = read
             .reads
-            .to_read(wanted, read.files.len())
+            .to_read(wanted)
             .into_iter()
             .map(|i| (i, read.files[i].clone()))
             .collect();
