@@ -21,6 +21,7 @@ use crate::live::{use_live, Live};
 pub fn App(
     #[prop(optional)] pages: Option<Vec<(String, Vec<u8>)>>,
     #[prop(optional)] config: Option<Loaded>,
+    #[prop(optional)] worker: Option<Result<crate::engine_host::StartedWorker, String>>,
 ) -> impl IntoView {
     let config = config.unwrap_or_else(|| Loaded {
         config: Config::default(),
@@ -31,7 +32,7 @@ pub fn App(
     let deployment = Deployment::provide(config.config.clone(), bar);
     let banners = Banners::provide();
     let link = LinkState::provide(bar, deployment);
-    let host = EngineHost::provide(banners);
+    let host = EngineHost::provide(banners, worker);
     let held = Held::provide();
     let live = Live::provide(host, banners, held, deployment);
     crate::deployment::report(banners, &config);

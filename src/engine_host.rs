@@ -86,6 +86,57 @@ enum Transport {
     Failed,
 }
 
+/// The engine's worker, started by `main` before config.json is read and the app mounts, so it
+/// boots meanwhile (started by the app, it said `Ready` ~70 ms after the app mounted).
+/// What it says before the app listens is kept and heard then: a `Ready` posted to a `Worker`
+/// nobody listens to is lost.
+pub struct StartedWorker {
+    worker: web_sys::Worker,
+    heard: Rc<RefCell<Vec<Heard>>>,
+}
+
+/// What the worker said before the app listened.
+enum Heard {
+    Message(JsValue),
+    Failed(String),
+}
+
+impl StartedWorker {
+    /// Starts the worker (module type, at [`WORKER_URL`]); why not, when it cannot be.
+    pub fn start() -> Result<StartedWorker, String> {
+        let options = web_sys::WorkerOptions::new();
+        options.set_type(web_sys::WorkerType::Module);
+        let worker =
+            web_sys::Worker::new_with_options(WORKER_URL, &options).map_err(|e| js_text(&e))?;
+        let heard = Rc::new(RefCell::new(Vec::new()));
+        let on_message = {
+            let heard = heard.clone();
+            Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
+                heard.borrow_mut().push(Heard::Message(e.data()));
+            })
+        };
+        worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
+        on_message.forget();
+        let on_error = {
+            let heard = heard.clone();
+            Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
+                heard.borrow_mut().push(Heard::Failed(failure_of(&e)));
+            })
+        };
+        worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
+        on_error.forget();
+        Ok(StartedWorker { worker, heard })
+    }
+}
+
+/// Why the worker failed, from its `error` event.
+fn failure_of(e: &web_sys::Event) -> String {
+    e.dyn_ref::<web_sys::ErrorEvent>()
+        .map(|e| e.message())
+        .filter(|m| !m.is_empty())
+        .unwrap_or_else(|| "its script could not be loaded".into())
+}
+
 struct WorkerLink {
     worker: web_sys::Worker,
     ready: bool,
@@ -108,7 +159,8 @@ impl WorkerLink {
 }
 
 impl EngineHost {
-    pub fn provide(banners: Banners) -> EngineHost {
+    /// The engine's host for the app, with the worker `main` started (`None`: started now).
+    pub fn provide(banners: Banners, started: Option<Result<StartedWorker, String>>) -> EngineHost {
         let host = EngineHost {
             transport: StoredValue::new_local(Rc::new(RefCell::new(Transport::Failed))),
             banners,
@@ -125,20 +177,20 @@ impl EngineHost {
             opened_case: RwSignal::new(None),
             cached: StoredValue::new_local(HashMap::new()),
         };
-        let transport = host.start();
+        let transport = host.start(started);
         host.transport.set_value(Rc::new(RefCell::new(transport)));
         provide_context(host);
         host
     }
 
     #[cfg(feature = "in-page-engine")]
-    fn start(&self) -> Transport {
+    fn start(&self, _: Option<Result<StartedWorker, String>>) -> Transport {
         Transport::InPage(Box::new(in_page::InPage::new(*self)))
     }
 
     #[cfg(not(feature = "in-page-engine"))]
-    fn start(&self) -> Transport {
-        match self.start_worker() {
+    fn start(&self, started: Option<Result<StartedWorker, String>>) -> Transport {
+        match self.start_worker(started) {
             Ok(link) => Transport::Worker(link),
             Err(why) => {
                 self.cannot_start(&why);
@@ -336,13 +388,13 @@ impl EngineHost {
         }
     }
 
-    /// Starts the worker and listens to it.
+    /// Listens to the worker `main` started (or starts it now), then hears what it said before.
     #[cfg_attr(feature = "in-page-engine", allow(dead_code))]
-    fn start_worker(&self) -> Result<WorkerLink, String> {
-        let options = web_sys::WorkerOptions::new();
-        options.set_type(web_sys::WorkerType::Module);
-        let worker =
-            web_sys::Worker::new_with_options(WORKER_URL, &options).map_err(|e| js_text(&e))?;
+    fn start_worker(
+        &self,
+        started: Option<Result<StartedWorker, String>>,
+    ) -> Result<WorkerLink, String> {
+        let StartedWorker { worker, heard } = started.unwrap_or_else(StartedWorker::start)?;
         let host = *self;
         let on_message =
             Closure::<dyn FnMut(web_sys::MessageEvent)>::new(move |e: web_sys::MessageEvent| {
@@ -351,15 +403,22 @@ impl EngineHost {
         worker.set_onmessage(Some(on_message.as_ref().unchecked_ref()));
         on_message.forget();
         let on_error = Closure::<dyn FnMut(web_sys::Event)>::new(move |e: web_sys::Event| {
-            let detail = e
-                .dyn_ref::<web_sys::ErrorEvent>()
-                .map(|e| e.message())
-                .filter(|m| !m.is_empty())
-                .unwrap_or_else(|| "its script could not be loaded".into());
-            host.worker_failed(&detail);
+            host.worker_failed(&failure_of(&e));
         });
         worker.set_onerror(Some(on_error.as_ref().unchecked_ref()));
         on_error.forget();
+        // Heard once the link is in place (a `Ready` among them makes it ready).
+        let heard = std::mem::take(&mut *heard.borrow_mut());
+        if !heard.is_empty() {
+            leptos::task::spawn_local(async move {
+                for said in heard {
+                    match said {
+                        Heard::Message(data) => host.receive(&data),
+                        Heard::Failed(why) => host.worker_failed(&why),
+                    }
+                }
+            });
+        }
         gloo_timers::callback::Timeout::new(READY_WITHIN_MS, move || {
             let waiting = host
                 .transport

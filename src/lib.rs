@@ -34,3 +34,4 @@ mod timeline;
 
 pub use app::App;
 pub use deployment::load_config;
+pub use engine_host::StartedWorker;
