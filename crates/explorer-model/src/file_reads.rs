@@ -18,12 +18,13 @@ use crate::loader::Page;
 pub const READS_AT_ONCE: usize = 4;
 
 /// How many `File` handles the page sends in one message ([`Command::OpenFiles`] the first,
-/// each [`Command::MoreFiles`] the next, in a task of its own). Cloning a handle costs the
-/// sending thread ~0.12 ms (a thousand in one message froze the page for 125 ms), and the page
-/// never asks a file its name or size: for a file the user picked, Chromium answers `size` with
-/// a file-system lookup on the asking thread the first time (0.3–0.8 ms each, measured). The
-/// worker learns each file's name and size from its handle, a batch at a time.
-pub const HANDLES_AT_ONCE: usize = 64;
+/// each [`Command::MoreFiles`] the next, in a task of its own). For a file the user picked,
+/// Chromium looks its metadata up on the sending thread the first time the file is cloned or
+/// asked its `size` (0.3–0.9 ms a file, measured: a batch of 64 made 40–60 ms tasks), so a batch
+/// stays small enough for a frame, the page never asks a file its name or size, and the worker
+/// learns each file's name and size from its handle, a batch at a time. Sixteen a batch still
+/// outruns the reads: the worker reads ~20 files ahead of its parsing.
+pub const HANDLES_AT_ONCE: usize = 16;
 
 /// A read begun and not handed over yet.
 #[derive(Debug)]
