@@ -129,6 +129,11 @@ impl StartedWorker {
     }
 }
 
+/// A command's postcard bytes as a buffer to transfer.
+fn head_of(command: &Command) -> js_sys::ArrayBuffer {
+    js_sys::Uint8Array::from(encode(command).as_slice()).buffer()
+}
+
 /// Why the worker failed, from its `error` event.
 fn failure_of(e: &web_sys::Event) -> String {
     e.dyn_ref::<web_sys::ErrorEvent>()
@@ -259,7 +264,7 @@ impl EngineHost {
         if link.handles.is_empty() {
             return;
         }
-        let head = js_sys::Uint8Array::from(encode(&Command::MoreFiles).as_slice()).buffer();
+        let head = head_of(&Command::MoreFiles);
         let message = js_sys::Array::of1(&head);
         let batch = link.handles.len().min(HANDLES_AT_ONCE);
         for file in link.handles.drain(..batch) {
@@ -267,9 +272,14 @@ impl EngineHost {
         }
         link.send(message, js_sys::Array::of1(&head));
         if !link.handles.is_empty() {
-            let host = *self;
-            gloo_timers::callback::Timeout::new(0, move || host.send_more_handles()).forget();
+            self.send_more_handles_later();
         }
+    }
+
+    /// [`EngineHost::send_more_handles`] in a task of its own.
+    fn send_more_handles_later(&self) {
+        let host = *self;
+        gloo_timers::callback::Timeout::new(0, move || host.send_more_handles()).forget();
     }
 
     /// Stops the load running; what it read so far stays (see [`Command::CancelLoad`]).
@@ -343,7 +353,7 @@ impl EngineHost {
                     // The handles of files a newer load replaces are not wanted.
                     link.handles.clear();
                 }
-                let head = js_sys::Uint8Array::from(encode(&command).as_slice()).buffer();
+                let head = head_of(&command);
                 let message = js_sys::Array::of1(&head);
                 let transfer = js_sys::Array::of1(&head);
                 for body in bodies {
@@ -359,9 +369,7 @@ impl EngineHost {
                 link.send(message, transfer);
                 link.handles.extend(files);
                 if !sending && !link.handles.is_empty() {
-                    let host = *self;
-                    gloo_timers::callback::Timeout::new(0, move || host.send_more_handles())
-                        .forget();
+                    self.send_more_handles_later();
                 }
             }
             #[cfg(feature = "in-page-engine")]

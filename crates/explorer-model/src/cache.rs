@@ -148,9 +148,6 @@ pub fn frames(mut bytes: &[u8]) -> Result<Vec<(Frame, Vec<u8>)>, Unusable> {
             end,
         } = read_frame(&mut bytes, at, size, out.len() + 1)
             .unwrap_or_else(|e| Err(Unusable::Damaged(e)))?;
-        if out.is_empty() && !matches!(meta, Frame::Start { .. }) {
-            return Err(Unusable::Damaged("it does not start with its key".into()));
-        }
         out.push((meta, body));
         at = end;
     }
@@ -202,8 +199,8 @@ struct RawFrame {
     end: usize,
 }
 
-/// The frame at byte `at` of an entry of `size` bytes (the `count`th), once it is whole and its
-/// checksum agrees.
+/// The frame at byte `at` of an entry of `size` bytes (the `count`th), once it is whole, its
+/// checksum agrees and, for the first, it is the entry's `Start`.
 fn read_frame(
     source: &mut dyn EntrySource,
     at: usize,
@@ -247,6 +244,9 @@ fn read_frame(
     let meta = crate::protocol::decode::<Frame>(&body[..meta_len]);
     body.drain(..meta_len);
     match meta {
+        Some(frame) if count == 1 && !matches!(frame, Frame::Start { .. }) => Ok(Err(
+            Unusable::Damaged("it does not start with its key".into()),
+        )),
         Some(frame) => Ok(Ok(RawFrame { frame, body, end })),
         None => damaged("its description does not read"),
     }
@@ -288,11 +288,6 @@ pub fn read_entry_from(
                 trail.key = k;
                 trail.saved_at = saved_at;
                 trail.updated_at = saved_at;
-            }
-            _ if count == 1 => {
-                return Ok(Err(Unusable::Damaged(
-                    "it does not start with its key".into(),
-                )))
             }
             Frame::Answer {
                 purpose,

@@ -501,7 +501,6 @@ fn app_load_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
         show_ratio(r),
         target,
     ]);
-    let long = tasks(a, "long_tasks_load");
     let upload = match (
         num(a, "upload_task.ms"),
         num(a, "upload_task.before_change_ms"),
@@ -516,25 +515,25 @@ fn app_load_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
         (None, _, Some(handler)) => format!("; the app's `change` handler {}", ms(handler)),
         _ => String::new(),
     };
-    app_row(
+    long_task_row(
         t,
         "main-thread long tasks from the upload to the whole load (longtask observer)",
         n,
-        long.as_ref()
-            .map_or("–".into(), |l| format!("{}{upload}", l.1)),
-        "–",
-        format!("none {}", long.map_or("–", |l| mark(l.0 == 0.0))),
+        a,
+        "long_tasks_load",
+        &upload,
     );
 }
 
-/// The long tasks under `key` against the target of none.
-fn long_task_row(t: &mut Table, label: &str, n: usize, a: &Value, key: &str) {
+/// The long tasks under `key` against the target of none; `detail` follows their count.
+fn long_task_row(t: &mut Table, label: &str, n: usize, a: &Value, key: &str, detail: &str) {
     let long = tasks(a, key);
     app_row(
         t,
         label,
         n,
-        long.as_ref().map_or("–".into(), |l| l.1.clone()),
+        long.as_ref()
+            .map_or("–".into(), |l| format!("{}{detail}", l.1)),
         "–",
         format!("none {}", long.map_or("–", |l| mark(l.0 == 0.0))),
     );
@@ -651,6 +650,7 @@ fn app_query_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
         n,
         a,
         "long_tasks_after",
+        "",
     );
     app_row(
         t,
