@@ -2,7 +2,7 @@
 //! a Refresh that fetches only what arrived (requests counted at the simulator), and the opt-in
 //! on-device cache (a reload shows the trail before any audit request; Forget empties it; an
 //! expired or damaged copy is never shown; with the cache off nothing is stored, storage
-//! inspected).
+//! inspected; a load cut short by a reload goes on after the pages kept).
 
 use std::time::Duration;
 
@@ -28,6 +28,15 @@ async fn app_in_browser(
     config: &str,
     args: &[&str],
 ) -> (StaticServer, capillary_sim::Running, Browser) {
+    app_with(config, args, &[]).await
+}
+
+/// [`app_in_browser`] against a simulator with the fault rules `faults` (see capillary-sim).
+async fn app_with(
+    config: &str,
+    args: &[&str],
+    faults: &[&str],
+) -> (StaticServer, capillary_sim::Running, Browser) {
     let app = StaticServer::deploy(
         &dist_dir(),
         "/",
@@ -39,6 +48,7 @@ async fn app_in_browser(
     .await;
     let sim = capillary_sim::spawn(Config {
         cors_origins: vec![app.origin()],
+        faults: faults.iter().map(|f| f.to_string()).collect(),
         ..Config::default()
     })
     .await
@@ -68,10 +78,16 @@ async fn connect(b: &Browser, sim: &capillary_sim::Running, id: &str) {
 }
 
 async fn loaded(b: &Browser, what: &str) {
-    b.eventually(&format!("the fetch line says {what:?}"), || async {
-        b.text_now(FETCH_STATUS).await.contains(what)
-    })
-    .await;
+    let mut last = String::new();
+    let deadline = tokio::time::Instant::now() + e2e::PATIENCE;
+    while tokio::time::Instant::now() < deadline {
+        last = b.text_now(FETCH_STATUS).await;
+        if last.contains(what) {
+            return;
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    panic!("the fetch line never said {what:?}; it says {last:?}");
 }
 
 /// Audit requests the simulator has seen since `from`.
@@ -80,6 +96,21 @@ fn audits_since(sim: &capillary_sim::Running, from: usize) -> Vec<String> {
         .into_iter()
         .skip(from)
         .filter(|r| r.starts_with("/api_gateway/v2/audits"))
+        .collect()
+}
+
+/// The `pageNo` each of `audits` asked for.
+fn page_numbers(audits: &[String]) -> Vec<u32> {
+    audits
+        .iter()
+        .map(|a| {
+            let (_, query) = a.split_once('?').unwrap_or((a, ""));
+            query
+                .split('&')
+                .find_map(|p| p.strip_prefix("pageNo="))
+                .and_then(|n| n.parse().ok())
+                .unwrap_or_else(|| panic!("an audit request without a page number: {a}"))
+        })
         .collect()
 }
 
@@ -462,6 +493,48 @@ async fn with_the_cache_a_reload_shows_the_trail_before_any_audit_request_and_fo
         audits.iter().any(|a| !a.contains("startDate=")),
         "the whole trail was fetched again: {audits:?}"
     );
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_load_cut_short_by_a_reload_goes_on_after_the_pages_kept() {
+    // Slow audit answers, so the 5,000-record customer (100 pages of 50) is still loading when
+    // the agent reloads.
+    let (_app, sim, b) = app_with(
+        r#"{"apis": ["SIM"], "cache": {"enabled": true, "expiryHours": 1}}"#,
+        &[],
+        &["latency=150,path=/api_gateway/v2/audits"],
+    )
+    .await;
+    connect(&b, &sim, LARGE).await;
+    until("a fifth of the pages answered", || async {
+        (audits_since(&sim, 0).len() >= 20).then_some(())
+    })
+    .await;
+    let before = sim.requests().len();
+    let asked_before = page_numbers(&audits_since(&sim, 0));
+    reload(&b).await;
+    let age = b.text("[data-testid=cached-age]").await;
+    assert!(age.contains("kept on this device"), "{age}");
+    // The rest of the trail, then a refresh for what arrived meanwhile (from a `startDate`).
+    loaded(&b, "Up to date").await;
+    let (refreshes, rest): (Vec<String>, Vec<String>) = audits_since(&sim, before)
+        .into_iter()
+        .partition(|a| a.contains("startDate="));
+    let asked_after = page_numbers(&rest);
+    assert!(
+        asked_before.len() < 100,
+        "the load was cut short: {asked_before:?}"
+    );
+    assert!(
+        !asked_after.contains(&0) && asked_after.len() <= 100 - 10,
+        "the pages kept before the reload are not asked again: {asked_after:?}"
+    );
+    assert!(
+        (0..100).all(|p| asked_before.contains(&p) || asked_after.contains(&p)),
+        "every page was read: {asked_before:?} then {asked_after:?}"
+    );
+    assert!(refreshes.len() <= 1, "{refreshes:?}");
     b.close().await;
 }
 
