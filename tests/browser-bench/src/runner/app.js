@@ -17,8 +17,12 @@
   const text = (css) => (q(css) || {}).textContent || '';
   const frame = () => new Promise((resolve) => requestAnimationFrame(resolve));
   const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
-  // A setTimeout queued from a frame's rAF callback runs after that frame has painted.
-  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => setTimeout(resolve, 0)));
+  // A setTimeout queued from a frame's rAF callback runs after that frame has painted. Resolves
+  // with the time of that rAF callback: what was in the DOM by then is in the frame.
+  const afterPaint = () => new Promise((resolve) => requestAnimationFrame(() => {
+    const frameAt = performance.now();
+    setTimeout(() => resolve(frameAt), 0);
+  }));
   const stats = (xs) => {
     const s = [...xs].sort((a, b) => a - b);
     const at = (f) => (s.length ? s[Math.floor((s.length - 1) * f)] : null);
@@ -33,6 +37,79 @@
   const tasksIn = (from, to) => {
     const hit = longTasks.filter((t) => t.start + t.duration >= from && t.start <= to);
     return { count: hit.length, longest_ms: hit.reduce((m, t) => Math.max(m, t.duration), 0) };
+  };
+
+  // Long animation frames (> 50 ms) of this page, with what took the time: scripts by who called
+  // them (an event handler, a worker's message, a timer) and the forced layouts inside them, and
+  // the frame's own style, layout and paint. Summarised per scroll phase (`frames_over_50`).
+  const loafs = [];
+  try {
+    new PerformanceObserver((list) => { for (const e of list.getEntries()) loafs.push(e); })
+      .observe({ type: 'long-animation-frame', buffered: true });
+  } catch (_) { /* no LoAF in this browser: the summary stays empty */ }
+  const framesIn = (from, to) => {
+    const hit = loafs.filter((f) => f.startTime + f.duration >= from && f.startTime <= to);
+    const by = {};
+    let forced = 0, scripts = 0, render = 0, layout = 0;
+    for (const f of hit) {
+      const end = f.startTime + f.duration;
+      if (f.renderStart) render += end - f.renderStart;
+      if (f.styleAndLayoutStart) layout += end - f.styleAndLayoutStart;
+      for (const s of f.scripts || []) {
+        const who = `${s.invokerType} ${s.invoker}`;
+        by[who] = (by[who] || 0) + s.duration;
+        scripts += s.duration;
+        forced += s.forcedStyleAndLayoutDuration || 0;
+      }
+    }
+    const round = (x) => Math.round(x * 10) / 10;
+    return {
+      count: hit.length,
+      total_ms: round(hit.reduce((t, f) => t + f.duration, 0)),
+      scripts_ms: round(scripts),
+      forced_layout_ms: round(forced),
+      render_ms: round(render),
+      style_layout_ms: round(layout),
+      scripts_by_invoker_ms: Object.fromEntries(Object.entries(by).map(([k, v]) => [k, round(v)]).sort((a, b) => b[1] - a[1])),
+    };
+  };
+
+  // The page's messages with its engine worker: when each command was posted and each answer
+  // handled (start and end of the app's `onmessage`), so a query's time can be split into the
+  // page before it asks, the worker until its first answer, the page handling answers, and
+  // waiting for the frame that paints them.
+  const link = { sent: [], heard: [] };
+  const post = Worker.prototype.postMessage;
+  Worker.prototype.postMessage = function (...args) {
+    if (!this.__timed && typeof this.onmessage === 'function') {
+      const handle = this.onmessage;
+      this.onmessage = (e) => {
+        const start = performance.now();
+        // The handler's own microtasks (the app's render effects) run before this one.
+        try { handle.call(this, e); } finally { queueMicrotask(() => link.heard.push({ start, end: performance.now() })); }
+      };
+      this.__timed = true;
+    }
+    link.sent.push(performance.now());
+    return post.apply(this, args);
+  };
+  const split = (s, seen) => {
+    const sent = link.sent.find((t) => t >= s);
+    if (sent === undefined || seen === null) return null;
+    const answer = link.heard.find((h) => h.start >= sent);
+    const handled = link.heard.filter((h) => h.start >= s && h.start <= seen);
+    return {
+      ask: sent - s,
+      worker: answer === undefined ? null : answer.start - sent,
+      last: handled.length ? handled[handled.length - 1].start - sent : null,
+      handle: handled.reduce((t, h) => t + h.end - h.start, 0),
+      messages: handled.length,
+    };
+  };
+  const splitStats = (xs) => {
+    const ok = xs.filter((x) => x && x.worker !== null);
+    const of = (k) => stats(ok.map((x) => x[k])).p50;
+    return { p50_ask_ms: of('ask'), p50_worker_ms: of('worker'), p50_last_answer_ms: of('last'), p50_handle_ms: of('handle'), p50_messages: of('messages'), count: ok.length };
   };
 
   // The DOM as the tests read it.
@@ -84,13 +161,25 @@
     await afterPaint();
     const s = await type(value);
     const ok = () => (rowsSig() !== before.sig || countLine() !== before.line) && (!check || check());
+    let changed = false;
+    const final = () => {
+      changed = changed || ok();
+      const c = counts();
+      return changed && c && !c.searching && (!check || check());
+    };
+    // Both watched from the input on: a final count in the DOM before the frame that paints the
+    // first change is painted in that same frame (waiting for it only after that paint counted
+    // one frame too many).
+    const finalWatch = when(final, fullLimit);
     const seen = await when(ok, limit);
     let first = null;
-    if (seen !== null) { await afterPaint(); first = performance.now() - s; }
-    const finalSeen = seen === null ? null : await when(() => { const c = counts(); return c && !c.searching && (!check || check()); }, fullLimit);
+    let firstFrame = null;
+    if (seen !== null) { firstFrame = await afterPaint(); first = performance.now() - s; }
+    const finalSeen = seen === null ? null : await finalWatch;
     let full = null;
-    if (finalSeen !== null) { await afterPaint(); full = performance.now() - s; }
-    return { first, full, dom: seen === null ? null : seen - s };
+    if (finalSeen !== null && finalSeen <= firstFrame) full = first;
+    else if (finalSeen !== null) { await afterPaint(); full = performance.now() - s; }
+    return { first, full, dom: seen === null ? null : seen - s, split: split(s, seen), split_full: split(s, finalSeen) };
   }
 
   // Frame intervals while the timeline scrolls by two viewports a frame.
@@ -100,6 +189,7 @@
     const step = Math.max(200, list.clientHeight * 2);
     const times = [];
     let last = await frame();
+    const from = last;
     let during = 0;
     for (let i = 0; i < frames; i++) {
       if (whileLoading && !loading()) break;
@@ -110,7 +200,7 @@
       last = t;
     }
     list.scrollTop = 0;
-    return { frame: stats(times), frames_while_loading: during, step_px: step };
+    return { frame: stats(times), frames_while_loading: during, step_px: step, frames_over_50: framesIn(from, last) };
   }
 
   const fieldIs = (want) => () => {
@@ -220,16 +310,19 @@
     const afterFrom = performance.now();
     const fresh = [];
     const freshFull = [];
+    const freshSplit = [];
     for (let round = 0; round < cfg.rounds; round++) {
       for (const f of cfg.filters) {
         const a = await query(f, 3000);
-        if (a.first !== null) fresh.push(a.first);
+        if (a.first !== null) { fresh.push(a.first); freshSplit.push({ ...a.split, dom: a.dom }); }
         if (a.full !== null) freshFull.push(a.full);
       }
     }
     r.fresh_first = stats(fresh);
     r.fresh_full = stats(freshFull);
+    r.fresh_split = { ...splitStats(freshSplit), p50_dom_ms: stats(freshSplit.map((x) => x.dom)).p50 };
     const keys = [];
+    const keySplit = [];
     let unchanged = 0;
     for (let round = 0; round < cfg.rounds; round++) {
       let prev = null;
@@ -238,13 +331,14 @@
           await query('', 3000); // a new typed sequence starts from an empty box
         }
         const a = await query(k, 800);
-        if (a.full !== null) keys.push(a.full); else unchanged++;
+        if (a.full !== null) { keys.push(a.full); keySplit.push(a.split_full); } else unchanged++;
         prev = k;
       }
       await query('', 3000);
     }
     r.keystroke = stats(keys);
     r.keystroke_unchanged = unchanged;
+    r.keystroke_split = splitStats(keySplit);
     r.long_tasks_after = tasksIn(afterFrom, performance.now());
     r.scroll_loaded = await scroll(180, false);
     r.max_dom_rows = maxRows;

@@ -169,10 +169,13 @@ pub fn markdown(r: &Results, sizes: &[usize], m: &Machine) -> String {
          (rAF + setTimeout); while the load runs, 180 frames scrolling two viewports a frame, \
          then up to 8 queries alternating `field:mobile` / `-field:mobile`, each answered when \
          every row shown fits it; the whole load (progress bar gone, the count final and equal \
-         to the total). Long tasks: PerformanceObserver `longtask` of the page. After the \
-         load: the 5 filters (fresh queries) and the 50 keystrokes, {} rounds each, typed as \
+         to the total). Long tasks: PerformanceObserver `longtask` of the page; frames over 50 \
+         ms of a scroll phase: PerformanceObserver `long-animation-frame` (scripts, the forced \
+         layouts in them, and the frame's rendering). After the load: the 5 filters (fresh queries) and the 50 keystrokes, {} rounds each, typed as \
          value + `input` at the start of a frame and timed to the first changed rows or count \
-         painted and to the final count painted; 180 scroll frames. Then memory, and last \
+         painted and to the final count painted, each split at the worker link (the page's \
+         `Worker.postMessage` and `onmessage` wrapped: command posted, first and last answer \
+         heard, time in the handlers, answer in the DOM); 180 scroll frames. Then memory, and last \
          TextDecoder + JSON.parse of the very `File`s the app was given, one after another, \
          in the same page.\n",
         std::env::var("BENCH_ROUNDS").unwrap_or_else(|_| "3".into()),
@@ -547,9 +550,10 @@ fn app_while_loading_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Val
     let (cell, target) = match (loading, p95) {
         (Some(true), Some(p95)) => (
             format!(
-                "{} ({:.0} frames while loading)",
+                "{} ({:.0} frames while loading{})",
                 spread(a, "scroll_loading.frame"),
-                frames.unwrap_or(0.0)
+                frames.unwrap_or(0.0),
+                long_frames(&a["scroll_loading"]["frames_over_50"])
             ),
             format!("60 fps: p95 ≤ 17.5 ms {}", mark(p95 <= 17.5)),
         ),
@@ -599,6 +603,44 @@ fn app_while_loading_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Val
     );
 }
 
+/// "; 2 frames over 50 ms: scripts 40 ms (forced layout 12 ms), rendering 30 ms" from the
+/// page's long-animation-frame summary, or nothing when there were none.
+fn long_frames(f: &Value) -> String {
+    match num(f, "count") {
+        Some(count) if count > 0.0 => format!(
+            "; {count:.0} frames over 50 ms: scripts {} (forced layout {}), rendering {} (style and layout {})",
+            ms(num(f, "scripts_ms").unwrap_or(0.0)),
+            ms(num(f, "forced_layout_ms").unwrap_or(0.0)),
+            ms(num(f, "render_ms").unwrap_or(0.0)),
+            ms(num(f, "style_layout_ms").unwrap_or(0.0)),
+        ),
+        _ => String::new(),
+    }
+}
+
+/// Where a query's time went on the page's side of the worker link, medians: the page until
+/// it posted the command, the worker until its first (and last) answer arrived, the page's
+/// message handlers, and (fresh queries) the answer in the DOM.
+fn split_cell(v: &Value, dom: bool) -> String {
+    let Some(ask) = num(v, "p50_ask_ms") else {
+        return "–".into();
+    };
+    let of = |k: &str| num(v, k).map_or("–".into(), ms);
+    format!(
+        "command posted {}; first answer {} later, last {}; handlers {} ({:.0} messages){}",
+        ms(ask),
+        of("p50_worker_ms"),
+        of("p50_last_answer_ms"),
+        of("p50_handle_ms"),
+        num(v, "p50_messages").unwrap_or(0.0),
+        if dom {
+            format!("; in the DOM {} after the input", of("p50_dom_ms"))
+        } else {
+            String::new()
+        }
+    )
+}
+
 fn app_query_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
     let limit = match n {
         100_000 => Some(16.0),
@@ -643,6 +685,22 @@ fn app_query_rows(t: &mut Table, n: usize, _: &Value, _: &Value, a: &Value) {
                 p95.map_or("–", |v| mark(v <= l))
             )
         }),
+    );
+    app_row(
+        t,
+        "where a fresh query's time goes (p50, from the input)",
+        n,
+        split_cell(&a["fresh_split"], true),
+        "–",
+        "–".into(),
+    );
+    app_row(
+        t,
+        "where a keystroke's time goes (p50, from the input to the final count)",
+        n,
+        split_cell(&a["keystroke_split"], false),
+        "–",
+        "–".into(),
     );
     long_task_row(
         t,
