@@ -470,3 +470,43 @@ async fn the_zone_switch_applies_everywhere_and_lives_in_the_url() {
     assert!(when.contains("Asia/Kolkata (UTC+05:30)"), "{when}");
     b.close().await;
 }
+
+#[tokio::test]
+async fn scrolling_keeps_the_rows_that_stay_in_view() {
+    let (_server, b) = open("").await;
+    b.wait_for("[data-testid=event-row]").await;
+    let list = b.wait_for(".event-list").await;
+    let row_at = |top: usize| format!("[data-testid=event-row][style*='top: {top}px']");
+    // Row 15 is on screen before and after a scroll of 20 rows (the window keeps 8 above).
+    let kept = b.wait_for(&row_at(15 * 52)).await;
+    let request = kept.attr("data-request-id").await.unwrap();
+    const LOWEST: &str = "return Math.max(...Array.from(document.querySelectorAll('[data-testid=event-row]'), r => parseInt(r.style.top)))";
+    let lowest = b.client.execute(LOWEST, vec![]).await.unwrap();
+    b.client
+        .execute(
+            "const [row, list] = arguments; row.dataset.seen = 'before'; \
+             list.scrollTop = 20 * 52; list.dispatchEvent(new Event('scroll'));",
+            vec![
+                serde_json::to_value(&kept).unwrap(),
+                serde_json::to_value(&list).unwrap(),
+            ],
+        )
+        .await
+        .unwrap();
+    b.eventually("rows further down come in", || async {
+        b.client.execute(LOWEST, vec![]).await.unwrap().as_f64() > lowest.as_f64()
+    })
+    .await;
+    let still = b.wait_for(&row_at(15 * 52)).await;
+    assert_eq!(
+        still.attr("data-seen").await.unwrap().as_deref(),
+        Some("before"),
+        "the row that stayed in the window is the same element"
+    );
+    assert_eq!(still.attr("data-request-id").await.unwrap(), request);
+    assert!(
+        b.all("[data-testid=event-row][data-seen]").await.len() == 1,
+        "no other element carries the mark"
+    );
+    b.close().await;
+}
