@@ -140,6 +140,7 @@ fn EventRow(
     };
     // Arrived with the latest refresh: marked, and `data-new` for tests and hosts.
     let new = flag(|r| r.new);
+    let label_change = flag(|r| r.label_change);
     view! {
         <div
             class="event-row"
@@ -170,7 +171,7 @@ fn EventRow(
                 <ValueText value=value(|r| &r.previous) />
                 <span class="arrow" aria-label="changed to">"→"</span>
                 <ValueText value=value(|r| &r.current) />
-                {move || flag(|r| r.label_change)().then(|| view! { <span class="badge">"label"</span> })}
+                {move || label_change().then(|| view! { <span class="badge">"label"</span> })}
             </span>
             <span class="who">{text(|r| &r.who)}</span>
             {move || new().then(|| view! { <span class="badge new-badge">"new"</span> })}

@@ -75,7 +75,8 @@
   };
 
   // The page's messages with its engine worker: when each command was posted and each answer
-  // handled (start and end of the app's `onmessage`), so a query's time can be split into the
+  // handled (the app's `onmessage` from its start to the end of the microtasks it queued), so a
+  // query's time can be split into the
   // page before it asks, the worker until its first answer, the page handling answers, and
   // waiting for the frame that paints them.
   const link = { sent: [], heard: [] };
