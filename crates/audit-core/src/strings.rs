@@ -49,10 +49,10 @@ pub(crate) struct Strings {
     /// 8 bytes a string (~13 B/event on the bench's data) buy one-letter
     /// keystrokes without a byte scan.
     sig: Chunked<u64>,
-    /// Low 32 bits of string `i`'s [`hash`]: a probe compares bytes only
-    /// when these agree, and a growing table moves ids without hashing their
-    /// bytes again (that re-hash was most of inserting a string). 4 bytes a
-    /// string; the table's slot index takes only these bits.
+    /// Low 32 bits of string `i`'s [`hash`]: a growing table moves ids
+    /// without hashing their bytes again (that re-hash was most of inserting
+    /// a string). 4 bytes a string; the table's slot index and tags take only
+    /// these bits.
     hashes: Chunked<u32>,
     /// Recently interned short strings that were seen before (see [`Hot`]).
     hot: Vec<Hot>,
@@ -114,6 +114,48 @@ pub(crate) fn hash(b: &[u8]) -> u64 {
     h ^ (h >> 32)
 }
 
+/// `a == b`, eight bytes at a time. Slice equality is a call to `memcmp` in
+/// the WASM build (compiler-builtins' loop, a byte at a time): interning's
+/// compares of the string a hash found, mostly 5–40 bytes long, were ~6 % of
+/// a page's ingest there as that call.
+#[inline(always)]
+fn same_bytes(a: &[u8], b: &[u8]) -> bool {
+    let n = a.len();
+    if n != b.len() {
+        return false;
+    }
+    if n < 8 {
+        if n >= 4 {
+            return word4(a, 0) == word4(b, 0) && word4(a, n - 4) == word4(b, n - 4);
+        }
+        let mut i = 0;
+        while i < n {
+            if a[i] != b[i] {
+                return false;
+            }
+            i += 1;
+        }
+        return true;
+    }
+    let mut i = 0;
+    while i + 8 < n {
+        if word(a, i) != word(b, i) {
+            return false;
+        }
+        i += 8;
+    }
+    // The last eight bytes (overlapping the word before when `n` is not a
+    // multiple of 8).
+    word(a, n - 8) == word(b, n - 8)
+}
+
+#[inline(always)]
+fn word4(b: &[u8], at: usize) -> u32 {
+    let mut w = [0u8; 4];
+    w.copy_from_slice(&b[at..at + 4]);
+    u32::from_le_bytes(w)
+}
+
 /// Bytes that came from a `&str` (or its lowercase form) back as `&str`.
 fn utf8(b: &[u8]) -> &str {
     // Only ever called on slices cut at the boundaries of strings this table
@@ -132,7 +174,7 @@ impl Strings {
 
     /// The bytes of string `id` as written (what [`Strings::get`] returns,
     /// without checking UTF-8 again: interning compares and hashes these).
-    #[inline]
+    #[inline(always)]
     fn bytes(&self, id: u32) -> &[u8] {
         match self.orig[id as usize] {
             SAME | MIXED => self.lower(id),
@@ -178,13 +220,11 @@ impl Strings {
         (chunk, at, end - 1)
     }
 
-    /// The table lookup: ids whose stored hash differs are not compared.
+    /// The table lookup: the table's tags turn nearly every other id away
+    /// before any bytes are compared.
     #[inline(always)]
     fn lookup(&self, h: u64, s: &[u8]) -> Option<u32> {
-        let h32 = h as u32;
-        self.table.find(h, |id| {
-            self.hashes[id as usize] == h32 && self.bytes(id) == s
-        })
+        self.table.find(h, |id| same_bytes(self.bytes(id), s))
     }
 
     /// Id of `s`, if interned.
@@ -200,7 +240,9 @@ impl Strings {
         let slot = (h >> 40) as usize % HOT_SLOTS;
         if bytes.len() <= HOT_LEN {
             if let Some(e) = self.hot.get(slot) {
-                if e.hash == h && e.len as usize == bytes.len() && &e.bytes[..bytes.len()] == bytes
+                if e.hash == h
+                    && e.len as usize == bytes.len()
+                    && same_bytes(&e.bytes[..bytes.len()], bytes)
                 {
                     return e.id;
                 }
@@ -788,6 +830,23 @@ impl StringScan {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+
+    #[test]
+    fn same_bytes_agrees_with_slice_equality_at_every_length_and_position() {
+        let a: Vec<u8> = (0..40u8).map(|i| b'a' + i % 26).collect();
+        for n in 0..=a.len() {
+            let x = &a[..n];
+            assert!(same_bytes(x, &a[..n]), "{n} bytes, equal");
+            for at in 0..n {
+                let mut y = x.to_vec();
+                y[at] ^= 0x20;
+                assert!(!same_bytes(x, &y), "{n} bytes, differing at {at}");
+            }
+            if n > 0 {
+                assert!(!same_bytes(x, &a[..n - 1]), "{n} against {} bytes", n - 1);
+            }
+        }
+    }
 
     #[test]
     fn interns_once_and_scans_case_insensitively() {
