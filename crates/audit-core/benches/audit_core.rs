@@ -385,6 +385,18 @@ fn bench_index(c: &mut Criterion) {
                 held as f64 / store.len() as f64,
                 held as f64 / bytes as f64
             );
+            // Where it goes, by table (`Store::heap_parts`: capacities, so
+            // allocator overhead is the difference from the line above).
+            let parts: Vec<String> = store
+                .heap_parts()
+                .iter()
+                .filter(|&&(_, b)| b > 0)
+                .map(|(part, b)| format!("{part}={:.1}", *b as f64 / store.len() as f64))
+                .collect();
+            eprintln!(
+                "MEMORY_PARTS n={n} path={path} B/event: {}",
+                parts.join(", ")
+            );
             drop(store);
         }
     }

@@ -371,8 +371,9 @@ pub fn facets(store: &Store, events: &[EventId]) -> Facets {
     for &id in events {
         let e = &store.events[id as usize];
         let r = &store.contexts[store.records[e.record as usize].ctx as usize];
-        kinds[e.kind as usize] += 1;
-        fields[e.field_code as usize] += 1;
+        let shape = store.shape_of(e);
+        kinds[shape.kind as usize] += 1;
+        fields[shape.field_code as usize] += 1;
         sources[r.source_code as usize] += 1;
         modes[r.mode_code as usize] += 1;
         users[r.user_code as usize] += 1;
@@ -849,16 +850,20 @@ fn select(store: &Store, ids: Option<&[EventId]>, negated: bool, t: &Test) -> Ve
         // The event's type and field first: they are in the row at hand, and
         // a short needle often matches one, sparing the record row.
         Test::Visible { strings, contexts } => keep_if!(|id, e| {
-            strings.contains_val(e.event_type)
-                || strings.contains_val(e.field)
+            strings.contains_val(store.shape_of(e).event_type)
+                || strings.contains_val(store.shape_of(e).field)
                 || contexts.contains(record(e).ctx)
                 || store.any_own_visible(e, strings)
         }),
         Test::Values(set) => keep_if!(|id, e| store.any_value(e, set)),
         Test::Request(set) => keep_if!(|id, e| set.contains_val(record(e).request_id)),
-        Test::Kinds(mask) => keep_if!(|id, e| mask & (1 << e.kind as u32) != 0),
-        Test::Codes(codes, CodeOf::Type) => keep_if!(|id, e| codes.contains(e.type_code)),
-        Test::Codes(codes, CodeOf::Field) => keep_if!(|id, e| codes.contains(e.field_code)),
+        Test::Kinds(mask) => keep_if!(|id, e| mask & (1 << store.shape_of(e).kind as u32) != 0),
+        Test::Codes(codes, CodeOf::Type) => {
+            keep_if!(|id, e| codes.contains(store.shape_of(e).type_code))
+        }
+        Test::Codes(codes, CodeOf::Field) => {
+            keep_if!(|id, e| codes.contains(store.shape_of(e).field_code))
+        }
         Test::Contexts(set) => keep_if!(|id, e| set.contains(record(e).ctx)),
         // `before:` is exclusive, `after:` inclusive; events without a time never match.
         Test::Range(lo, hi) => {

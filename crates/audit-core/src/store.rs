@@ -192,22 +192,35 @@ pub(crate) struct Context {
     pub mode_code: u32,
 }
 
+/// One event: 40 bytes, the store's largest per-event table. What it shares
+/// with many other events (type, field, their codes) is one [`EventShape`].
 #[derive(Debug, Clone, Copy)]
 pub(crate) struct EventRow {
     pub record: u32,
     pub when: i64,
-    pub kind: EventKind,
-    /// True for the row standing in for a record without events.
-    pub placeholder: bool,
-    pub type_code: u32,
-    pub field_code: u32,
-    pub event_type: Val,
-    pub field: Val,
+    /// Index into [`Store::shapes`].
+    pub shape: u32,
     /// `additionalFields`. Previous/current values and label ids are read from
     /// these pairs when asked for ([`EventView::previous`] …), not stored twice.
     pub additional: ListRef,
     pub associates: ListRef,
     pub extras: ListRef,
+}
+
+/// What an event row has in common with many others: its `eventType` and
+/// `updatedField` as sent, their facet codes and its kind. A trail has a few
+/// hundred distinct shapes among a million events, so a row names its shape
+/// (4 bytes) instead of carrying these 17 (a row was 56 bytes, 8.4 % of the
+/// raw JSON at a million events; it is 40).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub(crate) struct EventShape {
+    pub event_type: Val,
+    pub field: Val,
+    pub type_code: u32,
+    pub field_code: u32,
+    pub kind: EventKind,
+    /// True for the row standing in for a record without events.
+    pub placeholder: bool,
 }
 
 /// Distinct values of one facet (type, field, source, mode, user) with a dense code each.
@@ -417,6 +430,9 @@ pub struct Store {
     /// duplicate record brings a richer user context).
     context_uses: Vec<u32>,
     pub(crate) events: Rows,
+    /// The distinct [`EventShape`]s of `events`, and their index.
+    pub(crate) shapes: Vec<EventShape>,
+    shape_index: FastMap<EventShape, u32>,
     /// Rows of the page being ingested, merged into `events` at its end.
     staged: Vec<EventRow>,
     /// `(key, value)` pairs of additional fields, extras and objects.
@@ -428,10 +444,12 @@ pub struct Store {
     object_index: FastMap<Vec<(u32, Val)>, u32>,
     /// Reused buffer for an object's pairs while looking it up.
     scratch: Vec<(u32, Val)>,
-    /// Type and field facet codes by the interned `eventType` / `updatedField`
-    /// (fields of subscription events are keyed by channel too, so not here).
+    /// Type facet codes and kinds by the interned `eventType`, and the shapes
+    /// of events that are not subscription changes by their interned
+    /// `eventType` and `updatedField` (high and low half): one lookup an
+    /// event for its shape.
     type_by_val: FastMap<u32, (u32, EventKind)>,
-    field_by_val: FastMap<u32, u32>,
+    shape_by_vals: FastMap<u64, u32>,
     pub(crate) types: FacetTable,
     pub(crate) type_kinds: Vec<EventKind>,
     pub(crate) fields: FacetTable,
@@ -631,6 +649,7 @@ impl Store {
         self.context_uses.shrink_to_fit();
         self.context_index.shrink_to_fit();
         self.object_index.shrink_to_fit();
+        self.shapes.shrink_to_fit();
         self.scratch = Vec::new();
         self.status.shrink_to_fit();
         self.status_seen.shrink_to_fit();
@@ -720,19 +739,44 @@ impl Store {
 
     /// Approximate heap bytes held, for the memory budget.
     pub fn heap_bytes(&self) -> usize {
-        self.strings.heap_bytes()
-            + self.records.heap_bytes()
-            + self.contexts.capacity() * std::mem::size_of::<Context>()
-            + self.events.capacity() * std::mem::size_of::<EventRow>()
-            + self.pairs.heap_bytes()
-            + self.refs.heap_bytes()
-            + self.objects.capacity() * 8
-            + self.fingerprints.heap_bytes()
-            + self.by_fingerprint.heap_bytes()
-            + self.request_first.heap_bytes()
-            + self.request_next.heap_bytes()
-            + self.status.capacity() * std::mem::size_of::<StoredStatus>()
-            + self.status_seen.capacity() * (8 + std::mem::size_of::<Vec<u32>>() + 4)
+        self.heap_parts().iter().map(|&(_, b)| b).sum()
+    }
+
+    /// [`Store::heap_bytes`] by table, largest first: where the memory budget
+    /// goes (the benches print it).
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        let mut parts = self.strings.heap_parts();
+        parts.extend([
+            ("records", self.records.heap_bytes()),
+            (
+                "contexts",
+                self.contexts.capacity() * std::mem::size_of::<Context>(),
+            ),
+            (
+                "event rows",
+                self.events.capacity() * std::mem::size_of::<EventRow>(),
+            ),
+            ("pairs", self.pairs.heap_bytes()),
+            ("refs", self.refs.heap_bytes()),
+            ("objects", self.objects.capacity() * 8),
+            (
+                "event shapes",
+                self.shapes.capacity() * std::mem::size_of::<EventShape>(),
+            ),
+            ("fingerprints", self.fingerprints.heap_bytes()),
+            ("fingerprint index", self.by_fingerprint.heap_bytes()),
+            (
+                "request index",
+                self.request_first.heap_bytes() + self.request_next.heap_bytes(),
+            ),
+            (
+                "status entries",
+                self.status.capacity() * std::mem::size_of::<StoredStatus>()
+                    + self.status_seen.capacity() * (8 + std::mem::size_of::<Vec<u32>>() + 4),
+            ),
+        ]);
+        parts.sort_by_key(|&(_, b)| std::cmp::Reverse(b));
+        parts
     }
 
     // ---- interning -------------------------------------------------------
@@ -905,15 +949,18 @@ impl Store {
         if events.is_empty() {
             let type_code = self.type_code("(no events)", EventKind::Other);
             let field_code = self.fields.code("");
+            let shape = self.shape(EventShape {
+                event_type: Val::ABSENT,
+                field: Val::ABSENT,
+                type_code,
+                field_code,
+                kind: EventKind::Other,
+                placeholder: true,
+            });
             self.staged.push(EventRow {
                 record: rid,
                 when,
-                kind: EventKind::Other,
-                placeholder: true,
-                type_code,
-                field_code,
-                event_type: Val::ABSENT,
-                field: Val::ABSENT,
+                shape,
                 additional: ListRef::ABSENT,
                 associates: ListRef::ABSENT,
                 extras: ListRef::ABSENT,
@@ -926,17 +973,17 @@ impl Store {
         true
     }
 
-    fn type_code(&mut self, label: &str, kind: EventKind) -> u32 {
-        let c = self.types.code(label);
-        if c as usize == self.type_kinds.len() {
-            self.type_kinds.push(kind);
-        }
-        c
-    }
-    fn event_row(&mut self, page: &str, tape: &Tape, rid: u32, when: i64, e: &TEvent) -> EventRow {
-        let event_type = self.val(page, tape, e.event_type);
-        let field = self.val(page, tape, e.field);
-        // Labels, kinds and field keys are worked out once per distinct value.
+    /// The shape of event `e` worked out from its labels: once per distinct
+    /// type and field (or channel, for subscription events).
+    fn new_event_shape(
+        &mut self,
+        page: &str,
+        tape: &Tape,
+        e: &TEvent,
+        event_type: Val,
+        field: Val,
+        sub: &[Option<&str>; 6],
+    ) -> u32 {
         let (type_code, kind) = match self.type_by_val.get(&event_type.0) {
             Some(&known) => known,
             None => {
@@ -947,18 +994,69 @@ impl Store {
                 (code, kind)
             }
         };
-        // As `Event::subscription` and `Event::field_key`.
-        let sub = subscription_parts(page, tape, e.additional);
         let field_text = tape.val_text(page, e.field).unwrap_or("");
         let field_code = if sub.iter().any(Option::is_some) {
             self.fields
                 .code(&subscription_key(field_text, sub[0], sub[2], sub[3]))
-        } else if let Some(&code) = self.field_by_val.get(&field.0) {
-            code
         } else {
-            let code = self.fields.code(field_text);
-            self.field_by_val.insert(field.0, code);
-            code
+            self.fields.code(field_text)
+        };
+        self.shape(EventShape {
+            event_type,
+            field,
+            type_code,
+            field_code,
+            kind,
+            placeholder: false,
+        })
+    }
+
+    /// Index of `shape` in [`Store::shapes`], added if new.
+    fn shape(&mut self, shape: EventShape) -> u32 {
+        let next = self.shapes.len() as u32;
+        let id = *self.shape_index.entry(shape).or_insert(next);
+        if id == next {
+            self.shapes.push(shape);
+        }
+        id
+    }
+
+    /// The shape of row `e`.
+    #[inline(always)]
+    pub(crate) fn shape_of(&self, e: &EventRow) -> &EventShape {
+        &self.shapes[e.shape as usize]
+    }
+
+    fn type_code(&mut self, label: &str, kind: EventKind) -> u32 {
+        let c = self.types.code(label);
+        if c as usize == self.type_kinds.len() {
+            self.type_kinds.push(kind);
+        }
+        c
+    }
+    fn event_row(&mut self, page: &str, tape: &Tape, rid: u32, when: i64, e: &TEvent) -> EventRow {
+        let event_type = self.val(page, tape, e.event_type);
+        let field = self.val(page, tape, e.field);
+        // As `Event::subscription` and `Event::field_key`: a subscription
+        // event's field key names its channel too, so its shape is not the
+        // type and field alone.
+        let sub = subscription_parts(page, tape, e.additional);
+        let plain = sub.iter().all(Option::is_none);
+        let pair = u64::from(event_type.0) << 32 | u64::from(field.0);
+        let known = if plain {
+            self.shape_by_vals.get(&pair).copied()
+        } else {
+            None
+        };
+        let shape = match known {
+            Some(shape) => shape,
+            None => {
+                let shape = self.new_event_shape(page, tape, e, event_type, field, &sub);
+                if plain {
+                    self.shape_by_vals.insert(pair, shape);
+                }
+                shape
+            }
         };
         let associates = match e.associates.len {
             LIST_ABSENT => ListRef::ABSENT,
@@ -978,12 +1076,7 @@ impl Store {
         EventRow {
             record: rid,
             when,
-            kind,
-            placeholder: false,
-            type_code,
-            field_code,
-            event_type,
-            field,
+            shape,
             additional: self.list(page, tape, e.additional),
             associates,
             extras: self.list(page, tape, e.extras),
@@ -1245,7 +1338,7 @@ impl Store {
                 let list = (first..self.events.len())
                     .map(|i| &self.events[i])
                     .take_while(|e| e.record == rid)
-                    .filter(|e| !e.placeholder)
+                    .filter(|e| !self.shape_of(e).placeholder)
                     .map(|e| self.rebuild_event(e))
                     .collect();
                 Nullable::Present(list)
@@ -1284,8 +1377,8 @@ impl Store {
             ),
         };
         Event {
-            event_type: self.n_str(e.event_type),
-            updated_field: self.n_str(e.field),
+            event_type: self.n_str(self.shape_of(e).event_type),
+            updated_field: self.n_str(self.shape_of(e).field),
             additional_fields: self.nullable_members(e.additional),
             associate_entities,
             extras: self.members(e.extras).0,
@@ -1347,8 +1440,9 @@ impl Store {
     #[inline(always)]
     pub(crate) fn any_own_visible(&self, e: &EventRow, set: &BitSet) -> bool {
         let r = &self.records[e.record as usize];
-        if set.contains_val(e.event_type)
-            || set.contains_val(e.field)
+        let shape = self.shape_of(e);
+        if set.contains_val(shape.event_type)
+            || set.contains_val(shape.field)
             || set.contains_val(r.request_id)
             || set.contains_val(r.entity_id)
         {
@@ -1509,7 +1603,7 @@ impl<'a> EventView<'a> {
     }
     /// True for the row standing in for a record that had no events.
     pub fn is_placeholder(&self) -> bool {
-        self.row.placeholder
+        self.store.shape_of(self.row).placeholder
     }
     /// When it happened (UTC ms): `autoUpdateTime`, else `createdOn`.
     pub fn time(&self) -> Option<UtcMillis> {
@@ -1530,18 +1624,22 @@ impl<'a> EventView<'a> {
         raw(self.rec.auto_raw).or_else(|| raw(self.rec.created_raw))
     }
     pub fn kind(&self) -> EventKind {
-        self.row.kind
+        self.store.shape_of(self.row).kind
     }
     /// The raw `eventType` label.
     pub fn type_label(&self) -> Option<&'a str> {
-        self.store.cell(self.row.event_type).as_str()
+        self.store
+            .cell(self.store.shape_of(self.row).event_type)
+            .as_str()
     }
     pub fn field(&self) -> Option<&'a str> {
-        self.store.cell(self.row.field).as_str()
+        self.store
+            .cell(self.store.shape_of(self.row).field)
+            .as_str()
     }
     /// The history key (field, made specific per subscription channel).
     pub fn field_key(&self) -> &'a str {
-        &self.store.fields.labels[self.row.field_code as usize]
+        &self.store.fields.labels[self.store.shape_of(self.row).field_code as usize]
     }
     /// Previous value; `None` for `"NA"`, null or absent.
     pub fn previous(&self) -> Option<&'a str> {
@@ -1666,9 +1764,68 @@ impl<'a> EventView<'a> {
     }
 }
 
+// The per-event table is the store's largest after the strings: a field
+// added to a row costs a million events its size (see [`EventShape`]).
+const _: () = assert!(std::mem::size_of::<EventRow>() == 40);
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn events_of_one_type_and_field_share_a_shape() {
+        let record = |request: &str, events: &str| {
+            format!(
+                r#"{{"entityType":"CARD","entityId":648089,"requestId":"{request}","autoUpdateTime":1687954900305,"events":{events}}}"#
+            )
+        };
+        let status = |from: &str, to: &str| {
+            format!(
+                r#"{{"eventType":"Card Status","updatedField":"CardStatus","additionalFields":{{"previousValue":"{from}","currentValue":"{to}"}}}}"#
+            )
+        };
+        let page = format!(
+            r#"{{"data":[{},{},{},{}],"pagination":{{"totalElements":4,"totalPages":1,"numberOfElements":4,"number":0}}}}"#,
+            record("r1", &format!("[{}]", status("NOT_ISSUED", "ACTIVE"))),
+            record("r2", &format!("[{}]", status("ACTIVE", "SUSPENDED"))),
+            record("r3", "[]"),
+            record(
+                "r4",
+                r#"[{"eventType":"Card Status","updatedField":null,"additionalFields":{}}]"#
+            ),
+        );
+        let mut store = Store::new();
+        store.ingest_bytes("", page.as_bytes());
+        assert_eq!(store.len(), 4);
+        // The two status changes, the placeholder of r3, r4's null field.
+        assert_eq!(store.shapes.len(), 3);
+        let events: Vec<_> = store.events().collect();
+        let by_request = |r: &str| {
+            events
+                .iter()
+                .find(|e| {
+                    store.records[e.record_id() as usize]
+                        .request_id
+                        .id()
+                        .map(|id| store.strings.get(id))
+                        == Some(r)
+                })
+                .unwrap()
+        };
+        for r in ["r1", "r2"] {
+            let e = by_request(r);
+            assert_eq!(e.type_label(), Some("Card Status"));
+            assert_eq!(e.field(), Some("CardStatus"));
+            assert!(!e.is_placeholder());
+        }
+        assert_eq!(by_request("r1").current(), Some("ACTIVE"));
+        assert_eq!(by_request("r2").current(), Some("SUSPENDED"));
+        assert!(by_request("r3").is_placeholder());
+        assert_eq!(by_request("r3").type_label(), None);
+        assert_eq!(by_request("r4").type_label(), Some("Card Status"));
+        assert_eq!(by_request("r4").field(), None);
+        assert!(!by_request("r4").is_placeholder());
+    }
 
     #[test]
     fn numbers_are_interned_as_they_print() {

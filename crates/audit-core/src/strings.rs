@@ -479,16 +479,27 @@ impl Strings {
         }
     }
 
-    /// Bytes held (for memory reporting).
+    /// Bytes held (the store reports [`Strings::heap_parts`]).
+    #[cfg(test)]
     pub fn heap_bytes(&self) -> usize {
-        self.text.heap_bytes()
-            + self.lower.heap_bytes()
-            + self.orig.heap_bytes()
-            + self.lower_starts.heap_bytes()
-            + self.sig.heap_bytes()
-            + self.hashes.heap_bytes()
-            + self.hot.capacity() * std::mem::size_of::<Hot>()
-            + self.table.heap_bytes()
+        self.heap_parts().iter().map(|&(_, b)| b).sum()
+    }
+
+    /// [`Strings::heap_bytes`] by column.
+    pub fn heap_parts(&self) -> Vec<(&'static str, usize)> {
+        vec![
+            ("strings: haystack", self.lower.heap_bytes()),
+            ("strings: originals", self.text.heap_bytes()),
+            ("strings: starts", self.lower_starts.heap_bytes()),
+            ("strings: original at", self.orig.heap_bytes()),
+            ("strings: signatures", self.sig.heap_bytes()),
+            ("strings: hashes", self.hashes.heap_bytes()),
+            ("strings: id table", self.table.heap_bytes()),
+            (
+                "strings: hot cache",
+                self.hot.capacity() * std::mem::size_of::<Hot>(),
+            ),
+        ]
     }
 
     /// Releases spare capacity once a bulk load is done.

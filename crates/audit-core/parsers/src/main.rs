@@ -78,6 +78,12 @@ fn main() {
                 held as f64 / store.len() as f64,
                 held as f64 / bytes as f64
             );
+            for (part, b) in store.heap_parts() {
+                println!(
+                    "    {part:<24} {:>6.1} B/event",
+                    b as f64 / store.len() as f64
+                );
+            }
         }
     }
 }
