@@ -43,7 +43,9 @@ fn main() {
             line(name, best(&|| pages.iter().map(|p| parse(p)).sum()), what);
         }
     }
-    let ingests: [(&str, &str, fn(&[Vec<u8>]) -> usize); 2] = [
+    /// An ingest of every page, returning the events it stored.
+    type Ingest = fn(&[Vec<u8>]) -> usize;
+    let ingests: [(&str, &str, Ingest); 2] = [
         (
             "owned ingest",
             "parse_response + Store::ingest_page of every page",
