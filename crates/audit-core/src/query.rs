@@ -850,8 +850,9 @@ fn select(store: &Store, ids: Option<&[EventId]>, negated: bool, t: &Test) -> Ve
         // The event's type and field first: they are in the row at hand, and
         // a short needle often matches one, sparing the record row.
         Test::Visible { strings, contexts } => keep_if!(|id, e| {
-            strings.contains_val(store.shape_of(e).event_type)
-                || strings.contains_val(store.shape_of(e).field)
+            let shape = store.shape_of(e);
+            strings.contains_val(shape.event_type)
+                || strings.contains_val(shape.field)
                 || contexts.contains(record(e).ctx)
                 || store.any_own_visible(e, strings)
         }),

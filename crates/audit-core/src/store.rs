@@ -650,6 +650,8 @@ impl Store {
         self.context_index.shrink_to_fit();
         self.object_index.shrink_to_fit();
         self.shapes.shrink_to_fit();
+        self.shape_index.shrink_to_fit();
+        self.shape_by_vals.shrink_to_fit();
         self.scratch = Vec::new();
         self.status.shrink_to_fit();
         self.status_seen.shrink_to_fit();
