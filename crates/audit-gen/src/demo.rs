@@ -34,6 +34,30 @@ pub fn demo_config() -> WorldConfig {
     }
 }
 
+/// The demo customer grown to `records` audit records over 2015–2025, as the current-shape
+/// response pages of a paged export (`per_page` records a page, page 0 first, each with its
+/// pagination): the large trails the end-to-end tests open as files and the benches load.
+pub fn demo_trail_pages(records: u64, per_page: u64) -> impl Iterator<Item = Vec<u8>> {
+    let world = World::new(demo_config());
+    let customer = world
+        .entity(EntityType::Customer, DEMO_CUSTOMER_ID)
+        .expect("the demo world holds the demo customer")
+        .resized(
+            records,
+            epoch_ms(2015, 1, 1, 0, 0, 0),
+            epoch_ms(2025, 1, 1, 0, 0, 0),
+        );
+    let mut stream = customer.stream();
+    (0..records.div_ceil(per_page.max(1))).map(move |p| {
+        let pagination = Pagination::for_page(records, per_page, p);
+        let mut page = PageWriter::new(Shape::Current);
+        for record in stream.by_ref().take(pagination.number_of_elements as usize) {
+            page.push(&record, true);
+        }
+        page.finish(&pagination)
+    })
+}
+
 /// The demo as the API would serve it. See the crate documentation for the
 /// story it tells.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -115,5 +139,41 @@ pub fn demo() -> Demo {
         customer_status_log: status_log_body(&customer_log.finish()),
         card_status_log: status_log_body(&card_log.finish()),
         customer_lookup: lookup_body(&profile, "INSTORE"),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn count(page: &[u8], needle: &str) -> usize {
+        page.windows(needle.len())
+            .filter(|w| *w == needle.as_bytes())
+            .count()
+    }
+
+    #[test]
+    fn a_trail_holds_the_same_records_whatever_its_paging() {
+        let by_1000: Vec<Vec<u8>> = demo_trail_pages(2_500, 1_000).collect();
+        let by_250: Vec<Vec<u8>> = demo_trail_pages(2_500, 250).collect();
+        assert_eq!((by_1000.len(), by_250.len()), (3, 10));
+        let records =
+            |pages: &[Vec<u8>]| -> usize { pages.iter().map(|p| count(p, "\"requestId\"")).sum() };
+        assert_eq!(records(&by_1000), 2_500);
+        assert_eq!(records(&by_250), 2_500);
+        assert_eq!(count(&by_1000[2], "\"numberOfElements\":500"), 1);
+        // The same records in the same order: the request ids, concatenated, agree.
+        let ids = |pages: &[Vec<u8>]| -> Vec<Vec<u8>> {
+            pages
+                .iter()
+                .flat_map(|p| {
+                    p.split(|&b| b == b',')
+                        .filter(|f| f.starts_with(b"\"requestId\""))
+                        .map(<[u8]>::to_vec)
+                        .collect::<Vec<_>>()
+                })
+                .collect()
+        };
+        assert_eq!(ids(&by_1000), ids(&by_250));
     }
 }

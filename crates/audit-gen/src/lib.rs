@@ -84,8 +84,8 @@ pub mod rng;
 pub mod time;
 
 pub use demo::{
-    demo, demo_config, paginate, Demo, DEMO_CARD_RECORDS, DEMO_CUSTOMER_ID, DEMO_CUSTOMER_RECORDS,
-    DEMO_PAGE_SIZE, DEMO_SEED,
+    demo, demo_config, demo_trail_pages, paginate, Demo, DEMO_CARD_RECORDS, DEMO_CUSTOMER_ID,
+    DEMO_CUSTOMER_RECORDS, DEMO_PAGE_SIZE, DEMO_SEED,
 };
 pub use gen::{
     label_name, CardLink, CustomerConfig, EntitySpec, MergePlan, RecordStream, StatusLogBuilder,

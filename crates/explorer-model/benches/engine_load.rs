@@ -19,25 +19,9 @@ const PER_PAGE: u64 = 1000;
 const START_MS: i64 = 1_764_547_200_000;
 
 fn trail(records: u64) -> Vec<Page> {
-    let world = audit_gen::World::new(audit_gen::demo_config());
-    let customer = world
-        .entity(audit_gen::EntityType::Customer, audit_gen::DEMO_CUSTOMER_ID)
-        .expect("the demo customer")
-        .resized(
-            records,
-            audit_gen::time::epoch_ms(2015, 1, 1, 0, 0, 0),
-            audit_gen::time::epoch_ms(2025, 1, 1, 0, 0, 0),
-        );
-    let mut stream = customer.stream();
-    (0..records.div_ceil(PER_PAGE))
-        .map(|p| {
-            let pagination = audit_gen::Pagination::for_page(records, PER_PAGE, p);
-            let mut page = audit_gen::PageWriter::new(audit_gen::Shape::Current);
-            for record in stream.by_ref().take(pagination.number_of_elements as usize) {
-                page.push(&record, true);
-            }
-            Page::new(format!("page-{p:05}.json"), page.finish(&pagination))
-        })
+    audit_gen::demo_trail_pages(records, PER_PAGE)
+        .enumerate()
+        .map(|(p, bytes)| Page::new(format!("page-{p:05}.json"), bytes))
         .collect()
 }
 

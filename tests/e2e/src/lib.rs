@@ -412,23 +412,11 @@ impl Trail {
         if !done.is_file() {
             let _ = std::fs::remove_dir_all(&dir);
             std::fs::create_dir_all(&dir).expect("trail dir");
-            let world = audit_gen::World::new(audit_gen::demo_config());
-            let customer = world
-                .entity(audit_gen::EntityType::Customer, audit_gen::DEMO_CUSTOMER_ID)
-                .expect("the demo customer")
-                .resized(
-                    records,
-                    audit_gen::time::epoch_ms(2015, 1, 1, 0, 0, 0),
-                    audit_gen::time::epoch_ms(2025, 1, 1, 0, 0, 0),
-                );
-            let mut stream = customer.stream();
-            for (p, file) in files.iter().enumerate() {
-                let pagination = audit_gen::Pagination::for_page(records, per_page, p as u64);
-                let mut page = audit_gen::PageWriter::new(audit_gen::Shape::Current);
-                for record in stream.by_ref().take(pagination.number_of_elements as usize) {
-                    page.push(&record, true);
-                }
-                std::fs::write(file, page.finish(&pagination)).expect("trail page");
+            for (file, page) in files
+                .iter()
+                .zip(audit_gen::demo_trail_pages(records, per_page))
+            {
+                std::fs::write(file, page).expect("trail page");
             }
             std::fs::write(&done, b"").expect("trail marker");
         }
