@@ -1378,9 +1378,10 @@ impl Store {
                     .collect(),
             ),
         };
+        let shape = self.shape_of(e);
         Event {
-            event_type: self.n_str(self.shape_of(e).event_type),
-            updated_field: self.n_str(self.shape_of(e).field),
+            event_type: self.n_str(shape.event_type),
+            updated_field: self.n_str(shape.field),
             additional_fields: self.nullable_members(e.additional),
             associate_entities,
             extras: self.members(e.extras).0,

@@ -48,7 +48,8 @@ pub fn demo_trail_pages(records: u64, per_page: u64) -> impl Iterator<Item = Vec
             epoch_ms(2025, 1, 1, 0, 0, 0),
         );
     let mut stream = customer.stream();
-    (0..records.div_ceil(per_page.max(1))).map(move |p| {
+    let pages = Pagination::for_page(records, per_page, 0).total_pages;
+    (0..pages).map(move |p| {
         let pagination = Pagination::for_page(records, per_page, p);
         let mut page = PageWriter::new(Shape::Current);
         for record in stream.by_ref().take(pagination.number_of_elements as usize) {
