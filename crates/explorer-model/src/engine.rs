@@ -298,6 +298,8 @@ pub struct Engine {
     /// The current query, still being searched: the events newest first, a chunk at a time
     /// (`result` holds the previous one meanwhile).
     job: Option<SearchJob>,
+    /// When the running search last sent its count.
+    progress_at: UtcMillis,
     /// Facets and histogram of the result are still to be sent.
     summaries_due: bool,
     /// The page-specific view (status lanes, field history) is still to be sent.
@@ -322,6 +324,11 @@ struct BulkLoad {
     shown: bool,
 }
 
+/// How often a running search sends its count so far: the first screenful goes at once,
+/// the count after it a few times a second (the page then renders what it shows, not every
+/// slice's count).
+const SEARCH_PROGRESS_MS: i64 = 100;
+
 /// How often a bulk load whose first rows are shown refreshes the result: each refresh re-runs
 /// the search over every event loaded, so the interval grows with the store (250 ms per
 /// hundred thousand events).
@@ -342,6 +349,7 @@ impl Engine {
             view: ViewState::default(),
             result: Ok(Arc::new(Vec::new())),
             job: None,
+            progress_at: i64::MIN,
             result_id: 0,
             window: (0, DEFAULT_WINDOW),
             summaries_due: false,
@@ -809,9 +817,13 @@ impl Engine {
             }
         }
         let found = job.found();
-        if found != before || before == 0 {
-            let end = self.window.1;
-            let newest = job.newest(end);
+        let end = self.window.1;
+        // The rows shown are the newest matches, final once found: they go out while the
+        // window is still filling. The running count follows at most every
+        // `SEARCH_PROGRESS_MS` (each answer costs the page a decode and a render).
+        let filling = before < end;
+        let progress_due = now.saturating_sub(self.progress_at) >= SEARCH_PROGRESS_MS;
+        if (filling && (found != before || before == 0)) || (found != before && progress_due) {
             out.push(Update::Result(ResultView {
                 id: self.result_id,
                 count: found,
@@ -819,7 +831,10 @@ impl Engine {
                 error: None,
                 counting: true,
             }));
-            out.push(Update::Rows(self.rows_of(&newest, now)));
+            self.progress_at = now;
+        }
+        if filling && (found != before || before == 0) {
+            out.push(Update::Rows(self.rows_of(&job.newest(end), now)));
         }
         self.job = Some(job);
     }

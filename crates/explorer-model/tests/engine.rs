@@ -1040,23 +1040,43 @@ fn a_trail_kept_on_the_device_is_restored_as_the_live_one_was_read() {
     assert_eq!(last_report(&demo).cached, None);
 }
 
-#[test]
-fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_replaces_it() {
-    // Copies of the demo's first page, each with request ids of its own (so every record is
-    // new to the store): more events than one search chunk.
+/// Copies of the demo's first page, each with request ids of its own (so every record is new
+/// to the store), holding more than `events` events.
+fn copies_of_the_demo_page(events: usize) -> Vec<Page> {
     let body = String::from_utf8(audit_gen::demo().customer_pages[0].clone()).unwrap();
     let per_page = {
         let mut one = audit_core::Store::new();
         one.ingest(audit_core::parse_response(body.as_bytes()));
         one.len()
     };
-    let copies = (audit_core::SEARCH_CHUNK * 5 / 4 / per_page) as u32 + 1;
-    let pages: Vec<Page> = (0..copies)
+    let copies = (events / per_page) as u32 + 1;
+    (0..copies)
         .map(|i| {
             let text = body.replace("\"requestId\":\"", &format!("\"requestId\":\"p{i}-"));
             Page::new(format!("page {i}"), text.into_bytes())
         })
-        .collect();
+        .collect()
+}
+
+/// An engine holding `pages`, opened as files.
+fn opened(pages: Vec<Page>) -> Engine {
+    let mut e = engine();
+    handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            following: 0,
+            pages,
+        },
+    );
+    e
+}
+
+#[test]
+fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_replaces_it() {
+    // More events than one search chunk.
+    let pages = copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 5 / 4);
     let mut store = audit_core::Store::new();
     for p in &pages {
         store.ingest_page(&p.name, audit_core::parse_response(&p.bytes));
@@ -1070,16 +1090,7 @@ fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_re
         .query(&audit_core::Query::parse("field:email").unwrap(), NOW)
         .events
         .len();
-    let mut e = engine();
-    handle(
-        &mut e,
-        Command::Load {
-            source: SourceKind::Files,
-            label: "big".into(),
-            following: 0,
-            pages,
-        },
-    );
+    let mut e = opened(pages);
     let at_once = e.handle(
         Command::SetView(ViewState {
             query: "field:mobile".into(),
@@ -1115,4 +1126,55 @@ fn a_search_of_a_large_store_sends_its_newest_matches_first_and_a_newer_query_re
         last_rows(&rest).rows.iter().all(|r| r.field == "email"),
         "only the newer query's rows"
     );
+}
+
+#[test]
+fn a_running_search_sends_its_final_rows_once_and_its_count_a_few_times_a_second() {
+    // Each answer costs the page a decode and a render: slices that only add to the count
+    // must not send the same rows again, nor a count every few milliseconds.
+    let mut e = opened(copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 4));
+    let rows_in = |updates: &[Update]| {
+        updates
+            .iter()
+            .filter(|u| matches!(u, Update::Rows(_)))
+            .count()
+    };
+    let counts_in = |updates: &[Update]| -> Vec<usize> {
+        updates
+            .iter()
+            .filter_map(|u| match u {
+                Update::Result(r) => Some(r.count),
+                _ => None,
+            })
+            .collect()
+    };
+    // Every event matches: the first step fills the window.
+    let first = e.handle(
+        Command::SetView(ViewState {
+            query: "-field:nosuchfield".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    assert!(last_result(&first).counting, "searched in slices");
+    let shown = last_rows(&first).rows;
+    assert!(!shown.is_empty());
+    // A slice in the same instant finds more, and says nothing.
+    let quiet = e.work(NOW, &mut || false);
+    assert_eq!(rows_in(&quiet), 0, "the rows shown are final: {quiet:?}");
+    assert!(counts_in(&quiet).is_empty(), "{:?}", counts_in(&quiet));
+    // A second later the count so far goes out, still without rows.
+    let later = e.work(NOW + 1_000, &mut || false);
+    assert_eq!(rows_in(&later), 0);
+    let counted = counts_in(&later);
+    assert_eq!(counted.len(), 1, "{counted:?}");
+    assert!(counted[0] > last_result(&first).count, "{counted:?}");
+    assert!(e.has_work(), "the store is larger than three chunks");
+    // The end: the final count, and the window's rows once more with it.
+    let mut rest = Vec::new();
+    settle(&mut e, &mut rest);
+    let done = last_result(&rest);
+    assert!(!done.counting);
+    assert_eq!(done.count, last_result(&rest).total);
+    assert_eq!(last_rows(&rest).rows, shown);
 }
