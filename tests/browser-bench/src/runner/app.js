@@ -312,13 +312,17 @@
     const fresh = [];
     const freshFull = [];
     const freshSplit = [];
+    const freshEach = [];
     for (let round = 0; round < cfg.rounds; round++) {
       for (const f of cfg.filters) {
         const a = await query(f, 3000);
         if (a.first !== null) { fresh.push(a.first); freshSplit.push({ ...a.split, dom: a.dom }); }
         if (a.full !== null) freshFull.push(a.full);
+        freshEach.push({ filter: f, first: a.first, full: a.full, dom: a.dom, split: a.split });
       }
     }
+    // Each query as measured, in the raw results (BENCH_RAW_DIR): which filter the p95 is.
+    r.fresh_each = freshEach;
     r.fresh_first = stats(fresh);
     r.fresh_full = stats(freshFull);
     r.fresh_split = { ...splitStats(freshSplit), p50_dom_ms: stats(freshSplit.map((x) => x.dom)).p50 };
