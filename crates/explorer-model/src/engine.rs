@@ -298,8 +298,8 @@ pub struct Engine {
     /// The current query, still being searched: the events newest first, a chunk at a time
     /// (`result` holds the previous one meanwhile).
     job: Option<SearchJob>,
-    /// When the running search last sent its count.
-    progress_at: UtcMillis,
+    /// When the running search last sent its count (`None`: it has not answered yet).
+    progress_at: Option<UtcMillis>,
     /// Facets and histogram of the result are still to be sent.
     summaries_due: bool,
     /// The page-specific view (status lanes, field history) is still to be sent.
@@ -349,7 +349,7 @@ impl Engine {
             view: ViewState::default(),
             result: Ok(Arc::new(Vec::new())),
             job: None,
-            progress_at: i64::MIN,
+            progress_at: None,
             result_id: 0,
             window: (0, DEFAULT_WINDOW),
             summaries_due: false,
@@ -779,6 +779,7 @@ impl Engine {
         match Query::parse(&text) {
             Ok(query) => {
                 self.job = Some(self.search.start(&self.store, &query, now));
+                self.progress_at = None;
                 // A store of one chunk is searched whole here (a few ms); a larger one gets a
                 // step, the rest in slices.
                 let small = self.store.len() <= audit_core::SEARCH_CHUNK;
@@ -821,9 +822,13 @@ impl Engine {
         // The rows shown are the newest matches, final once found: they go out while the
         // window is still filling. The running count follows at most every
         // `SEARCH_PROGRESS_MS` (each answer costs the page a decode and a render).
+        // A search that finds nothing for a while says so once, not every slice.
+        let first = self.progress_at.is_none();
         let filling = before < end;
-        let progress_due = now.saturating_sub(self.progress_at) >= SEARCH_PROGRESS_MS;
-        if (filling && (found != before || before == 0)) || (found != before && progress_due) {
+        let progress_due = self
+            .progress_at
+            .is_none_or(|at| now.saturating_sub(at) >= SEARCH_PROGRESS_MS);
+        if first || (found != before && (filling || progress_due)) {
             out.push(Update::Result(ResultView {
                 id: self.result_id,
                 count: found,
@@ -831,9 +836,9 @@ impl Engine {
                 error: None,
                 counting: true,
             }));
-            self.progress_at = now;
+            self.progress_at = Some(now);
         }
-        if filling && (found != before || before == 0) {
+        if first || (filling && found != before) {
             out.push(Update::Rows(self.rows_of(&job.newest(end), now)));
         }
         self.job = Some(job);

@@ -1178,3 +1178,35 @@ fn a_running_search_sends_its_final_rows_once_and_its_count_a_few_times_a_second
     assert_eq!(done.count, last_result(&rest).total);
     assert_eq!(last_rows(&rest).rows, shown);
 }
+
+#[test]
+fn a_search_that_finds_nothing_yet_says_so_once_not_every_slice() {
+    // A rare needle in a large trail: the slices that find nothing must not each send the
+    // same empty count and rows again.
+    let mut e = opened(copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 4));
+    let first = e.handle(
+        Command::SetView(ViewState {
+            query: "field:nosuchfield".into(),
+            ..ViewState::default()
+        }),
+        NOW,
+    );
+    let answer = last_result(&first);
+    assert!(answer.counting, "searched in slices");
+    assert_eq!(answer.count, 0);
+    assert!(last_rows(&first).rows.is_empty());
+    while e.has_work() {
+        let quiet = e.work(NOW, &mut || false);
+        if quiet
+            .iter()
+            .any(|u| matches!(u, Update::Result(r) if !r.counting))
+        {
+            // The end: the final count, and the (empty) window with it.
+            assert_eq!(last_result(&quiet).count, 0);
+            assert!(last_rows(&quiet).rows.is_empty());
+            return;
+        }
+        assert!(quiet.is_empty(), "nothing new to say: {quiet:?}");
+    }
+    panic!("the search ended without a final count");
+}
