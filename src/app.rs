@@ -226,14 +226,7 @@ fn LoadLine() -> impl IntoView {
     let progress = Memo::new(move |_| host.report.with(|r| r.loading));
     let done = move || progress.get().map_or(0, |p| p.pages_done);
     let total = move || progress.get().map_or(0, |p| p.pages_total);
-    let line = move || {
-        progress.get().map(|p| {
-            format!(
-                "{} of {} pages · {} events",
-                p.pages_done, p.pages_total, p.events
-            )
-        })
-    };
+    let line = move || progress.get().map(|p| p.line());
     // The bar stays the same element while the load runs: only its numbers change.
     view! {
         <Show when=move || progress.with(Option::is_some)>

@@ -7,6 +7,7 @@
 
 use explorer_model::query_edit::with_clause;
 use explorer_model::views::{Chip, Facet, FacetGroup};
+use explorer_model::Grouped;
 use leptos::prelude::*;
 
 use crate::engine_host::use_engine;
@@ -99,7 +100,7 @@ fn FacetChip(facet: Facet, chip: Chip) -> impl IntoView {
         <span class="chip" data-testid="facet-chip" data-facet=qualifier data-value=chip.value.clone()>
             <button class="chip-include" title=format!("Only {label}") disabled=!chip.searchable on:click=add(false)>
                 {chip.label.clone()}
-                <span class="chip-count">{count}</span>
+                <span class="chip-count">{move || Grouped::from(count.get()).to_string()}</span>
             </button>
             <button
                 class="chip-exclude"

@@ -77,7 +77,7 @@ fn open(opener: Opener, list: web_sys::FileList) {
     }
     let label = match files.len() {
         1 => files[0].name(),
-        n => format!("{n} files"),
+        n => format!("{} files", explorer_model::Grouped::from(n)),
     };
     let was_live = opener.host.report.with_untracked(|r| r.source_kind) == SourceKind::Api;
     let then = move |replaced| {

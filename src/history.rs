@@ -20,7 +20,7 @@ pub fn HistoryPage() -> impl IntoView {
                 <ul>
                     {move || host.history.with(|h| h.fields.clone()).into_iter().map(|f| {
                         let name = f.field.clone();
-                        let label = format!("{} ({})", f.field, f.changes);
+                        let label = f.label();
                         let active = { let name = name.clone(); move || chosen().as_deref() == Some(name.as_str()) };
                         view! {
                             <li>

@@ -156,7 +156,7 @@ async fn a_large_load_runs_in_slices_then_shows_every_event() {
             break;
         }
     }
-    assert_eq!(last, "10000 events loaded (pages)");
+    assert_eq!(last, "10,000 events loaded (pages)");
     let rows = host
         .query_selector_all("[data-testid=event-row]")
         .unwrap()

@@ -41,9 +41,10 @@
 use std::fmt;
 
 use audit_core::{parse_response, PageSummary, Parsed, ResponseShape};
+use capillary_vocab::count::Grouped;
 
 use crate::endpoint::AuditListing;
-use crate::problem::{countdown, thousands, Problem, ProblemKind};
+use crate::problem::{countdown, Problem, ProblemKind};
 
 /// A requests-per-minute limit, enforced as a token bucket that holds up to
 /// `burst` requests and refills `per_minute` per minute. This is the model
@@ -287,19 +288,29 @@ impl Progress {
         let mut s = match self.reported_total {
             Some(t) => format!(
                 "{} of {} records loaded",
-                thousands(self.records_loaded),
-                thousands(t.max(0) as u64)
+                Grouped(self.records_loaded),
+                Grouped(t.max(0) as u64)
             ),
-            None => format!("{} records loaded", thousands(self.records_loaded)),
+            None => format!("{} records loaded", Grouped(self.records_loaded)),
         };
         match self.pages_total {
-            Some(t) => s.push_str(&format!(" · {} of {t} pages", self.pages_done)),
-            None if self.pages_done > 0 => s.push_str(&format!(" · {} pages", self.pages_done)),
+            Some(t) => s.push_str(&format!(
+                " · {} of {} pages",
+                Grouped::from(self.pages_done),
+                Grouped::from(t)
+            )),
+            None if self.pages_done > 0 => {
+                s.push_str(&format!(" · {} pages", Grouped::from(self.pages_done)))
+            }
             None => {}
         }
         if self.totals_changed {
             if let (Some(a), Some(b)) = (self.first_reported_total, self.reported_total) {
-                s.push_str(&format!(" · total changed from {a} to {b} while loading"));
+                s.push_str(&format!(
+                    " · total changed from {} to {} while loading",
+                    Grouped(a.max(0) as u64),
+                    Grouped(b.max(0) as u64)
+                ));
             }
         }
         match (self.state, &self.waiting) {

@@ -10,6 +10,7 @@ use std::fmt;
 use audit_core::ApiError;
 
 use capillary_vocab::civil::{days_from_civil, days_in_month};
+use capillary_vocab::count::Grouped;
 
 use crate::endpoint::{ParamError, AUDIT_PARAMS};
 use crate::fetch_plan::Outcome;
@@ -197,16 +198,16 @@ impl Problem {
     /// pages than `cap`. `pages` and `records` are the API's claim, when it
     /// made one.
     pub fn listing_too_large(pages: Option<u64>, records: Option<i64>, cap: u32) -> Problem {
-        let cap = thousands(u64::from(cap));
+        let cap = Grouped::from(cap);
         let message = match (pages, records) {
             (Some(p), Some(r)) => format!(
                 "The API reports {} records on {} pages for this listing, more than the {cap} pages the explorer loads in one listing.",
-                thousands(r.max(0) as u64),
-                thousands(p)
+                Grouped(r.max(0) as u64),
+                Grouped(p)
             ),
             (Some(p), None) => format!(
                 "The API reports {} pages for this listing, more than the {cap} the explorer loads in one listing.",
-                thousands(p)
+                Grouped(p)
             ),
             (None, _) => format!(
                 "This listing goes on for more than {cap} pages, the most the explorer loads in one listing."
@@ -331,19 +332,6 @@ fn plural(n: usize) -> &'static str {
     } else {
         "s"
     }
-}
-
-/// `1234567` → "1,234,567".
-pub(crate) fn thousands(n: u64) -> String {
-    let digits = n.to_string();
-    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    out
 }
 
 /// "12 s", "2 min 5 s".

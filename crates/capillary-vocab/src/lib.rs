@@ -13,6 +13,7 @@
 //!   `externalId`, `cardnumber`); [`SortOrder`]: `ASC` / `DESC`.
 //! - [`civil`]: proleptic Gregorian calendar arithmetic (days ↔ dates, leap years) that no
 //!   `i64` input makes overflow or panic, for the time formats the API and HTTP use.
+//! - [`count`]: how a count is written for people ("1,234,567"), the same everywhere.
 //! - [`percent`]: percent-encoding of URL query components, and decoding them as a browser's
 //!   `URLSearchParams` does.
 //!
@@ -36,6 +37,7 @@
 #![warn(missing_docs)]
 
 pub mod civil;
+pub mod count;
 mod event;
 mod nouns;
 pub mod percent;

@@ -10,6 +10,7 @@
 use std::sync::Arc;
 
 use audit_core::{EventId, Query, QueryError, Search, SearchJob, Store, UtcMillis};
+use capillary_vocab::count::Grouped;
 
 use crate::cache::CachedTrail;
 use crate::loader::{LoadProgress, Loader, OpenedCase, Page};
@@ -193,9 +194,13 @@ pub struct Report {
 }
 
 impl Report {
-    /// "246 events loaded (demo)".
+    /// "246 events loaded (demo)", "1,000,000 events loaded (1,000 files)".
     pub fn loaded_line(&self) -> String {
-        format!("{} events loaded ({})", self.events, self.source)
+        format!(
+            "{} events loaded ({})",
+            Grouped::from(self.events),
+            self.source
+        )
     }
 
     /// "3 new events", "1 new event", or nothing when the latest refresh brought none.
@@ -203,7 +208,7 @@ impl Report {
         match self.new_events {
             0 => None,
             1 => Some("1 new event".into()),
-            n => Some(format!("{n} new events")),
+            n => Some(format!("{} new events", Grouped::from(n))),
         }
     }
 }
@@ -222,12 +227,14 @@ pub struct ResultView {
 }
 
 impl ResultView {
-    /// "12 of 246 events" ("? of 246 events" while the query cannot be read).
+    /// "12 of 246 events", "1,024 of 1,000,000 events" ("? of 246 events" while the query
+    /// cannot be read).
     pub fn count_line(&self) -> String {
+        let (count, total) = (Grouped::from(self.count), Grouped::from(self.total));
         match (&self.error, self.counting) {
-            (Some(_), _) => format!("? of {} events", self.total),
-            (None, true) => format!("{}… of {} events (searching)", self.count, self.total),
-            (None, false) => format!("{} of {} events", self.count, self.total),
+            (Some(_), _) => format!("? of {total} events"),
+            (None, true) => format!("{count}… of {total} events (searching)"),
+            (None, false) => format!("{count} of {total} events"),
         }
     }
 }
@@ -642,7 +649,9 @@ impl Engine {
                 ProblemKind::NothingLoaded,
                 format!(
                     "Loading {} was cancelled after {} of {} pages; the events read so far are shown.",
-                    load.label, p.pages_done, p.pages_total
+                    load.label,
+                    Grouped::from(p.pages_done),
+                    Grouped::from(p.pages_total)
                 ),
             ));
             self.store.shrink_to_fit();
@@ -915,7 +924,9 @@ impl Engine {
             let p = l.loader.progress();
             let line = format!(
                 "loading {}: {} of {} pages",
-                l.label, p.pages_done, p.pages_total
+                l.label,
+                Grouped::from(p.pages_done),
+                Grouped::from(p.pages_total)
             );
             source = if source.is_empty() || l.shown {
                 line

@@ -18,6 +18,8 @@ pub mod session;
 pub mod views;
 pub mod zone;
 
+/// How the page writes a count ("1,234,567"), as the views do.
+pub use capillary_vocab::count::Grouped;
 pub use engine::{
     CacheCommand, Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView,
     RowWindow, SourceKind, Update,

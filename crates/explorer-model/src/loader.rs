@@ -5,6 +5,7 @@
 use std::collections::VecDeque;
 
 use audit_core::{PageSummary, ResponseShape, Store};
+use capillary_vocab::count::Grouped;
 
 use crate::case_file::{self, CaseFile};
 use crate::problem::{Problem, ProblemKind};
@@ -33,6 +34,18 @@ pub struct LoadProgress {
     pub bytes_done: usize,
     pub bytes_total: usize,
     pub events: usize,
+}
+
+impl LoadProgress {
+    /// "3 of 1,000 pages · 3,000 events".
+    pub fn line(&self) -> String {
+        format!(
+            "{} of {} pages · {} events",
+            Grouped::from(self.pages_done),
+            Grouped::from(self.pages_total),
+            Grouped::from(self.events)
+        )
+    }
 }
 
 /// Pages being parsed and merged into a store of their own until it holds something (a load that
@@ -241,7 +254,7 @@ pub fn page_problems(name: &str, page: &PageSummary) -> Vec<Problem> {
             format!(
                 "{name}: damaged page, {} records recovered, {} damaged part(s) skipped \
                  (first at byte {}: {}).",
-                page.records,
+                Grouped::from(page.records),
                 page.damaged.len(),
                 first.offset,
                 first.reason

@@ -1210,3 +1210,28 @@ fn a_search_that_finds_nothing_yet_says_so_once_not_every_slice() {
     }
     panic!("the search ended without a final count");
 }
+
+#[test]
+fn counts_are_written_with_their_thousands_grouped() {
+    // "1,000,000 of 1,000,000 events", not seven zeros to count.
+    let mut e = engine();
+    let loaded = handle(
+        &mut e,
+        Command::Load {
+            source: SourceKind::Files,
+            label: "big".into(),
+            following: 0,
+            pages: copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 2),
+        },
+    );
+    let report = last_report(&loaded);
+    assert!(report.events >= 1_000, "{}", report.events);
+    let total = capillary_vocab::count::Grouped::from(report.events).to_string();
+    assert!(total.contains(','), "{total}");
+    assert_eq!(report.loaded_line(), format!("{total} events loaded (big)"));
+    let all = query(&mut e, "-field:nosuchfield");
+    assert_eq!(
+        last_result(&all).count_line(),
+        format!("{total} of {total} events")
+    );
+}

@@ -21,6 +21,14 @@ use tokio::sync::oneshot;
 /// How long a test waits for something to appear before it fails. Generous: CI runs on 2 cores.
 pub const PATIENCE: Duration = Duration::from_secs(30);
 
+/// The counts in a line of the page, read as a person reads them: "1,024… of 1,000,000
+/// events" → `[1024, 1000000]` (grouping commas dropped, a trailing "…" too).
+pub fn counts_in(text: &str) -> Vec<u64> {
+    text.split_whitespace()
+        .filter_map(|w| w.trim_end_matches('…').replace(',', "").parse().ok())
+        .collect()
+}
+
 /// The built app. `scripts/test` builds it once and passes its path in `AUDIT_EXPLORER_DIST`.
 pub fn dist_dir() -> PathBuf {
     let dir = std::env::var_os("AUDIT_EXPLORER_DIST")

@@ -22,11 +22,9 @@ async fn open(query: &str) -> (StaticServer, Browser) {
 
 /// `N of M events` → (N, M).
 async fn match_count(b: &Browser) -> (usize, usize) {
-    let text = b.text("[data-testid=match-count]").await;
-    let mut nums = text
-        .split_whitespace()
-        .filter_map(|w| w.parse::<usize>().ok());
-    (nums.next().unwrap_or(usize::MAX), nums.next().unwrap_or(0))
+    let counts = e2e::counts_in(&b.text("[data-testid=match-count]").await);
+    let n = |i: usize| counts.get(i).map(|&n| n as usize);
+    (n(0).unwrap_or(usize::MAX), n(1).unwrap_or(0))
 }
 
 #[tokio::test]
@@ -129,15 +127,15 @@ async fn facet_chips_include_and_exclude_and_clear_all_resets() {
             "[data-testid=facet-chip][data-facet=type][data-value='Customer Status'] .chip-include",
         )
         .await;
-    let count: usize = chip
-        .find(fantoccini::Locator::Css(".chip-count"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-        .parse()
-        .unwrap();
+    let count = e2e::counts_in(
+        &chip
+            .find(fantoccini::Locator::Css(".chip-count"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap(),
+    )[0] as usize;
     chip.click().await.unwrap();
     b.eventually("only Customer Status events", || async {
         match_count(&b).await.0 == count
@@ -364,7 +362,7 @@ async fn dragging_across_the_histogram_sets_the_time_range() {
         .await
         .unwrap();
     let (bar, left) = (pointed[0].as_str().unwrap(), pointed[1].as_str().unwrap());
-    let count: u64 = bar.split(' ').next().unwrap().parse().unwrap_or(0);
+    let count = e2e::counts_in(bar).first().copied().unwrap_or(0);
     assert!(
         count > 0 && bar.contains(" · 20"),
         "a bar says how many events it holds and when: {bar}"

@@ -22,7 +22,7 @@ async fn open_all(b: &Browser, trail: &Trail) -> u64 {
     input.send_keys(&trail.as_upload()).await.unwrap();
     let label = match trail.files.len() {
         1 => "page-00000.json".to_string(),
-        n => format!("{n} files"),
+        n => format!("{} files", capillary_vocab::count::Grouped::from(n)),
     };
     b.eventually("the files are loaded", || async {
         let done = b
@@ -33,8 +33,9 @@ async fn open_all(b: &Browser, trail: &Trail) -> u64 {
     })
     .await;
     let text = loaded(b).await;
-    text.split_whitespace()
-        .find_map(|w| w.replace(',', "").parse().ok())
+    e2e::counts_in(&text)
+        .first()
+        .copied()
         .unwrap_or_else(|| panic!("no count in {text:?}"))
 }
 

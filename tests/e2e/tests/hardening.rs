@@ -28,9 +28,9 @@ async fn open(query: &str) -> (StaticServer, Browser) {
 /// `N of M events` → N.
 async fn matching(b: &Browser) -> usize {
     let text = b.text("[data-testid=match-count]").await;
-    text.split_whitespace()
-        .find_map(|w| w.parse().ok())
-        .unwrap_or(usize::MAX)
+    e2e::counts_in(&text)
+        .first()
+        .map_or(usize::MAX, |&n| n as usize)
 }
 
 /// The app still answers: a fixed query narrows the list again.

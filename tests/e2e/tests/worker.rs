@@ -8,6 +8,7 @@ use std::path::Path;
 use std::sync::OnceLock;
 use std::time::Duration;
 
+use capillary_vocab::count::Grouped;
 use e2e::{dist_dir, Browser, Deployment, StaticServer, Trail};
 
 /// A million records (742 MB of JSON in 1000 files), written once for the tests of this file.
@@ -30,7 +31,7 @@ async fn opening(trail: &Trail) -> (StaticServer, Browser) {
     .await;
     let input = b.wait_for("[data-testid=open-files]").await;
     input.send_keys(&trail.as_upload()).await.unwrap();
-    let files = format!("{} files", trail.files.len());
+    let files = format!("{} files", Grouped::from(trail.files.len()));
     b.eventually(
         "the trail's first rows are shown while it loads",
         || async {
@@ -59,18 +60,16 @@ async fn loading(b: &Browser) -> Option<u64> {
 
 /// The first number of the match count ("N of M events").
 async fn matching(b: &Browser) -> Option<u64> {
-    b.text("[data-testid=match-count]")
-        .await
-        .split_whitespace()
-        .find_map(|w| w.trim_end_matches('…').parse().ok())
+    e2e::counts_in(&b.text("[data-testid=match-count]").await)
+        .first()
+        .copied()
 }
 
 /// Events loaded ("N events loaded (…)").
 async fn loaded(b: &Browser) -> u64 {
-    b.text("[data-testid=loaded-count]")
-        .await
-        .split_whitespace()
-        .find_map(|w| w.parse().ok())
+    e2e::counts_in(&b.text("[data-testid=loaded-count]").await)
+        .first()
+        .copied()
         .unwrap_or(0)
 }
 
@@ -166,7 +165,7 @@ async fn cancelling_a_million_record_load_keeps_what_it_read_and_stops_reading()
     let text = notice.text().await.unwrap();
     assert!(
         text.contains("cancelled after")
-            && text.contains(&format!("of {} pages", trail.files.len())),
+            && text.contains(&format!("of {} pages", Grouped::from(trail.files.len()))),
         "{text}"
     );
     let kept = loaded(&b).await;
@@ -177,7 +176,7 @@ async fn cancelling_a_million_record_load_keeps_what_it_read_and_stops_reading()
     assert!(b
         .text("[data-testid=loaded-count]")
         .await
-        .contains("1000 files"));
+        .contains("1,000 files"));
 
     // Nothing more is read after Cancel.
     tokio::time::sleep(Duration::from_millis(1500)).await;

@@ -2,6 +2,7 @@
 //! chosen field's every value (when, from, to, who, how), and the entity's state as of a date.
 
 use audit_core::{field_history, state_as_of, EventId, FieldHistory, Store, UtcMillis};
+use capillary_vocab::count::Grouped;
 
 use crate::zone::Clock;
 
@@ -10,6 +11,13 @@ use crate::zone::Clock;
 pub struct FieldChoice {
     pub field: String,
     pub changes: usize,
+}
+
+impl FieldChoice {
+    /// "mobile (1,204)": the field and how many changes it had.
+    pub fn label(&self) -> String {
+        format!("{} ({})", self.field, Grouped::from(self.changes))
+    }
 }
 
 /// One value a field had.

@@ -2,6 +2,7 @@
 //! histogram. Each is a pass over the result, so the engine sends them after the rows.
 
 use audit_core::{density, facets, time_span, EventId, FacetCount, Store, UtcMillis};
+use capillary_vocab::count::Grouped;
 
 use crate::zone::Clock;
 
@@ -225,7 +226,7 @@ pub fn histogram(
                 width: slot - 10,
                 height,
                 count,
-                label: format!("{count} {events} · {}", bin_days(i)),
+                label: format!("{} {events} · {}", Grouped::from(count), bin_days(i)),
             }
         })
         .collect();

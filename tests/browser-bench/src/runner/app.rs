@@ -67,7 +67,7 @@ async fn drive(
         1 => trail.files[0]
             .file_name()
             .map_or(String::new(), |f| f.to_string_lossy().into_owned()),
-        n => format!("{n} files"),
+        n => format!("{} files", capillary_vocab::count::Grouped::from(n)),
     };
     let cfg = json!({
         "files": files,
