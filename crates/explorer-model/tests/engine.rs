@@ -1059,17 +1059,22 @@ fn copies_of_the_demo_page(events: usize) -> Vec<Page> {
 }
 
 /// An engine holding `pages`, opened as files.
-fn opened(pages: Vec<Page>) -> Engine {
-    let mut e = engine();
+/// Loads `pages` as files labelled "big", to the end; what the engine said.
+fn open_big(e: &mut Engine, pages: Vec<Page>) -> Vec<Update> {
     handle(
-        &mut e,
+        e,
         Command::Load {
             source: SourceKind::Files,
             label: "big".into(),
             following: 0,
             pages,
         },
-    );
+    )
+}
+
+fn opened(pages: Vec<Page>) -> Engine {
+    let mut e = engine();
+    open_big(&mut e, pages);
     e
 }
 
@@ -1215,14 +1220,9 @@ fn a_search_that_finds_nothing_yet_says_so_once_not_every_slice() {
 fn counts_are_written_with_their_thousands_grouped() {
     // "1,000,000 of 1,000,000 events", not seven zeros to count.
     let mut e = engine();
-    let loaded = handle(
+    let loaded = open_big(
         &mut e,
-        Command::Load {
-            source: SourceKind::Files,
-            label: "big".into(),
-            following: 0,
-            pages: copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 2),
-        },
+        copies_of_the_demo_page(audit_core::SEARCH_CHUNK * 2),
     );
     let report = last_report(&loaded);
     assert!(report.events >= 1_000, "{}", report.events);

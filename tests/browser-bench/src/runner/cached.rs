@@ -40,12 +40,9 @@ async fn reopen(
     let mut args = crate::fetching::load_args(sim, ENTITY, RECORDS, PAGE_SIZE);
     args["keep"] = json!(true);
     let first = crate::fetching::run_script(b, crate::fetching::APP_LOAD_JS, &args).await?;
-    let events: u64 = b
-        .text("[data-testid=loaded-count]")
-        .await
-        .replace(',', "")
-        .split_whitespace()
-        .find_map(|w| w.parse().ok())
+    let events = e2e::counts_in(&b.text("[data-testid=loaded-count]").await)
+        .first()
+        .copied()
         .ok_or("no event count after the load")?;
     let kept = kept_bytes(b).await?;
     let requests_before = sim.requests().len();
