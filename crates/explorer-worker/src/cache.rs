@@ -162,14 +162,17 @@ impl Cache {
     }
 
     /// Where entries are kept, found out once.
-    async fn shelf(this: &Rc<RefCell<Cache>>) -> Result<Shelf, String> {
+    async fn shelf(this: &Rc<RefCell<Cache>>) -> Result<Shelf, Failure> {
         let known = this.borrow().shelf.clone();
-        if let Some(shelf) = known {
-            return shelf;
-        }
-        let shelf = Shelf::find().await;
-        this.borrow_mut().shelf = Some(shelf.clone());
-        shelf
+        let shelf = match known {
+            Some(shelf) => shelf,
+            None => {
+                let shelf = Shelf::find().await;
+                this.borrow_mut().shelf = Some(shelf.clone());
+                shelf
+            }
+        };
+        shelf.map_err(Failure::Unsupported)
     }
 
     /// Runs the queue unless it is running already.
@@ -188,6 +191,7 @@ impl Cache {
                 let Some(job) = job else { break };
                 let expiry_ms = this.borrow().expiry_ms;
                 let outcome = match job {
+                    // Forgetting needs no shelf: it clears whichever storage holds entries.
                     Job::Sweep { enabled: false, .. } => Shelf::forget_all().await,
                     Job::Forget => Shelf::forget_all().await.map(|()| {
                         host.post(vec![Update::CacheNotice(Problem::new(
@@ -195,29 +199,31 @@ impl Cache {
                             "Cached data forgotten: nothing is kept on this device any more.",
                         ))])
                     }),
-                    job => match (Cache::shelf(&this).await, job) {
-                        (Err(why), Job::Open { key, .. }) => {
-                            host.post(vec![Update::CacheMissing { key, problem: None }]);
-                            Err(Failure::Unsupported(why))
-                        }
-                        (Err(why), _) => Err(Failure::Unsupported(why)),
-                        (Ok(shelf), Job::Sweep { expiry_ms, .. }) => shelf.sweep(expiry_ms).await,
-                        (Ok(shelf), Job::Open { key, label }) => {
-                            open(shelf, &key, &label, expiry_ms, host.as_ref()).await
-                        }
-                        (Ok(shelf), Job::Append { key, frame, fresh }) => {
-                            let result = shelf.append(&key, &frame, fresh).await;
-                            if result.is_err() {
-                                // A trail that could not be kept whole is kept no further.
-                                let mut c = this.borrow_mut();
-                                if c.keeping.as_ref().is_some_and(|(k, _)| *k == key) {
-                                    c.keeping = None;
-                                }
-                            }
-                            result
-                        }
-                        (Ok(_), Job::Forget) => Ok(()),
+                    Job::Sweep { expiry_ms, .. } => match Cache::shelf(&this).await {
+                        Ok(shelf) => shelf.sweep(expiry_ms).await,
+                        Err(e) => Err(e),
                     },
+                    Job::Open { key, label } => match Cache::shelf(&this).await {
+                        Ok(shelf) => open(shelf, &key, &label, expiry_ms, host.as_ref()).await,
+                        Err(e) => {
+                            host.post(vec![Update::CacheMissing { key, problem: None }]);
+                            Err(e)
+                        }
+                    },
+                    Job::Append { key, frame, fresh } => {
+                        let result = match Cache::shelf(&this).await {
+                            Ok(shelf) => shelf.append(&key, &frame, fresh).await,
+                            Err(e) => Err(e),
+                        };
+                        if result.is_err() {
+                            // A trail that could not be kept whole is kept no further.
+                            let mut c = this.borrow_mut();
+                            if c.keeping.as_ref().is_some_and(|(k, _)| *k == key) {
+                                c.keeping = None;
+                            }
+                        }
+                        result
+                    }
                 };
                 if let Err(e) = outcome {
                     let unsupported = matches!(e, Failure::Unsupported(_));
