@@ -333,6 +333,20 @@ impl Browser {
         self.wait_for(css).await.text().await.unwrap_or_default()
     }
 
+    /// The match count line as numbers: "N of M events" (or "N… of M events (searching)")
+    /// → `(N, M)`; `None` while it shows no count (a query error, for one).
+    pub async fn match_count(&self) -> Option<(u64, u64)> {
+        match counts_in(&self.text("[data-testid=match-count]").await)[..] {
+            [matching, total, ..] => Some((matching, total)),
+            _ => None,
+        }
+    }
+
+    /// How many events match now (the first number of the match count line).
+    pub async fn matching(&self) -> Option<u64> {
+        self.match_count().await.map(|(matching, _)| matching)
+    }
+
     /// Visible text of the first element matching `css` now, empty when there is none (a line
     /// that comes and goes, like the fetch status).
     pub async fn text_now(&self, css: &str) -> String {

@@ -25,14 +25,6 @@ async fn open(query: &str) -> (StaticServer, Browser) {
     (server, browser)
 }
 
-/// `N of M events` → N.
-async fn matching(b: &Browser) -> usize {
-    let text = b.text("[data-testid=match-count]").await;
-    e2e::counts_in(&text)
-        .first()
-        .map_or(usize::MAX, |&n| n as usize)
-}
-
 /// The app still answers: a fixed query narrows the list again.
 async fn still_answers(b: &Browser) {
     let input = b.wait_for("[data-testid=search-input]").await;
@@ -42,7 +34,7 @@ async fn still_answers(b: &Browser) {
         b.all("[data-testid=error][data-kind=query]")
             .await
             .is_empty()
-            && matching(b).await > 0
+            && b.matching().await.is_some_and(|n| n > 0)
     })
     .await;
 }

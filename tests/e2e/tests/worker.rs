@@ -58,13 +58,6 @@ async fn loading(b: &Browser) -> Option<u64> {
     value.as_f64().map(|v| v as u64)
 }
 
-/// The first number of the match count ("N of M events").
-async fn matching(b: &Browser) -> Option<u64> {
-    e2e::counts_in(&b.text("[data-testid=match-count]").await)
-        .first()
-        .copied()
-}
-
 /// Events loaded ("N events loaded (…)").
 async fn loaded(b: &Browser) -> u64 {
     e2e::counts_in(&b.text("[data-testid=loaded-count]").await)
@@ -81,12 +74,12 @@ async fn typing_and_switching_views_during_a_million_record_load_are_answered_wh
     assert!(started < trail.files.len() as u64);
 
     // A query typed now is answered now, not after the load.
-    let all = matching(&b).await;
+    let all = b.matching().await;
     let input = b.wait_for("[data-testid=search-input]").await;
     input.send_keys("type:identifier").await.unwrap();
     let deadline = tokio::time::Instant::now() + e2e::PATIENCE;
     let still_loading = loop {
-        let now = matching(&b).await;
+        let now = b.matching().await;
         if now.is_some() && now != all && !b.all("[data-testid=event-row]").await.is_empty() {
             break loading(&b).await.is_some();
         }
@@ -186,7 +179,7 @@ async fn cancelling_a_million_record_load_keeps_what_it_read_and_stops_reading()
     let input = b.wait_for("[data-testid=search-input]").await;
     input.send_keys("type:identifier").await.unwrap();
     b.eventually("a query over what was kept", || async {
-        matching(&b).await.is_some_and(|n| n > 0 && n < kept)
+        b.matching().await.is_some_and(|n| n > 0 && n < kept)
     })
     .await;
 }
