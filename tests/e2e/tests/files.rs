@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use capillary_vocab::count::{Grouped, Grouping};
 use e2e::{dist_dir, Browser, StaticServer, Trail};
 
 fn seed(name: &str) -> String {
@@ -22,7 +23,7 @@ async fn open_all(b: &Browser, trail: &Trail) -> u64 {
     input.send_keys(&trail.as_upload()).await.unwrap();
     let label = match trail.files.len() {
         1 => "page-00000.json".to_string(),
-        n => format!("{} files", capillary_vocab::count::Grouped::from(n)),
+        n => format!("{} files", Grouped::from(n)),
     };
     b.eventually("the files are loaded", || async {
         let done = b
@@ -125,5 +126,47 @@ async fn hundreds_of_files_open_as_fully_as_one_holding_the_same_records() {
         );
         assert!(many >= records, "{many} events of {records} records");
     }
+    b.close().await;
+}
+
+#[tokio::test]
+async fn a_reader_in_india_reads_counts_in_lakhs() {
+    // The browser's preferred language is English (India): a count past a lakh is grouped the
+    // Indian way in the lines the page writes ("1,04,597 of 1,04,597 events"); one below it
+    // reads the same everywhere.
+    let under = std::path::Path::new(env!("CARGO_TARGET_TMPDIR"));
+    let trail = Trail::generate(under, 100_000);
+    let server = StaticServer::start(&dist_dir(), "/").await;
+    let b = Browser::start_with_args(&["--accept-lang=en-IN,en"]).await;
+    b.goto(&server.url("")).await;
+    b.wait_for("[data-testid=event-row]").await;
+    let events = open_all(&b, &trail).await;
+    assert!(events >= 100_000, "{events} events");
+    let lakhs = Grouped(events).grouped_as(Grouping::Indian).to_string();
+    assert_eq!(lakhs.len() - lakhs.replace(',', "").len(), 2, "{lakhs}");
+    assert!(loaded(&b)
+        .await
+        .starts_with(&format!("{lakhs} events loaded")));
+    assert_eq!(
+        b.text("[data-testid=match-count]").await,
+        format!("{lakhs} of {lakhs} events")
+    );
+    // Narrowed below a lakh, a count reads as anywhere else.
+    let input = b.wait_for("[data-testid=search-input]").await;
+    input.send_keys("field:mobile").await.unwrap();
+    b.eventually(
+        "the query narrows the count, searched to the end",
+        || async {
+            !b.text("[data-testid=match-count]").await.contains('…')
+                && b.matching().await.is_some_and(|n| n < 100_000)
+        },
+    )
+    .await;
+    let line = b.text("[data-testid=match-count]").await;
+    let narrowed = b.matching().await.unwrap();
+    assert!(
+        line.starts_with(&format!("{} of {lakhs}", Grouped(narrowed))),
+        "{line}"
+    );
     b.close().await;
 }
