@@ -199,10 +199,9 @@ impl Cache {
                             "Cached data forgotten: nothing is kept on this device any more.",
                         ))])
                     }),
-                    Job::Sweep { expiry_ms, .. } => match Cache::shelf(&this).await {
-                        Ok(shelf) => shelf.sweep(expiry_ms).await,
-                        Err(e) => Err(e),
-                    },
+                    Job::Sweep { expiry_ms, .. } => {
+                        async { Cache::shelf(&this).await?.sweep(expiry_ms).await }.await
+                    }
                     Job::Open { key, label } => match Cache::shelf(&this).await {
                         Ok(shelf) => open(shelf, &key, &label, expiry_ms, host.as_ref()).await,
                         Err(e) => {
@@ -211,10 +210,9 @@ impl Cache {
                         }
                     },
                     Job::Append { key, frame, fresh } => {
-                        let result = match Cache::shelf(&this).await {
-                            Ok(shelf) => shelf.append(&key, &frame, fresh).await,
-                            Err(e) => Err(e),
-                        };
+                        let result =
+                            async { Cache::shelf(&this).await?.append(&key, &frame, fresh).await }
+                                .await;
                         if result.is_err() {
                             // A trail that could not be kept whole is kept no further.
                             let mut c = this.borrow_mut();
