@@ -4,7 +4,8 @@
 
 fn main() {
     console_error_panic_hook::set_once();
-    audit_explorer::group_counts_for_reader();
+    // Every count the page writes is grouped as the reader reads (the worker asks the same).
+    browser_locale::reader_grouping().set_for_reader();
     // The engine's worker boots while config.json is read and the app mounts.
     let worker = audit_explorer::StartedWorker::start();
     wasm_bindgen_futures::spawn_local(async {

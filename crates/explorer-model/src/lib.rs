@@ -19,7 +19,7 @@ pub mod views;
 pub mod zone;
 
 /// How the page writes a count ("1,234,567"), as the views do.
-pub use capillary_vocab::count::{Grouped, Grouping};
+pub use capillary_vocab::count::Grouped;
 pub use engine::{
     CacheCommand, Command, Engine, ExportFile, ExportFormat, QueryErrorView, Report, ResultView,
     RowWindow, SourceKind, Update,

@@ -7,8 +7,7 @@ use std::cell::RefCell;
 use std::collections::HashMap;
 
 use audit_core::UtcMillis;
-use explorer_model::{Grouping, Offsets, Zone};
-use js_sys::{Array, Function, Reflect};
+use explorer_model::{Offsets, Zone};
 use wasm_bindgen::{JsCast, JsValue};
 
 /// Epoch ms now, from JavaScript (`std::time` panics on wasm32-unknown-unknown).
@@ -160,30 +159,4 @@ mod tests {
         assert_eq!(clock.format(0), "1970-01-01 05:30:00");
         assert!(!offsets.is_known(&Zone::Named("Not/AZone".into())));
     }
-}
-
-/// How the reader's preferred languages (`navigator.languages`) group digits, as
-/// `Intl.NumberFormat` writes numbers for them: the page asks the same
-/// (src/reader.rs), so the page and the worker write counts alike.
-pub fn reader_grouping() -> Grouping {
-    let sample = (|| {
-        let navigator = Reflect::get(&js_sys::global(), &"navigator".into()).ok()?;
-        let languages = Reflect::get(&navigator, &"languages".into()).ok()?;
-        let intl = Reflect::get(&js_sys::global(), &"Intl".into()).ok()?;
-        let number_format: Function = Reflect::get(&intl, &"NumberFormat".into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        // A language tag Intl rejects throws here (a RangeError), caught as `None`.
-        let format = Reflect::construct(&number_format, &Array::of1(&languages)).ok()?;
-        let format: Function = Reflect::get(&format, &"format".into())
-            .ok()?
-            .dyn_into()
-            .ok()?;
-        format
-            .call1(&JsValue::UNDEFINED, &JsValue::from_f64(1_234_567_890.0))
-            .ok()?
-            .as_string()
-    })();
-    sample.map_or_else(Grouping::default, |sample| Grouping::of_sample(&sample))
 }

@@ -33,7 +33,7 @@ use wasm_bindgen::{JsCast, JsValue};
 use web_sys::{DedicatedWorkerGlobalScope, MessageChannel, MessageEvent};
 
 use crate::cache::Cache;
-use crate::intl::{now, reader_grouping, IntlOffsets};
+use crate::intl::{now, IntlOffsets};
 
 /// How long one slice of waiting work may run before queued commands are looked at.
 const SLICE_MS: f64 = 6.0;
@@ -91,7 +91,7 @@ impl cache::Host for WorkerHost {
 fn main() {
     console_error_panic_hook::set_once();
     // Counts in messages (a load's progress, "1,000 files") are grouped as the reader reads.
-    reader_grouping().set_for_reader();
+    browser_locale::reader_grouping().set_for_reader();
     let scope: DedicatedWorkerGlobalScope = js_sys::global().unchecked_into();
     let Ok(wake) = MessageChannel::new() else {
         return;
