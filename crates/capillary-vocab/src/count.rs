@@ -75,26 +75,13 @@ impl Grouping {
     /// module for this). A locale that does not group, a separator not known here, or text
     /// that is no such number gives [`Grouping::Thousands`].
     pub fn of_sample(sample: &str) -> Grouping {
-        let mut groups = [0usize; 10];
-        let mut count = 0;
-        let mut digits = 0;
-        for c in sample.trim().chars() {
-            if !GROUP_SEPARATORS.contains(&c) {
-                digits += 1;
-            } else if digits > 0 {
-                if count == groups.len() {
-                    return Grouping::Thousands;
-                }
-                groups[count] = digits;
-                count += 1;
-                digits = 0;
-            }
-        }
-        if digits > 0 && count < groups.len() {
-            groups[count] = digits;
-            count += 1;
-        }
-        let groups = &groups[..count];
+        let groups: Vec<usize> = sample
+            .trim()
+            .split(|c| GROUP_SEPARATORS.contains(&c))
+            .filter(|group| !group.is_empty())
+            .map(|group| group.chars().count())
+            .collect();
+        let groups = groups.as_slice();
         // Ten digits in all; after the first group, twos and then a last three.
         match groups {
             [first, middle @ .., 3]
